@@ -1,0 +1,67 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+let package = Package(
+    name: "localvpc",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "VPCModel", targets: ["VPCModel"]),
+        .library(name: "VPCEngine", targets: ["VPCEngine"]),
+        .executable(name: "localvpc", targets: ["localvpc"]),
+        .executable(name: "localvpc-bench", targets: ["localvpc-bench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+    ],
+    targets: [
+        // The core: value types and validation. No I/O, no dependencies.
+        .target(name: "VPCModel", swiftSettings: swiftSettings),
+        // The core: compiles a Topology and answers traces over sets of packets. No I/O.
+        .target(name: "VPCEngine", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
+        // The YAML topology format (with line/column diagnostics) and intents.
+        .target(
+            name: "TopologyFile",
+            dependencies: ["VPCModel", "VPCEngine", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
+        // Fixture builders shared by tests and the benchmark.
+        .target(name: "VPCTesting", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
+        // The CLI's commands, as a library so tests can parse and run them in process.
+        .target(
+            name: "LocalVPCCommands",
+            dependencies: [
+                "VPCModel", "VPCEngine", "TopologyFile",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .executableTarget(name: "localvpc", dependencies: ["LocalVPCCommands"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "localvpc-bench",
+            dependencies: ["VPCModel", "VPCEngine", "TopologyFile", "VPCTesting"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(name: "VPCModelTests", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VPCEngineTests",
+            dependencies: ["VPCModel", "VPCEngine", "VPCTesting", "TopologyFile"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "TopologyFileTests",
+            dependencies: ["VPCModel", "VPCEngine", "TopologyFile"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "localvpcTests",
+            dependencies: ["LocalVPCCommands", "TopologyFile", "VPCEngine"],
+            swiftSettings: swiftSettings
+        ),
+    ]
+)

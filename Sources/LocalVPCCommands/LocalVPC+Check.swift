@@ -1,0 +1,61 @@
+import ArgumentParser
+import Foundation
+import TopologyFile
+import VPCEngine
+import VPCModel
+
+extension LocalVPC {
+    /// `localvpc check FILE`: evaluates every intent of the file's `expect:` section.
+    struct Check: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check every intent in the file's expect: section.",
+            discussion: "Exits 0 when every intent holds, 1 when any fails, 2 on bad input."
+        )
+
+        @Argument(help: "The topology file (YAML).")
+        var file: String
+
+        func run() throws {
+            let (document, network) = try loadNetwork(file)
+            if document.intents.isEmpty {
+                print("\(file): no intents (add an 'expect:' section).")
+                return
+            }
+            var results: [IntentResult] = []
+            for intent in document.intents {
+                do {
+                    results.append(try network.check(intent))
+                } catch {
+                    printError("\(file):\(intent.line ?? 1):1: error: \(error.message)")
+                    throw ExitCode(2)
+                }
+            }
+            print(CheckRenderer(results: results).render())
+            let failed = results.filter { !$0.holds }.count
+            print("\n\(results.count - failed) passed, \(failed) failed")
+            if failed > 0 { throw ExitCode(1) }
+        }
+    }
+}
+
+/// Renders intent results as a table: intent, expected, actual, and the deciding reason.
+struct CheckRenderer {
+    var results: [IntentResult]
+
+    func render() -> String {
+        var lines: [String] = []
+        for result in results {
+            let mark = result.holds ? "PASS" : "FAIL"
+            lines.append("\(mark)  \(result.intent.name)")
+            lines.append("      expected: \(result.intent.expectation)   actual: \(result.actual)")
+            let r = result.reachability
+            if r.isReachable {
+                lines.append("      why: \(r.reason)")
+                for note in r.partialBlocks { lines.append("      partly blocked: \(note.explanationCode): \(note.message)") }
+            } else {
+                for e in r.analysis.explanations { lines.append("      why: \(e.explanationCode): \(e.message)") }
+            }
+        }
+        return lines.joined(separator: "\n")
+    }
+}

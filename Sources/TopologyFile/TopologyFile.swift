@@ -1,0 +1,59 @@
+import VPCEngine
+import VPCModel
+import Yams
+
+/// A topology file: one VPC written by name in YAML, with an `expect:` section of intents.
+///
+/// Loading reports every problem at once, each with file, line and column.
+public struct TopologyFile: Sendable {
+    public var topology: Topology
+    public var intents: [Intent]
+
+    static let topLevelKeys = [
+        "region", "account", "vpc", "internet-gateway", "subnets", "route-tables", "security-groups", "network-acls",
+        "instances", "nat-gateways", "load-balancers", "expect",
+    ]
+
+    /// Parses YAML text.
+    /// - Parameter file: the name to put in messages.
+    /// - Throws: ``TopologyFileError`` listing every problem.
+    public init(yaml: String, file: String = "<input>") throws(TopologyFileError) {
+        var reader = YAMLReader(file: file)
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw TopologyFileError(diagnostics: [Self.diagnostic(for: error, file: file)])
+        } catch {
+            throw TopologyFileError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "\(error)")])
+        }
+        guard let root else {
+            throw TopologyFileError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "The file is empty; it needs at least a 'vpc:' section.")])
+        }
+        var builder = TopologyBuilder(reader: reader)
+        builder.build(root)
+        reader = builder.reader
+        // Model rules (overlaps, containment, duplicate rule numbers …), mapped back to the lines that hold them.
+        if reader.diagnostics.isEmpty {
+            for error in builder.topology.validate() {
+                let node = error.subject.flatMap { builder.node(for: $0) }
+                reader.error(error.message, at: node)
+            }
+        }
+        guard reader.diagnostics.isEmpty else {
+            throw TopologyFileError(diagnostics: reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        self.topology = builder.topology
+        self.intents = builder.intents
+    }
+
+    static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+        switch error {
+        case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
+            let where_ = context.map { " \($0.text)" } ?? ""
+            return Diagnostic(file: file, line: mark.line, column: mark.column, message: "This is not valid YAML: \(problem)\(where_).")
+        default:
+            return Diagnostic(file: file, line: 1, column: 1, message: "This is not valid YAML: \(error).")
+        }
+    }
+}

@@ -1,0 +1,118 @@
+// Value types with the shape and field names of EC2's NetworkInsightsAnalysis
+// (botocore ec2 2016-11-15: `NetworkInsightsAnalysis`, `PathComponent`, `Explanation`, …).
+// They are Codable with AWS's PascalCase keys, so any JSON encoder prints what
+// `aws ec2 describe-network-insights-analyses` prints.
+
+/// botocore `AnalysisComponent`.
+public struct AnalysisComponent: Hashable, Sendable, Codable {
+    public var id: String
+    public var arn: String?
+    public var name: String?
+
+    public init(id: String, arn: String? = nil, name: String? = nil) {
+        self.id = id
+        self.arn = arn
+        self.name = name
+    }
+
+    enum CodingKeys: String, CodingKey { case id = "Id", arn = "Arn", name = "Name" }
+}
+
+/// botocore `PortRange`.
+public struct AnalysisPortRange: Hashable, Sendable, Codable {
+    public var from: Int
+    public var to: Int
+    public init(from: Int, to: Int) {
+        self.from = from
+        self.to = to
+    }
+    enum CodingKeys: String, CodingKey { case from = "From", to = "To" }
+}
+
+/// botocore `AnalysisAclRule`.
+public struct AnalysisACLRule: Hashable, Sendable, Codable {
+    public var cidr: String?
+    public var egress: Bool?
+    public var portRange: AnalysisPortRange?
+    public var ipProtocol: String?
+    public var ruleAction: String?
+    public var ruleNumber: Int?
+
+    enum CodingKeys: String, CodingKey {
+        case cidr = "Cidr", egress = "Egress", portRange = "PortRange", ipProtocol = "Protocol"
+        case ruleAction = "RuleAction", ruleNumber = "RuleNumber"
+    }
+}
+
+/// botocore `AnalysisSecurityGroupRule`.
+public struct AnalysisSecurityGroupRule: Hashable, Sendable, Codable {
+    public var cidr: String?
+    public var direction: String?
+    public var securityGroupID: String?
+    public var portRange: AnalysisPortRange?
+    public var ipProtocol: String?
+
+    enum CodingKeys: String, CodingKey {
+        case cidr = "Cidr", direction = "Direction", securityGroupID = "SecurityGroupId", portRange = "PortRange"
+        case ipProtocol = "Protocol"
+    }
+}
+
+/// botocore `AnalysisRouteTableRoute`.
+public struct AnalysisRouteTableRoute: Hashable, Sendable, Codable {
+    public var destinationCidr: String?
+    public var gatewayID: String?
+    public var instanceID: String?
+    public var natGatewayID: String?
+    public var networkInterfaceID: String?
+    public var origin: String?
+    public var state: String?
+
+    enum CodingKeys: String, CodingKey {
+        case destinationCidr = "DestinationCidr", gatewayID = "GatewayId", instanceID = "InstanceId"
+        case natGatewayID = "NatGatewayId", networkInterfaceID = "NetworkInterfaceId", origin = "Origin"
+        case state = "State"
+    }
+}
+
+/// botocore `AnalysisPacketHeader`: address sets as CIDR strings, port sets as ranges.
+public struct AnalysisPacketHeader: Hashable, Sendable, Codable {
+    public var destinationAddresses: [String]?
+    public var destinationPortRanges: [AnalysisPortRange]?
+    public var ipProtocol: String?
+    public var sourceAddresses: [String]?
+    public var sourcePortRanges: [AnalysisPortRange]?
+
+    enum CodingKeys: String, CodingKey {
+        case destinationAddresses = "DestinationAddresses", destinationPortRanges = "DestinationPortRanges"
+        case ipProtocol = "Protocol", sourceAddresses = "SourceAddresses", sourcePortRanges = "SourcePortRanges"
+    }
+}
+
+/// botocore `AnalysisLoadBalancerListener`.
+public struct AnalysisLoadBalancerListener: Hashable, Sendable, Codable {
+    public var loadBalancerPort: Int?
+    public var instancePort: Int?
+    enum CodingKeys: String, CodingKey { case loadBalancerPort = "LoadBalancerPort", instancePort = "InstancePort" }
+}
+
+/// botocore `AnalysisLoadBalancerTarget`.
+public struct AnalysisLoadBalancerTarget: Hashable, Sendable, Codable {
+    public var address: String?
+    public var availabilityZone: String?
+    public var instance: AnalysisComponent?
+    public var port: Int?
+    enum CodingKeys: String, CodingKey {
+        case address = "Address", availabilityZone = "AvailabilityZone", instance = "Instance", port = "Port"
+    }
+}
+
+/// botocore `AdditionalDetail`.
+public struct AdditionalDetail: Hashable, Sendable, Codable {
+    public var additionalDetailType: String?
+    public var component: AnalysisComponent?
+    public var loadBalancers: [AnalysisComponent]?
+    enum CodingKeys: String, CodingKey {
+        case additionalDetailType = "AdditionalDetailType", component = "Component", loadBalancers = "LoadBalancers"
+    }
+}

@@ -1,0 +1,130 @@
+import VPCModel
+
+extension CompiledNetwork {
+    /// Where a query starts or ends.
+    enum Endpoint {
+        case internet(IntervalSet)
+        case interface(NetworkInterface)
+        case loadBalancer(ClassicLoadBalancer)
+    }
+
+    /// Resolves "internet", an address, or a resource name or ID.
+    func endpoint(_ reference: String, role: String) throws(ModelError) -> Endpoint {
+        let trimmed = reference.trimmingCharacters(in: " ")
+        if ["internet", "0.0.0.0/0", "igw", "the internet"].contains(trimmed.lowercased()) { return .internet(AddressSpace.internet) }
+        if let address = IPv4Address(trimmed) {
+            for (_, owners) in interfaceByPrivateIP.sorted(by: { $0.key < $1.key }) {
+                if let id = owners[address.value], let interface = interfaces[id] { return .interface(interface) }
+            }
+            if AddressSpace.internet.contains(address.value) { return .internet(IntervalSet(address)) }
+            throw ModelError(.unknownReference, "The \(role) \(trimmed) is not an address of any interface and not an internet address.")
+        }
+        if let balancer = loadBalancers[ClassicLoadBalancer.ID(trimmed)] { return .loadBalancer(balancer) }
+        let instance = instances[Instance.ID(trimmed)] ?? instances.values.sorted { $0.id < $1.id }.first { $0.name == trimmed }
+        if let instance, let interface = interfaces[instance.primaryNetworkInterfaceID] { return .interface(interface) }
+        let interface = interfaces[NetworkInterface.ID(trimmed)] ?? interfaces.values.sorted { $0.id < $1.id }.first { $0.name == trimmed }
+        if let interface { return .interface(interface) }
+        if let gateway = topology.internetGateways.first(where: { $0.id.rawValue == trimmed || $0.name == trimmed }), gateway.attachedVPC != nil {
+            return .internet(AddressSpace.internet)
+        }
+        throw ModelError(.unknownReference, "The \(role) '\(trimmed)' is not 'internet', an IPv4 address, or the name or ID of an instance, network interface or load balancer.")
+    }
+
+    /// The IDs a filter name stands for: the resource and, for an instance, its interfaces.
+    func filterIDs(_ reference: String) throws(ModelError) -> Set<String> {
+        if reference.lowercased() == "internet" { return ["internet"] }
+        var ids: Set<String> = []
+        for (id, name) in names where name == reference || id == reference { ids.insert(id) }
+        if loadBalancers[ClassicLoadBalancer.ID(reference)] != nil { ids.insert(reference) }
+        if topology.internetGateways.contains(where: { $0.id.rawValue == reference }) { ids.insert(reference) }
+        for id in ids {
+            if let instance = instances[Instance.ID(id)] { ids.insert(instance.primaryNetworkInterfaceID.rawValue) }
+        }
+        if ids.isEmpty { throw ModelError(.unknownReference, "The filter component '\(reference)' does not name any resource.") }
+        return ids
+    }
+
+    /// Answers a query: traces every candidate path forward and back, over every packet of the query.
+    ///
+    /// - Throws: ``ModelError`` when the source, destination or a filter does not name anything.
+    public func analyze(_ query: PathQuery) throws(ModelError) -> Reachability {
+        let source = try endpoint(query.source, role: "source")
+        let destination = try endpoint(query.destination, role: "destination")
+        let through = try query.through.map { name throws(ModelError) in try filterIDs(name) }
+        let avoiding = try query.avoiding.map { name throws(ModelError) in try filterIDs(name) }
+
+        let ports = query.ipProtocol.hasPorts ? IntervalSet(query.destinationPorts ?? .all) : HeaderBox.allPorts
+        var attempts: [Attempt] = []
+        for candidate in candidates(from: source, to: destination, query: query, ports: ports) {
+            attempts += run(candidate, source: source)
+        }
+        let eligible = attempts.filter { attempt in
+            let ids = Set(attempt.forward.branch.components.map(\.component.id))
+            return through.allSatisfy { !$0.isDisjoint(with: ids) } && avoiding.allSatisfy { $0.isDisjoint(with: ids) }
+        }
+        return conclude(query, attempts: attempts, eligible: eligible, ports: ports, through: through, avoiding: avoiding)
+    }
+
+    /// A forward trace to the destination and, when it arrived, the return trace.
+    struct Attempt {
+        var forward: Outcome
+        var back: Outcome?
+
+        var works: Bool {
+            forward.arrived && !forward.branch.isBroken && (back.map { $0.arrived && !$0.branch.isBroken } ?? false)
+        }
+        var blockers: [Explanation] { forward.branch.blockers + (back?.branch.blockers ?? []) }
+        var length: Int { forward.branch.components.count + (back?.branch.components.count ?? 0) }
+    }
+
+    private func run(_ candidate: Candidate, source: Endpoint) -> [Attempt] {
+        var forward = Tracer(network: self, goal: candidate.goal, isReturn: false)
+        switch candidate.start {
+        case .fromInternet(let vpc): forward.internetGatewayIngress(vpc: vpc, candidate.branch)
+        case .fromInterface(let interface): forward.send(from: interface, candidate.branch)
+        case .blocked: forward.finish(candidate.branch, arrived: false)
+        }
+        return forward.outcomes.map { outcome in
+            guard outcome.arrived else { return Attempt(forward: outcome, back: nil) }
+            return Attempt(forward: outcome, back: returnTrace(of: outcome.branch, candidate: candidate, source: source))
+        }
+    }
+
+    /// The reply: from the destination back to the source, through the same stateful devices.
+    private func returnTrace(of branch: Branch, candidate: Candidate, source: Endpoint) -> Outcome? {
+        let goal: Goal
+        switch source {
+        case .internet(let addresses): goal = .internet(addresses)
+        case .interface(let interface): goal = .interface(interface.id)
+        case .loadBalancer(let balancer): goal = .interface(balancer.nodes.first?.networkInterfaceID ?? "")
+        }
+        var tracer = Tracer(network: self, goal: goal, isReturn: true)
+        var reply = Branch(packets: branch.packets.reversed)
+        reply.connections = branch.connections
+        if case .internet = candidate.goal {
+            tracer.internetGatewayIngress(vpc: candidate.vpc, reply)
+        } else if let address = branch.packets.projection(\.destinations).first,
+            let id = interfaceByPrivateIP[candidate.vpc]?[address], let interface = interfaces[id]
+        {
+            var hop = PathComponent(component: component(of: interface), note: "replies")
+            hop.outboundHeader = header(reply.packets)
+            hop.attachedTo = ownerComponent(of: interface)
+            reply.append(hop)
+            tracer.send(from: interface, reply)
+        }
+        // The most useful reply: one that worked, else the one with the fewest blockers.
+        return tracer.outcomes.min { a, b in
+            rank(a) < rank(b)
+        }
+    }
+
+    private func rank(_ outcome: Outcome) -> (Int, Int, Int) {
+        (outcome.arrived && !outcome.branch.isBroken ? 0 : 1, outcome.branch.blockers.count, outcome.arrived ? 0 : 1)
+    }
+}
+
+extension StringProtocol {
+    func trimmingCharacters(in character: Character) -> String {
+        String(drop { $0 == character }.reversed().drop { $0 == character }.reversed())
+    }
+}

@@ -1,0 +1,80 @@
+import VPCModel
+
+extension CompiledNetwork {
+    /// Picks the path to report and builds the AWS-shaped analysis.
+    ///
+    /// A path is found when some packet makes the whole round trip without a blocker; the shortest such
+    /// path is reported (as Reachability Analyzer does). Otherwise the reported path is the one that
+    /// needs the fewest changes, with every blocker on it, forward and return.
+    func conclude(
+        _ query: PathQuery, attempts: [Attempt], eligible: [Attempt], ports: IntervalSet, through: [Set<String>],
+        avoiding: [Set<String>]
+    ) -> Reachability {
+        let working = eligible.filter(\.works)
+        let seed = "\(query.source)|\(query.destination)|\(query.ipProtocol)|\(query.destinationPorts?.description ?? "all")|\(query.through)|\(query.avoiding)"
+        let analysisID = IDGenerator.makeRaw("nia", seed: seed)
+        var analysis = NetworkInsightsAnalysis(
+            networkInsightsAnalysisID: analysisID,
+            networkInsightsAnalysisArn: "arn:aws:ec2:\(topology.region):\(topology.accountID):network-insights-analysis/\(analysisID)",
+            networkInsightsPathID: IDGenerator.makeRaw("nip", seed: seed),
+            filterInArns: through.isEmpty ? nil : through.compactMap { $0.sorted().first.map(arn) },
+            filterOutArns: avoiding.isEmpty ? nil : avoiding.compactMap { $0.sorted().first.map(arn) },
+            status: "succeeded", networkPathFound: !working.isEmpty,
+            forwardPathComponents: [], returnPathComponents: [], explanations: [])
+
+        if let chosen = working.min(by: { $0.length < $1.length }) {
+            analysis.forwardPathComponents = numbered(chosen.forward.branch.components)
+            analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
+            let reachable = working.reduce(IntervalSet.empty) { $0.union($1.back?.branch.packets.labels ?? .empty) }
+            let partial = unique(chosen.forward.branch.notes + (chosen.back?.branch.notes ?? []))
+            let via = chosen.forward.branch.components.map(\.component).filter { isWaypoint($0.id) }.map { $0.name ?? $0.id }
+            var reason = "reachable via " + via.joined(separator: " -> ")
+            if ports != reachable && query.ipProtocol.hasPorts { reason += " (ports \(reachable) of \(CompiledNetwork.describePorts(ports)))" }
+            return Reachability(query: query, analysis: analysis, reachablePorts: reachable, queriedPorts: ports, partialBlocks: partial, reason: reason)
+        }
+
+        var explanations: [Explanation]
+        if let chosen = eligible.min(by: { rank($0) < rank($1) }) {
+            analysis.forwardPathComponents = numbered(chosen.forward.branch.components)
+            analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
+            explanations = unique(chosen.blockers)
+        } else if !attempts.isEmpty {
+            var e = Explanation(.componentFilterRestriction,
+                message: "Every path from \(query.source) to \(query.destination) \(through.isEmpty ? "" : "misses \(query.through.joined(separator: ", "))")\(through.isEmpty || avoiding.isEmpty ? "" : " or ")\(avoiding.isEmpty ? "" : "passes through \(query.avoiding.joined(separator: ", "))").")
+            e.component = AnalysisComponent(id: query.destination)
+            explanations = [e]
+        } else {
+            explanations = [Explanation(.noRouteToDestination, message: "There is no way from \(query.source) to \(query.destination): they are not in one VPC, or neither end can be addressed by the other.")]
+        }
+        analysis.explanations = explanations
+        let reason = explanations.map(\.message).joined(separator: " ")
+        return Reachability(query: query, analysis: analysis, reachablePorts: .empty, queriedPorts: ports, partialBlocks: [], reason: reason)
+    }
+
+    /// Fewest blockers first (the fewest changes), then paths that reached the destination, then the shortest.
+    private func rank(_ attempt: Attempt) -> (Int, Int, Int) {
+        (unique(attempt.blockers).count, attempt.forward.arrived ? 0 : 1, attempt.length)
+    }
+
+    private func isWaypoint(_ id: String) -> Bool {
+        id == "internet" || id.hasPrefix("i-") || id.hasPrefix("igw-") || id.hasPrefix("nat-") || loadBalancers[ClassicLoadBalancer.ID(id)] != nil
+            || (id.hasPrefix("eni-") && natGatewayOfInterface[NetworkInterface.ID(id)] != nil)
+    }
+
+    private func numbered(_ components: [PathComponent]) -> [PathComponent] {
+        components.enumerated().map { index, component in
+            var component = component
+            component.sequenceNumber = index + 1
+            return component
+        }
+    }
+
+    /// Drops repeats (the same code, component and direction), keeping the first.
+    func unique(_ explanations: [Explanation]) -> [Explanation] {
+        var seen: Set<String> = []
+        return explanations.filter { e in
+            let key = "\(e.explanationCode)|\(e.component?.id ?? "")|\(e.acl?.id ?? "")|\(e.aclRule?.ruleNumber ?? 0)|\(e.direction ?? "")|\(e.message)"
+            return seen.insert(key).inserted
+        }
+    }
+}

@@ -1,0 +1,58 @@
+/// One hop of a path: botocore `PathComponent`.
+public struct PathComponent: Hashable, Sendable, Codable {
+    public var sequenceNumber: Int
+    public var component: AnalysisComponent
+    public var aclRule: AnalysisACLRule?
+    public var securityGroupRule: AnalysisSecurityGroupRule?
+    public var routeTableRoute: AnalysisRouteTableRoute?
+    public var inboundHeader: AnalysisPacketHeader?
+    public var outboundHeader: AnalysisPacketHeader?
+    public var attachedTo: AnalysisComponent?
+    public var subnet: AnalysisComponent?
+    public var vpc: AnalysisComponent?
+    public var additionalDetails: [AdditionalDetail]?
+    /// Explanations attached to this hop (set on a blocked path).
+    public var explanations: [Explanation]?
+    /// LocalVPC's own, not encoded: what happens at this hop, for terminal output.
+    public var note: String = ""
+
+    public init(sequenceNumber: Int = 0, component: AnalysisComponent, note: String = "") {
+        self.sequenceNumber = sequenceNumber
+        self.component = component
+        self.note = note
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case sequenceNumber = "SequenceNumber", component = "Component", aclRule = "AclRule"
+        case securityGroupRule = "SecurityGroupRule", routeTableRoute = "RouteTableRoute"
+        case inboundHeader = "InboundHeader", outboundHeader = "OutboundHeader", attachedTo = "AttachedTo"
+        case subnet = "Subnet", vpc = "Vpc", additionalDetails = "AdditionalDetails", explanations = "Explanations"
+    }
+}
+
+/// The result of a path analysis: botocore `NetworkInsightsAnalysis`.
+public struct NetworkInsightsAnalysis: Hashable, Sendable, Codable {
+    public var networkInsightsAnalysisID: String
+    public var networkInsightsAnalysisArn: String
+    public var networkInsightsPathID: String
+    public var filterInArns: [String]?
+    public var filterOutArns: [String]?
+    /// ISO-8601; set by the caller, as the core reads no clock.
+    public var startDate: String?
+    public var status: String
+    public var statusMessage: String?
+    public var networkPathFound: Bool
+    public var forwardPathComponents: [PathComponent]
+    public var returnPathComponents: [PathComponent]
+    public var explanations: [Explanation]
+
+    enum CodingKeys: String, CodingKey {
+        case networkInsightsAnalysisID = "NetworkInsightsAnalysisId"
+        case networkInsightsAnalysisArn = "NetworkInsightsAnalysisArn"
+        case networkInsightsPathID = "NetworkInsightsPathId", filterInArns = "FilterInArns"
+        case filterOutArns = "FilterOutArns", startDate = "StartDate", status = "Status"
+        case statusMessage = "StatusMessage", networkPathFound = "NetworkPathFound"
+        case forwardPathComponents = "ForwardPathComponents", returnPathComponents = "ReturnPathComponents"
+        case explanations = "Explanations"
+    }
+}

@@ -1,0 +1,69 @@
+import VPCModel
+
+/// Where a trace is going: what counts as having arrived.
+enum Goal: Sendable {
+    /// Leaving an internet gateway towards these addresses.
+    case internet(IntervalSet)
+    /// Received by this interface, addressed to one of its own addresses.
+    case interface(NetworkInterface.ID)
+    /// Accepted by a listener of this load balancer.
+    case loadBalancer(ClassicLoadBalancer.ID)
+}
+
+/// State a stateful device keeps for a connection, so the reply can be translated back.
+struct ConnectionRecord: Sendable {
+    enum Device: Sendable {
+        case natInstance, natGateway, loadBalancer
+    }
+    var device: Device
+    var interface: NetworkInterface.ID
+    /// The packets as they were before the device rewrote them (for a load balancer: the client's connection).
+    var original: PacketSet
+}
+
+/// One path being explored, with the packets still on it.
+///
+/// A branch is never cut short by a filter: when a filter blocks every packet, the branch records a
+/// blocker and goes on as if the filter had allowed them, so that a blocked path lists every
+/// component that would have to change (Reachability Analyzer's complete blocked path).
+struct Branch: Sendable {
+    var components: [PathComponent] = []
+    var packets: PacketSet
+    var connections: [ConnectionRecord] = []
+    /// Components that block every packet: the path does not work until each one changes.
+    var blockers: [Explanation] = []
+    /// Components that block some of the packets only.
+    var notes: [Explanation] = []
+    /// The interface that last forwarded the packets for someone else (a NAT or router instance).
+    var lastForwarder: NetworkInterface.ID?
+    var steps = 0
+
+    var isBroken: Bool { !blockers.isEmpty }
+
+    mutating func append(_ component: PathComponent) {
+        var component = component
+        component.sequenceNumber = components.count + 1
+        components.append(component)
+    }
+
+    /// Narrows the packets to those a filter allows, recording what it blocks.
+    mutating func filter(allowed: PacketSet, explain: (_ blocked: PacketSet) -> Explanation) {
+        let blocked = packets.subtracting(allowed)
+        if blocked.isEmpty { return }
+        var explanation = explain(blocked)
+        if allowed.isEmpty {
+            blockers.append(explanation)
+        } else {
+            explanation.isPartial = true
+            notes.append(explanation)
+            packets = allowed
+        }
+    }
+}
+
+/// How a branch ended.
+struct Outcome: Sendable {
+    var branch: Branch
+    /// Whether the branch reached its goal (perhaps only as if its blockers were fixed).
+    var arrived: Bool
+}

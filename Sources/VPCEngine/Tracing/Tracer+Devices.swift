@@ -1,0 +1,229 @@
+import VPCModel
+
+extension Tracer {
+    /// An interface receives packets: its owner must be running, the source/destination check and its
+    /// security groups apply, then the owner keeps the packets, forwards them, or translates them.
+    mutating func arrive(at interface: NetworkInterface, _ branch: Branch) {
+        var branch = branch
+        if let instance = network.topology.instance(owning: interface).flatMap({ network.instances[$0.id] }), !instance.state.isForwarding {
+            var e = Explanation(.badState, message: "Instance \(network.label(instance.id.rawValue)) is \(instance.state.rawValue); start it.")
+            e.component = network.component(instance.id.rawValue)
+            e.state = instance.state.rawValue
+            branch.blockers.append(e)
+        }
+        let own = IntervalSet(interface.privateIPs.map { $0.value...$0.value })
+        var toSelfBox = HeaderBox.everything
+        toSelfBox.destinations = own
+
+        // A reply reaching a device that translated the request: translate back and send it on.
+        if isReturn, let record = branch.connections.last, record.interface == interface.id {
+            branch.connections.removeLast()
+            return translateBack(record, at: interface, branch)
+        }
+
+        let isNATGateway = network.natGatewayOfInterface[interface.id] != nil
+        if interface.sourceDestCheck && !isNATGateway {
+            let label = network.ownerLabel(of: interface)
+            branch.filter(allowed: branch.packets.intersection(toSelfBox)) { blocked in
+                var e = Explanation(.eniSourceDestCheckRestriction, direction: "ingress",
+                    message: "\(label) receives packets addressed to \(network.describeAddresses(blocked.projection(\.destinations))), not to itself, and source/destination check is enabled on \(interface.id); disable it to let the instance forward.")
+                e.networkInterface = network.component(of: interface)
+                e.component = network.component(of: interface)
+                return e
+            }
+        }
+        if !isReturn && !isNATGateway {
+            applySecurityGroups(of: interface, .ingress, to: &branch)
+        }
+        let toSelf = branch.packets.intersection(toSelfBox)
+        let passing = branch.packets.subtracting(toSelfBox)
+
+        if !toSelf.isEmpty {
+            var mine = branch
+            mine.packets = toSelf
+            receive(at: interface, mine)
+        }
+        if !passing.isEmpty {
+            var forwarded = branch
+            forwarded.packets = passing
+            forward(at: interface, forwarded)
+        }
+    }
+
+    /// Packets addressed to the interface itself.
+    private mutating func receive(at interface: NetworkInterface, _ branch: Branch) {
+        var branch = branch
+        if case .interface(let goal) = goal, goal == interface.id {
+            var hop = PathComponent(component: network.component(of: interface), note: "received by \(network.ownerLabel(of: interface))")
+            hop.inboundHeader = network.header(branch.packets)
+            (hop.subnet, hop.vpc) = network.subnetAndVPC(interface.subnetID)
+            hop.attachedTo = network.ownerComponent(of: interface)
+            branch.append(hop)
+            if let owner = network.ownerComponent(of: interface), owner.id != interface.id.rawValue {
+                branch.append(PathComponent(component: owner, note: "destination"))
+            }
+            return finish(branch, arrived: true)
+        }
+        if !isReturn, let (balancerID, node) = network.nodeOfInterface[interface.id], let balancer = network.loadBalancers[balancerID] {
+            return loadBalancerAccepts(balancer, node: node, interface: interface, branch)
+        }
+        // Anything else ends at a host that is not the destination.
+    }
+
+    /// Packets for someone else: a NAT instance or NAT gateway translates them; another instance with
+    /// source/destination check off forwards them as they are.
+    private mutating func forward(at interface: NetworkInterface, _ branch: Branch) {
+        var branch = branch
+        let isNATGateway = network.natGatewayOfInterface[interface.id] != nil
+        let instance = network.topology.instance(owning: interface).flatMap { network.instances[$0.id] }
+        let translates = isNATGateway || instance?.role == .nat
+        var hop = PathComponent(component: network.component(of: interface),
+            note: translates ? "\(network.ownerLabel(of: interface)) translates the source to \(interface.primaryPrivateIP)" : "\(network.ownerLabel(of: interface)) forwards")
+        hop.inboundHeader = network.header(branch.packets)
+        hop.attachedTo = network.ownerComponent(of: interface)
+        (hop.subnet, hop.vpc) = network.subnetAndVPC(interface.subnetID)
+        if translates && !isReturn {
+            // Source NAT: the device's private address and a port it picks from 1024-65535
+            // (VPC User Guide, "NAT gateways"; SEMANTICS.md, "NAT instance").
+            branch.connections.append(ConnectionRecord(device: isNATGateway ? .natGateway : .natInstance, interface: interface.id, original: branch.packets))
+            branch.packets = branch.packets.map { box in
+                var box = box
+                box.sources = IntervalSet(interface.primaryPrivateIP)
+                box.sourcePorts = IntervalSet(NATGateway.translatedPorts)
+                return box
+            }
+        }
+        hop.outboundHeader = network.header(branch.packets)
+        branch.append(hop)
+        branch.lastForwarder = interface.id
+        send(from: interface, branch)
+    }
+
+    /// A reply at a device that translated the request: restore what it rewrote, keep the reply's label.
+    private mutating func translateBack(_ record: ConnectionRecord, at interface: NetworkInterface, _ branch: Branch) {
+        var branch = branch
+        let labels = branch.packets.labels
+        var hop = PathComponent(component: network.component(of: interface), note: "")
+        hop.inboundHeader = network.header(branch.packets)
+        branch.packets = record.original.reversed.map { box in
+            var box = box
+            box.restrictLabels(to: labels)
+            return box
+        }
+        switch record.device {
+        case .natInstance, .natGateway:
+            hop.note = "\(network.ownerLabel(of: interface)) translates the reply back"
+        case .loadBalancer:
+            hop.component = network.ownerComponent(of: interface) ?? hop.component
+            hop.note = "the load balancer answers the client's connection"
+        }
+        hop.attachedTo = network.ownerComponent(of: interface)
+        hop.outboundHeader = network.header(branch.packets)
+        branch.append(hop)
+        send(from: interface, branch)
+    }
+
+    // MARK: Internet gateway
+
+    /// Out through the internet gateway: the source must have a public address, which replaces it
+    /// (1:1 NAT); destinations in private ranges are dropped (VPC User Guide, "Internet gateways").
+    mutating func internetGatewayEgress(_ gateway: InternetGateway, _ branch: Branch) {
+        var branch = branch
+        var mapped: [(IntervalSet, IPv4Address)] = []
+        for range in branch.packets.projection(\.sources).ranges where range.count <= 65536 {
+            for value in range {
+                guard let vpc = gateway.attachedVPC, let owner = network.interfaceByPrivateIP[vpc]?[value],
+                    let pair = network.publicIPsOfInterface[owner]?.first(where: { $0.privateIP.value == value })
+                else { continue }
+                mapped.append((IntervalSet(value: value), pair.publicIP))
+            }
+        }
+        let mappedSources = IntervalSet(mapped.flatMap(\.0.ranges))
+        var withPublic = HeaderBox.everything
+        withPublic.sources = mappedSources
+        branch.filter(allowed: branch.packets.intersection(withPublic)) { blocked in
+            let unmapped = blocked.projection(\.sources)
+            var e = Explanation(.igwPublicIPAssociationForEgress, direction: "egress",
+                message: "Internet gateway \(network.label(gateway.id.rawValue)) drops packets from \(network.describeAddresses(unmapped)): no public IP or Elastic IP is associated with that private address.")
+            e.internetGateway = network.component(gateway.id.rawValue)
+            e.component = network.component(gateway.id.rawValue)
+            e.addresses = AddressSpace.cidrs(of: unmapped)
+            return e
+        }
+        var internetBox = HeaderBox.everything
+        internetBox.destinations = AddressSpace.internet
+        let inbound = branch.packets
+        if !mapped.isEmpty {
+            branch.packets = PacketSet(boxes: mapped.flatMap { privateSet, publicIP in
+                branch.packets.intersection({ var b = HeaderBox.everything; b.sources = privateSet; return b }()).boxes.map { box in
+                    var box = box
+                    box.sources = IntervalSet(publicIP)
+                    return box
+                }
+            })
+        }
+        let outside = branch.packets.intersection(internetBox)
+        var hop = PathComponent(component: network.component(gateway.id.rawValue), note: "internet gateway maps the private source to its public address")
+        hop.inboundHeader = network.header(inbound)
+        hop.outboundHeader = network.header(outside.isEmpty ? branch.packets : outside)
+        branch.append(hop)
+        branch.packets = outside
+        guard !outside.isEmpty else { return }
+        guard case .internet(let targets) = goal else { return }
+        var targetBox = HeaderBox.everything
+        targetBox.destinations = targets
+        branch.packets = outside.intersection(targetBox)
+        guard !branch.packets.isEmpty else { return }
+        branch.append(PathComponent(component: AnalysisComponent(id: "internet", name: "the internet"), note: "destination"))
+        finish(branch, arrived: true)
+    }
+
+    /// In through the internet gateway: each public destination maps to the private address of the
+    /// interface it is associated with; the subnet's inbound ACL applies, then the interface receives.
+    mutating func internetGatewayIngress(vpc: VPC.ID, _ branch: Branch) {
+        var branch = branch
+        guard let gateway = network.internetGatewayOfVPC[vpc] else {
+            var e = Explanation(.noRouteToDestination, direction: "ingress",
+                message: "VPC \(network.label(vpc.rawValue)) has no internet gateway attached, so nothing reaches it from the internet.")
+            e.vpc = network.component(vpc.rawValue)
+            return drop(branch, e)
+        }
+        var fromInternet = HeaderBox.everything
+        fromInternet.sources = AddressSpace.internet
+        branch.packets = branch.packets.intersection(fromInternet)
+        let destinations = branch.packets.projection(\.destinations)
+        var targets: [(NetworkInterface.ID, IPv4Address, IntervalSet)] = []
+        for (publicValue, mapping) in network.publicIPMapping where destinations.contains(publicValue) {
+            targets.append((mapping.interface, mapping.privateIP, IntervalSet(value: publicValue)))
+        }
+        targets.sort { $0.2.first ?? 0 < $1.2.first ?? 0 }
+        let mappedDestinations = IntervalSet(targets.flatMap(\.2.ranges))
+        if !destinations.subtracting(mappedDestinations).isEmpty {
+            var e = Explanation(.igwPrivateIPAssociationForIngress, direction: "ingress",
+                message: "Internet gateway \(network.label(gateway.id.rawValue)) drops packets to \(network.describeAddresses(destinations.subtracting(mappedDestinations))): no interface in the VPC has that public address.")
+            e.internetGateway = network.component(gateway.id.rawValue)
+            e.component = network.component(gateway.id.rawValue)
+            if mappedDestinations.isEmpty { return drop(branch, e) }
+            e.isPartial = true
+            branch.notes.append(e)
+        }
+        for (interfaceID, privateIP, publicSet) in targets {
+            guard let interface = network.interfaces[interfaceID], let subnet = network.subnets[interface.subnetID] else { continue }
+            var next = branch
+            var box = HeaderBox.everything
+            box.destinations = publicSet
+            let inbound = next.packets.intersection(box)
+            next.packets = inbound.map { box in
+                var box = box
+                box.destinations = IntervalSet(privateIP)
+                return box
+            }
+            var hop = PathComponent(component: network.component(gateway.id.rawValue), note: "internet gateway maps \(IPv4Address(publicSet.first ?? 0)) to \(privateIP)")
+            hop.inboundHeader = network.header(inbound)
+            hop.outboundHeader = network.header(next.packets)
+            next.append(hop)
+            applyACL(of: subnet, .ingress, isLoadBalancerNode: false, to: &next)
+            arrive(at: interface, next)
+        }
+    }
+}

@@ -1,0 +1,139 @@
+import VPCModel
+
+extension Tracer {
+    /// Security groups of an interface: the union of their rules allows (VPC User Guide, "Security group rules").
+    mutating func applySecurityGroups(of interface: NetworkInterface, _ direction: Direction, to branch: inout Branch) {
+        let rules = (direction == .ingress ? network.ingressRules[interface.id] : network.egressRules[interface.id]) ?? []
+        var allowed = PacketSet.empty
+        var matched: CompiledNetwork.CompiledSGRule?
+        for rule in rules {
+            let part = branch.packets.intersection(rule.box)
+            if part.isEmpty { continue }
+            if matched == nil { matched = rule }
+            allowed = allowed.union(part)
+        }
+        let groups = interface.securityGroupIDs.map { network.component($0.rawValue) }
+        let groupNames = interface.securityGroupIDs.map { network.label($0.rawValue) }.joined(separator: ", ")
+        let blocked = branch.packets.subtracting(allowed)
+        if !blocked.isEmpty {
+            let owner = network.ownerLabel(of: interface)
+            let what = describe(blocked, direction: direction)
+            var e = Explanation(.eniSGRulesMismatch, direction: direction.rawValue,
+                message: "Security group\(interface.securityGroupIDs.count == 1 ? "" : "s") \(groupNames) of \(owner) (\(interface.id)) \(interface.securityGroupIDs.count == 1 ? "allows" : "allow") no \(direction == .ingress ? "inbound" : "outbound") \(what).")
+            e.component = network.component(of: interface)
+            e.networkInterface = network.component(of: interface)
+            e.securityGroups = groups
+            (e.subnet, e.vpc) = network.subnetAndVPC(interface.subnetID)
+            let notPreserved = referencesNotPreserved(rules, blocked: blocked, interface: interface, direction: direction, branch: branch)
+            branch.filter(allowed: allowed) { _ in e }
+            if let notPreserved {
+                if allowed.isEmpty { branch.blockers.append(notPreserved) } else { branch.notes.append(notPreserved) }
+            }
+        }
+        if let matched, !allowed.isEmpty {
+            var hop = PathComponent(component: network.component(matched.group.id.rawValue),
+                note: "\(direction.rawValue) rule \(describe(matched.rule, direction))")
+            hop.securityGroupRule = network.securityGroupRule(matched.rule, direction: direction)
+            hop.attachedTo = network.component(of: interface)
+            branch.append(hop)
+        }
+    }
+
+    /// A rule that names a security group matches only the private addresses of that group's
+    /// interfaces; through a middlebox (a NAT), the peer address is the far host, not the middlebox
+    /// (VPC User Guide, "Security group rules", Limitations). Names the rule that looks as if it should match.
+    private func referencesNotPreserved(
+        _ rules: [CompiledNetwork.CompiledSGRule], blocked: PacketSet, interface: NetworkInterface, direction: Direction,
+        branch: Branch
+    ) -> Explanation? {
+        for rule in rules {
+            guard case .securityGroup(let peer) = rule.rule.peer else { continue }
+            var ignoringPeer = rule.box
+            if direction == .ingress { ignoringPeer.sources = HeaderBox.allAddresses } else { ignoringPeer.destinations = HeaderBox.allAddresses }
+            guard !blocked.intersection(ignoringPeer).isEmpty else { continue }
+            // The middlebox: the next hop on the way out, or the last forwarder on the way in.
+            let middlebox: NetworkInterface? =
+                direction == .egress ? nextHop(from: interface, for: blocked) : branch.lastForwarder.flatMap { network.interfaces[$0] }
+            guard let middlebox, middlebox.securityGroupIDs.contains(peer) else { continue }
+            var e = Explanation(.sgReferencesNotPreserved, direction: direction.rawValue,
+                message: "The \(direction.rawValue) rule of \(network.label(rule.group.id.rawValue)) that names security group \(network.label(peer.rawValue)) does not match: the traffic passes through \(network.ownerLabel(of: middlebox)), a member of \(network.label(peer.rawValue)), but a security-group reference matches only the private addresses of member interfaces, and the \(direction == .egress ? "destination" : "source") is \(network.describeAddresses(direction == .egress ? blocked.projection(\.destinations) : blocked.projection(\.sources))). Use a CIDR rule instead.")
+            e.securityGroup = network.component(rule.group.id.rawValue)
+            e.securityGroupRule = network.securityGroupRule(rule.rule, direction: direction)
+            e.component = network.component(of: middlebox)
+            return e
+        }
+        return nil
+    }
+
+    /// The interface a route of this interface's subnet sends these packets to, if it is an instance or interface.
+    private func nextHop(from interface: NetworkInterface, for packets: PacketSet) -> NetworkInterface? {
+        guard let table = network.routeTableOfSubnet[interface.subnetID], let first = packets.projection(\.destinations).first else { return nil }
+        guard let route = table.routes.first(where: { $0.block.contains(first) }) else { return nil }
+        if let target = route.interface { return network.interfaces[target] }
+        if case .natGateway(let id) = route.route.target, let gateway = network.natGateways[id] {
+            return network.interfaces[gateway.networkInterfaceID]
+        }
+        return nil
+    }
+
+    /// A subnet's network ACL: entries in ascending rule number, first match wins, `*` denies the rest
+    /// (VPC User Guide, "Network ACLs"). Stateless: the return leg is checked again.
+    mutating func applyACL(of subnet: Subnet, _ direction: Direction, isLoadBalancerNode: Bool, to branch: inout Branch) {
+        guard let acl = network.aclOfSubnet[subnet.id] else { return }
+        var remaining = branch.packets
+        var allowed = PacketSet.empty
+        var firstAllow: NetworkACLEntry?
+        var firstDeny: NetworkACLEntry?
+        for entry in direction == .ingress ? acl.ingress : acl.egress {
+            let matched = remaining.intersection(entry.box)
+            guard !matched.isEmpty else { continue }
+            if entry.entry.action == .allow {
+                allowed = allowed.union(matched)
+                if firstAllow == nil { firstAllow = entry.entry }
+            } else if firstDeny == nil {
+                firstDeny = entry.entry
+            }
+            remaining = remaining.subtracting(entry.box)
+            if remaining.isEmpty { break }
+        }
+        let aclID = acl.acl.id.rawValue
+        if let deny = firstDeny {
+            let blocked = branch.packets.subtracting(allowed)
+            let rule = deny.ruleNumber == NetworkACLEntry.catchAllRuleNumber ? "the final * rule (deny all)" : "rule \(deny.ruleNumber) (deny)"
+            let code: Explanation.Code = isLoadBalancerNode ? .elbACLRestriction : .subnetACLRestriction
+            var e = Explanation(code, direction: direction.rawValue,
+                message: "Network ACL \(network.label(aclID)) of subnet \(network.label(subnet.id.rawValue)) \(direction == .ingress ? "inbound" : "outbound"): \(rule) matches \(describe(blocked, direction: direction))\(isReturn ? " (return traffic: ACLs are stateless)" : "").")
+            e.acl = network.component(aclID)
+            e.aclRule = network.aclRule(deny)
+            e.subnet = network.component(subnet.id.rawValue)
+            e.vpc = network.component(subnet.vpcID.rawValue)
+            e.component = network.component(aclID)
+            branch.filter(allowed: allowed) { _ in e }
+        }
+        if let allow = firstAllow, !allowed.isEmpty {
+            var hop = PathComponent(component: network.component(aclID),
+                note: "\(direction == .ingress ? "inbound" : "outbound") rule \(allow.ruleNumber) allows \(allow.ipProtocol) \(allow.ipProtocol.hasPorts ? allow.ports.description + " " : "")\(direction == .ingress ? "from" : "to") \(allow.cidr)")
+            hop.aclRule = network.aclRule(allow)
+            (hop.subnet, hop.vpc) = network.subnetAndVPC(subnet.id)
+            branch.append(hop)
+        }
+    }
+
+    func describe(_ rule: SecurityGroupRule, _ direction: Direction) -> String {
+        let ports = rule.ipProtocol.hasPorts ? " \(rule.ports)" : ""
+        return "allows \(rule.ipProtocol)\(ports) \(direction == .ingress ? "from" : "to") \(network.label(rule.peer.description))"
+    }
+
+    /// "tcp port 22 from the internet", for messages.
+    func describe(_ packets: PacketSet, direction: Direction) -> String {
+        let protocols = packets.projection(\.protocols)
+        let protocolName = protocols == HeaderBox.allProtocols ? "traffic" : protocols.ranges.count == 1 && protocols.count == 1
+            ? IPProtocol(number: Int(protocols.first ?? 0)).description : "protocols \(protocols)"
+        let ports = packets.projection(\.destinationPorts)
+        let portText = protocols.isSubset(of: IntervalSet([6...6, 17...17])) ? " port\(ports.count == 1 ? "" : "s") \(ports == HeaderBox.allPorts ? "0-65535" : ports.description)" : ""
+        let peer = direction == .ingress
+            ? "from \(network.describeAddresses(packets.projection(\.sources)))"
+            : "to \(network.describeAddresses(packets.projection(\.destinations)))"
+        return "\(protocolName)\(portText) \(peer)"
+    }
+}

@@ -1,0 +1,38 @@
+/// An IPv4 address, stored as its 32-bit value.
+public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertible {
+    public var value: UInt32
+
+    public init(_ value: UInt32) { self.value = value }
+
+    /// Parses dotted-quad notation ("10.0.1.5"); returns nil for anything else.
+    public init?(_ string: some StringProtocol) {
+        var result: UInt32 = 0
+        var octets = 0
+        for part in string.split(separator: ".", omittingEmptySubsequences: false) {
+            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
+                let octet = UInt32(part), octet <= 255
+            else { return nil }
+            result = result << 8 | octet
+            octets += 1
+        }
+        guard octets == 4 else { return nil }
+        self.value = result
+    }
+
+    /// Parses an address, throwing a ``ModelError`` with a clear message.
+    public init(parsing string: String) throws(ModelError) {
+        guard let address = IPv4Address(string) else {
+            throw ModelError(.invalidAddress, "'\(string)' is not an IPv4 address (expected four numbers 0-255, e.g. 10.0.1.5).")
+        }
+        self = address
+    }
+
+    public var description: String {
+        "\(value >> 24).\(value >> 16 & 0xff).\(value >> 8 & 0xff).\(value & 0xff)"
+    }
+
+    public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
+
+    /// Adds an offset, for address arithmetic inside a block.
+    public func advanced(by offset: UInt32) -> IPv4Address { IPv4Address(value &+ offset) }
+}

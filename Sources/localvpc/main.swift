@@ -1,0 +1,3 @@
+import LocalVPCCommands
+
+LocalVPC.runFromCommandLine()
