@@ -1,1 +1,67 @@
-print("x")
+// The LocalVPC benchmark: median time of one full analysis (forward + return + explanations),
+// on the seed design and on generated VPCs. Run it release-built:
+//     swift run -c release localvpc-bench
+// Prints one JSON line per scenario.
+import Foundation
+import TopologyFile
+import VPCEngine
+import VPCModel
+import VPCTesting
+
+func measure(_ iterations: Int, _ body: () throws -> Void) rethrows -> (median: Double, p90: Double) {
+    var samples: [Double] = []
+    samples.reserveCapacity(iterations)
+    for _ in 0..<iterations {
+        let start = ContinuousClock.now
+        try body()
+        let elapsed = ContinuousClock.now - start
+        samples.append(Double(elapsed.components.attoseconds) / 1e12 + Double(elapsed.components.seconds) * 1e6)
+    }
+    samples.sort()
+    return (samples[samples.count / 2], samples[samples.count * 9 / 10])
+}
+
+func report(_ scenario: String, instances: Int, compileMicroseconds: Double, _ result: (median: Double, p90: Double), reachable: Bool) {
+    let line = String(format: "{\"scenario\":\"%@\",\"instances\":%d,\"median_us\":%.1f,\"p90_us\":%.1f,\"compile_us\":%.1f,\"reachable\":%@}",
+        scenario, instances, result.median, result.p90, compileMicroseconds, reachable ? "true" : "false")
+    print(line)
+}
+
+let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+let seedPath = here.appendingPathComponent("examples/seed-elb-nat.yaml").path
+let fixedPath = here.appendingPathComponent("examples/seed-elb-nat-fixed.yaml").path
+
+for (label, path) in [("seed", seedPath), ("seed-fixed", fixedPath)] {
+    let file = try TopologyFile(yaml: String(contentsOfFile: path, encoding: .utf8), file: path)
+    var network: CompiledNetwork?
+    let compile = measure(200) { network = CompiledNetwork(file.topology) }
+    guard let network else { fatalError("no network") }
+    let queries: [(String, PathQuery)] = [
+        ("internet->web-1:80 via elb", PathQuery(from: "internet", to: "web-1", protocol: .tcp, ports: try PortRange(port: 80))),
+        ("web-1->internet:443", PathQuery(from: "web-1", to: "internet", protocol: .tcp, ports: try PortRange(port: 443))),
+        ("internet->elb all ports", PathQuery(from: "internet", to: "elb", protocol: .tcp)),
+    ]
+    for (name, query) in queries {
+        var reachable = false
+        let result = try measure(2000) { reachable = try network.analyze(query).isReachable }
+        report("\(label): \(name)", instances: file.topology.instances.count, compileMicroseconds: compile.median, result, reachable: reachable)
+    }
+}
+
+for count in [100, 1000] {
+    let topology = Fixtures.scaledSeed(instances: count)
+    var network: CompiledNetwork?
+    let compile = measure(20) { network = CompiledNetwork(topology) }
+    guard let network else { fatalError("no network") }
+    let target = "web-\(count - 1)"
+    let queries: [(String, PathQuery)] = [
+        ("internet->\(target):80 via elb", PathQuery(from: "internet", to: target, protocol: .tcp, ports: try PortRange(port: 80))),
+        ("\(target)->internet:443 via nat", PathQuery(from: target, to: "internet", protocol: .tcp, ports: try PortRange(port: 443))),
+        ("web-0->\(target):22 (blocked)", PathQuery(from: "web-0", to: target, protocol: .tcp, ports: try PortRange(port: 22))),
+    ]
+    for (name, query) in queries {
+        var reachable = false
+        let result = try measure(count >= 1000 ? 200 : 500) { reachable = try network.analyze(query).isReachable }
+        report("generated: \(name)", instances: count + 1, compileMicroseconds: compile.median, result, reachable: reachable)
+    }
+}

@@ -81,7 +81,7 @@ extension CompiledNetwork {
                 }
             }
         case .interface(let origin):
-            let instance = topology.instance(owning: origin).flatMap { instances[$0.id] }
+            let instance = instance(owning: origin)
             let ephemeral = query.sourcePorts ?? instance?.ephemeralPorts ?? ClassicLoadBalancer.backendSourcePorts
             let sourcePorts = IntervalSet(ephemeral)
             let sourceAddress = IntervalSet(origin.primaryPrivateIP)

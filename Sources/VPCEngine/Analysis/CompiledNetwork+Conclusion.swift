@@ -27,7 +27,13 @@ extension CompiledNetwork {
             analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
             let reachable = working.reduce(IntervalSet.empty) { $0.union($1.back?.branch.packets.labels ?? .empty) }
             let partial = unique(chosen.forward.branch.notes + (chosen.back?.branch.notes ?? []))
-            let via = chosen.forward.branch.components.map(\.component).filter { isWaypoint($0.id) }.map { $0.name ?? $0.id }
+            // Waypoints: the ends, gateways, load balancers, and instances that forward (a NAT instance).
+            let via = chosen.forward.branch.components.compactMap { hop -> String? in
+                if hop.component.id.hasPrefix("eni-"), hop.inboundHeader != nil, hop.outboundHeader != nil, let owner = hop.attachedTo {
+                    return owner.name ?? owner.id
+                }
+                return isWaypoint(hop.component.id) ? hop.component.name ?? hop.component.id : nil
+            }
             var reason = "reachable via " + via.joined(separator: " -> ")
             if ports != reachable && query.ipProtocol.hasPorts { reason += " (ports \(reachable) of \(CompiledNetwork.describePorts(ports)))" }
             return Reachability(query: query, analysis: analysis, reachablePorts: reachable, queriedPorts: ports, partialBlocks: partial, reason: reason)

@@ -179,4 +179,10 @@ public struct CompiledNetwork: Sendable {
     }
 
     func name(_ id: String) -> String? { names[id] ?? nil }
+
+    /// The instance an interface is attached to, if any.
+    func instance(owning interface: NetworkInterface) -> Instance? {
+        if case .instance(let id) = interface.owner { return instances[id] }
+        return nil
+    }
 }

@@ -17,6 +17,13 @@ public enum AddressSpace {
 
     /// Renders an address set as compact CIDR blocks (at most `limit`, then "…").
     public static func cidrs(of set: IntervalSet) -> [String] {
+        if set == internet { return internetCIDRs }
+        return makeCIDRs(set)
+    }
+
+    private static let internetCIDRs = makeCIDRs(internet)
+
+    private static func makeCIDRs(_ set: IntervalSet) -> [String] {
         var result: [String] = []
         for range in set.ranges {
             var start = UInt64(range.lowerBound)

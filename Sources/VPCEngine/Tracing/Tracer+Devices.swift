@@ -5,7 +5,7 @@ extension Tracer {
     /// security groups apply, then the owner keeps the packets, forwards them, or translates them.
     mutating func arrive(at interface: NetworkInterface, _ branch: Branch) {
         var branch = branch
-        if let instance = network.topology.instance(owning: interface).flatMap({ network.instances[$0.id] }), !instance.state.isForwarding {
+        if let instance = network.instance(owning: interface), !instance.state.isForwarding {
             var e = Explanation(.badState, message: "Instance \(network.label(instance.id.rawValue)) is \(instance.state.rawValue); start it.")
             e.component = network.component(instance.id.rawValue)
             e.state = instance.state.rawValue
@@ -60,7 +60,7 @@ extension Tracer {
             hop.attachedTo = network.ownerComponent(of: interface)
             branch.append(hop)
             if let owner = network.ownerComponent(of: interface), owner.id != interface.id.rawValue {
-                branch.append(PathComponent(component: owner, note: "destination"))
+                branch.append(PathComponent(component: owner, note: isReturn ? "back at the source" : "destination"))
             }
             return finish(branch, arrived: true)
         }
@@ -75,7 +75,7 @@ extension Tracer {
     private mutating func forward(at interface: NetworkInterface, _ branch: Branch) {
         var branch = branch
         let isNATGateway = network.natGatewayOfInterface[interface.id] != nil
-        let instance = network.topology.instance(owning: interface).flatMap { network.instances[$0.id] }
+        let instance = network.instance(owning: interface)
         let translates = isNATGateway || instance?.role == .nat
         var hop = PathComponent(component: network.component(of: interface),
             note: translates ? "\(network.ownerLabel(of: interface)) translates the source to \(interface.primaryPrivateIP)" : "\(network.ownerLabel(of: interface)) forwards")
