@@ -73,7 +73,15 @@ extension CompiledNetwork {
         var works: Bool {
             forward.arrived && !forward.branch.isBroken && (back.map { $0.arrived && !$0.branch.isBroken } ?? false)
         }
-        var blockers: [Explanation] { forward.branch.blockers + (back?.branch.blockers ?? []) }
+        /// Every blocker, forward then return. A reply that cannot come in because the request left
+        /// without a public address has the same cause as the request's blocker: reported once.
+        var blockers: [Explanation] {
+            let forwardCodes = Set(forward.branch.blockers.map(\.explanationCode))
+            let replies = (back?.branch.blockers ?? []).filter {
+                !($0.explanationCode == .igwPrivateIPAssociationForIngress && forwardCodes.contains(.igwPublicIPAssociationForEgress))
+            }
+            return forward.branch.blockers + replies
+        }
         var length: Int { forward.branch.components.count + (back?.branch.components.count ?? 0) }
     }
 
