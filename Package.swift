@@ -60,7 +60,10 @@ let package = Package(
         ),
         .testTarget(
             name: "localvpcTests",
-            dependencies: ["LocalVPCCommands", "TopologyFile", "VPCEngine"],
+            dependencies: [
+                "LocalVPCCommands", "TopologyFile", "VPCEngine", "VPCModel",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
             swiftSettings: swiftSettings
         ),
     ]

@@ -1,0 +1,81 @@
+import Testing
+import TopologyFile
+import VPCModel
+
+/// Bad files: every problem at once, each with line and column, never a crash.
+struct TopologyFileErrorTests {
+    func diagnostics(_ yaml: String) throws -> [Diagnostic] {
+        let error = try #require(throws: TopologyFileError.self) { try TopologyFile(yaml: yaml, file: "bad.yaml") }
+        return error.diagnostics
+    }
+
+    @Test func reportsEveryProblemWithItsLine() throws {
+        let yaml = """
+            vpc: { name: v, cidr: 10.0.0.0/16 }
+            subnets:
+              a: { cidr: 10.0.0.0/24 }
+              b: { cidr: 10.0.0.128/25 }
+              c: { cidr: 10.1.0.0/24 }
+              d: { cidr: 10.0.5.1/24 }
+            security-groups:
+              sg:
+                ingress:
+                  - { protocol: tcp, ports: 70000, from: 0.0.0.0/0 }
+                  - { protocol: tcp, ports: 22, from: no-such-group }
+            instances:
+              web: { subnet: nowhere }
+            """
+        let found = try diagnostics(yaml)
+        let lines = Dictionary(grouping: found, by: \.line)
+        #expect(lines[6]?.first?.message.contains("host bits") == true)       // invalid CIDR
+        #expect(lines[10]?.first?.message.contains("0-65535") == true)        // port out of range
+        #expect(lines[11]?.first?.message.contains("no-such-group") == true)  // dangling name
+        #expect(lines[13]?.first?.message.contains("nowhere") == true)        // dangling subnet
+        #expect(found.allSatisfy { $0.file == "bad.yaml" && $0.column >= 1 })
+        #expect(found.count == 4)
+    }
+
+    @Test func modelRulesPointAtTheLinesThatBreakThem() throws {
+        let yaml = """
+            vpc: { name: v, cidr: 10.0.0.0/16 }
+            subnets:
+              a: { cidr: 10.0.0.0/24 }
+              b: { cidr: 10.0.0.128/25 }
+              c: { cidr: 10.1.0.0/24 }
+            network-acls:
+              acl:
+                ingress:
+                  - { rule: 100, protocol: all, action: allow }
+                  - { rule: 100, protocol: all, action: deny }
+            """
+        let found = try diagnostics(yaml)
+        #expect(found.contains { $0.line == 4 && $0.message.contains("overlaps") })             // overlapping subnets
+        #expect(found.contains { $0.line == 5 && $0.message.contains("not inside its VPC") })   // subnet outside VPC
+        #expect(found.contains { $0.line == 10 && $0.message.contains("used twice") })          // duplicate rule number
+    }
+
+    @Test func malformedYAMLIsALocatedErrorNotACrash() throws {
+        let found = try diagnostics("vpc: { name: v, cidr: 10.0.0.0/16\nsubnets: [")
+        #expect(found.count == 1)
+        #expect(found[0].message.contains("not valid YAML"))
+        #expect(found[0].line >= 1)
+    }
+
+    @Test func unknownKeysSuggestTheIntendedOne() throws {
+        let found = try diagnostics("vpc: { name: v, cidr: 10.0.0.0/16 }\nsubnet:\n  a: { cidr: 10.0.0.0/24 }\n")
+        #expect(found.first?.line == 2)
+        #expect(found.first?.message.contains("Did you mean 'subnets'") == true)
+    }
+
+    @Test func emptyFileIsReported() throws {
+        #expect(try diagnostics("").first?.message.contains("empty") == true)
+    }
+
+    @Test func validFileGeneratesDefaultsLikeAWS() throws {
+        let file = try TopologyFile(yaml: "vpc: { name: v, cidr: 10.0.0.0/16 }\nsubnets:\n  a: { cidr: 10.0.0.0/24 }\n")
+        #expect(file.topology.routeTables.filter(\.isMain).count == 1)
+        #expect(file.topology.networkACLs.filter(\.isDefault).count == 1)
+        #expect(file.topology.securityGroups.map(\.name) == ["default"])
+        #expect(file.topology.validate().isEmpty)
+    }
+}
