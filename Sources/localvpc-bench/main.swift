@@ -27,6 +27,13 @@ func report(_ scenario: String, instances: Int, compileMicroseconds: Double, _ r
     print(line)
 }
 
+// Options: --only SUBSTRING runs matching scenarios; --scale N multiplies iteration counts (for profilers).
+let arguments = CommandLine.arguments
+let only = arguments.firstIndex(of: "--only").flatMap { arguments.indices.contains($0 + 1) ? arguments[$0 + 1] : nil }
+let scale = arguments.firstIndex(of: "--scale").flatMap { arguments.indices.contains($0 + 1) ? Double(arguments[$0 + 1]) : nil } ?? 1
+func iterations(_ n: Int) -> Int { max(1, Int(Double(n) * scale)) }
+func selected(_ name: String) -> Bool { only.map { name.contains($0) } ?? true }
+
 let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 let seedPath = here.appendingPathComponent("examples/seed-elb-nat.yaml").path
 let fixedPath = here.appendingPathComponent("examples/seed-elb-nat-fixed.yaml").path
@@ -41,14 +48,14 @@ for (label, path) in [("seed", seedPath), ("seed-fixed", fixedPath)] {
         ("web-1->internet:443", PathQuery(from: "web-1", to: "internet", protocol: .tcp, ports: try PortRange(port: 443))),
         ("internet->elb all ports", PathQuery(from: "internet", to: "elb", protocol: .tcp)),
     ]
-    for (name, query) in queries {
+    for (name, query) in queries where selected("\(label): \(name)") {
         var reachable = false
-        let result = try measure(2000) { reachable = try network.analyze(query).isReachable }
+        let result = try measure(iterations(2000)) { reachable = try network.analyze(query).isReachable }
         report("\(label): \(name)", instances: file.topology.instances.count, compileMicroseconds: compile.median, result, reachable: reachable)
     }
 }
 
-for count in [100, 1000] {
+for count in [100, 1000] where selected("generated") {
     let topology = Fixtures.scaledSeed(instances: count)
     var network: CompiledNetwork?
     let compile = measure(20) { network = CompiledNetwork(topology) }
@@ -59,9 +66,9 @@ for count in [100, 1000] {
         ("\(target)->internet:443 via nat", PathQuery(from: target, to: "internet", protocol: .tcp, ports: try PortRange(port: 443))),
         ("web-0->\(target):22 (blocked)", PathQuery(from: "web-0", to: target, protocol: .tcp, ports: try PortRange(port: 22))),
     ]
-    for (name, query) in queries {
+    for (name, query) in queries where selected("generated: \(name)") {
         var reachable = false
-        let result = try measure(count >= 1000 ? 200 : 500) { reachable = try network.analyze(query).isReachable }
+        let result = try measure(iterations(count >= 1000 ? 200 : 500)) { reachable = try network.analyze(query).isReachable }
         report("generated: \(name)", instances: count + 1, compileMicroseconds: compile.median, result, reachable: reachable)
     }
 }

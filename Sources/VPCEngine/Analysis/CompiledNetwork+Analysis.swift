@@ -115,7 +115,7 @@ extension CompiledNetwork {
             let id = interfaceByPrivateIP[candidate.vpc]?[address], let interface = interfaces[id]
         {
             var hop = PathComponent(component: component(of: interface), note: "replies")
-            hop.outboundHeader = header(reply.packets)
+            hop.outboundPackets = (reply.packets)
             hop.attachedTo = ownerComponent(of: interface)
             reply.append(hop)
             tracer.send(from: interface, reply)

@@ -102,7 +102,7 @@ extension CompiledNetwork {
                 var branch = first
                 branch.packets = PacketSet(packets)
                 var hop = PathComponent(component: component(of: origin), note: "sends from \(origin.primaryPrivateIP)")
-                hop.outboundHeader = header(branch.packets)
+                hop.outboundPackets = (branch.packets)
                 (hop.subnet, hop.vpc) = subnetAndVPC(origin.subnetID)
                 branch.append(hop)
                 return Candidate(start: .fromInterface(origin), goal: goal, branch: branch, vpc: vpc)
@@ -124,7 +124,7 @@ extension CompiledNetwork {
                         candidate.branch = first
                         candidate.branch.packets = packets
                         var hop = PathComponent(component: component(of: origin), note: "sends from \(origin.primaryPrivateIP)")
-                        hop.outboundHeader = header(packets)
+                        hop.outboundPackets = (packets)
                         candidate.branch.append(hop)
                     }
                     result.append(candidate)
@@ -142,7 +142,7 @@ extension CompiledNetwork {
     private func internetCandidate(_ packets: HeaderBox, goal: Goal, vpc: VPC.ID) -> Candidate {
         var branch = Branch(packets: PacketSet(packets))
         var hop = PathComponent(component: AnalysisComponent(id: "internet", name: "the internet"), note: "source")
-        hop.outboundHeader = header(branch.packets)
+        hop.outboundPackets = (branch.packets)
         branch.append(hop)
         return Candidate(start: .fromInternet(vpc), goal: goal, branch: branch, vpc: vpc)
     }
@@ -167,7 +167,7 @@ extension CompiledNetwork {
         var branch = Branch(packets: PacketSet(boxes: listeners.map(packets)))
         if case .fromInternet = start() {
             var hop = PathComponent(component: AnalysisComponent(id: "internet", name: "the internet"), note: "source")
-            hop.outboundHeader = header(branch.packets)
+            hop.outboundPackets = (branch.packets)
             branch.append(hop)
         }
         return Candidate(start: start(), goal: .interface(target.id), branch: branch, vpc: vpc)

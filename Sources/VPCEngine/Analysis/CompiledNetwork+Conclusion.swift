@@ -29,7 +29,7 @@ extension CompiledNetwork {
             let partial = unique(chosen.forward.branch.notes + (chosen.back?.branch.notes ?? []))
             // Waypoints: the ends, gateways, load balancers, and instances that forward (a NAT instance).
             let via = chosen.forward.branch.components.compactMap { hop -> String? in
-                if hop.component.id.hasPrefix("eni-"), hop.inboundHeader != nil, hop.outboundHeader != nil, let owner = hop.attachedTo {
+                if hop.component.id.hasPrefix("eni-"), hop.inboundPackets != nil, hop.outboundPackets != nil, let owner = hop.attachedTo {
                     return owner.name ?? owner.id
                 }
                 return isWaypoint(hop.component.id) ? hop.component.name ?? hop.component.id : nil
@@ -71,6 +71,8 @@ extension CompiledNetwork {
         components.enumerated().map { index, component in
             var component = component
             component.sequenceNumber = index + 1
+            if let packets = component.inboundPackets { component.inboundHeader = header(packets) }
+            if let packets = component.outboundPackets { component.outboundHeader = header(packets) }
             return component
         }
     }

@@ -15,6 +15,9 @@ public struct PathComponent: Hashable, Sendable, Codable {
     public var explanations: [Explanation]?
     /// LocalVPC's own, not encoded: what happens at this hop, for terminal output.
     public var note: String = ""
+    /// The packets entering and leaving this hop; rendered into the headers only for the reported path.
+    var inboundPackets: PacketSet?
+    var outboundPackets: PacketSet?
 
     public init(sequenceNumber: Int = 0, component: AnalysisComponent, note: String = "") {
         self.sequenceNumber = sequenceNumber

@@ -59,6 +59,8 @@ public struct CompiledNetwork: Sendable {
     var balancersOfInstance: [Instance.ID: [ClassicLoadBalancer.ID]] = [:]
     var natGatewayOfInterface: [NetworkInterface.ID: NATGateway.ID] = [:]
     var names: [String: String] = [:]
+    /// Every resource as an analysis component (ID, ARN, name), made once.
+    var components: [String: AnalysisComponent] = [:]
 
     /// Compiles a topology. Validate it first: references that do not resolve are skipped here.
     public init(_ topology: Topology) {
@@ -123,6 +125,13 @@ public struct CompiledNetwork: Sendable {
             egressRules[interface.id] = interface.securityGroupIDs.flatMap { groups[$0]?.egress ?? [] }
         }
 
+        for id in Set(names.keys).union(topology.networkInterfaces.map(\.id.rawValue)).union(topology.instances.map(\.id.rawValue))
+            .union(topology.loadBalancers.map(\.id.rawValue)).union(topology.internetGateways.map(\.id.rawValue))
+            .union(topology.securityGroups.map(\.id.rawValue)).union(topology.routeTables.map(\.id.rawValue))
+            .union(topology.networkACLs.map(\.id.rawValue)).union(topology.subnets.map(\.id.rawValue)).union(topology.vpcs.map(\.id.rawValue))
+        {
+            components[id] = AnalysisComponent(id: id, arn: arn(id), name: name(id))
+        }
         for subnet in topology.subnets {
             if let table = topology.routeTable(for: subnet) { routeTableOfSubnet[subnet.id] = compile(table) }
             if let acl = topology.networkACL(for: subnet) { aclOfSubnet[subnet.id] = Self.compile(acl) }

@@ -67,33 +67,53 @@ public struct HeaderBox: Hashable, Sendable {
             || queryPorts.isEmpty
     }
 
-    private var dimensions: [IntervalSet] {
-        [sources, destinations, protocols, sourcePorts, destinationPorts, queryPorts]
+    /// Whether some packet is in both boxes (no allocation).
+    public func overlaps(_ other: HeaderBox) -> Bool {
+        protocols.intersects(other.protocols) && destinationPorts.intersects(other.destinationPorts)
+            && destinations.intersects(other.destinations) && sources.intersects(other.sources)
+            && sourcePorts.intersects(other.sourcePorts) && queryPorts.intersects(other.queryPorts)
     }
 
-    private init(dimensions d: [IntervalSet], tie: LabelTie) {
-        self.init(sources: d[0], destinations: d[1], protocols: d[2], sourcePorts: d[3], destinationPorts: d[4], queryPorts: d[5])
-        self.tie = tie
+    /// Whether every packet of `other` is in this box (no allocation).
+    public func covers(_ other: HeaderBox) -> Bool {
+        protocols.covers(other.protocols) && destinationPorts.covers(other.destinationPorts)
+            && destinations.covers(other.destinations) && sources.covers(other.sources)
+            && sourcePorts.covers(other.sourcePorts) && queryPorts.covers(other.queryPorts)
     }
 
     /// The intersection; the result keeps this box's label tie (filters are boxes with full labels).
     public func intersection(_ other: HeaderBox) -> HeaderBox {
-        HeaderBox(dimensions: zip(dimensions, other.dimensions).map { $0.intersection($1) }, tie: tie)
+        var box = self
+        box.sources = sources.intersection(other.sources)
+        box.destinations = destinations.intersection(other.destinations)
+        box.protocols = protocols.intersection(other.protocols)
+        box.sourcePorts = sourcePorts.intersection(other.sourcePorts)
+        box.destinationPorts = destinationPorts.intersection(other.destinationPorts)
+        box.queryPorts = queryPorts.intersection(other.queryPorts)
+        return box
     }
 
-    /// This box minus another, as disjoint boxes (at most one per dimension).
+    /// This box minus another, as disjoint boxes (at most one per field).
     public func subtracting(_ other: HeaderBox) -> [HeaderBox] {
-        let overlap = intersection(other)
-        if overlap.isEmpty { return [self] }
+        guard overlaps(other) else { return [self] }
+        if other.covers(self) { return [] }
         var pieces: [HeaderBox] = []
-        var remaining = dimensions
-        let cut = other.dimensions
-        for index in remaining.indices {
-            var piece = remaining
-            piece[index] = remaining[index].subtracting(cut[index])
-            if !piece[index].isEmpty { pieces.append(HeaderBox(dimensions: piece, tie: tie)) }
-            remaining[index] = remaining[index].intersection(cut[index])
+        var rest = self
+        func split(_ field: WritableKeyPath<HeaderBox, IntervalSet>) {
+            let outside = rest[keyPath: field].subtracting(other[keyPath: field])
+            if !outside.isEmpty {
+                var piece = rest
+                piece[keyPath: field] = outside
+                pieces.append(piece)
+                rest[keyPath: field] = rest[keyPath: field].intersection(other[keyPath: field])
+            }
         }
+        split(\.protocols)
+        split(\.destinationPorts)
+        split(\.destinations)
+        split(\.sources)
+        split(\.sourcePorts)
+        split(\.queryPorts)
         return pieces
     }
 
@@ -119,7 +139,7 @@ public struct PacketSet: Hashable, Sendable {
     public var isEmpty: Bool { boxes.isEmpty }
 
     public func intersection(_ box: HeaderBox) -> PacketSet {
-        PacketSet(boxes: boxes.map { $0.intersection(box) })
+        PacketSet(boxes: boxes.compactMap { $0.overlaps(box) ? $0.intersection(box) : nil })
     }
 
     public func subtracting(_ box: HeaderBox) -> PacketSet {

@@ -22,7 +22,7 @@ extension CompiledNetwork {
     }
 
     func component(_ id: String) -> AnalysisComponent {
-        AnalysisComponent(id: id, arn: arn(id), name: name(id))
+        components[id] ?? AnalysisComponent(id: id, arn: arn(id), name: name(id))
     }
 
     /// A short label for people: the name, else the ID.

@@ -55,7 +55,7 @@ extension Tracer {
         var branch = branch
         if case .interface(let goal) = goal, goal == interface.id {
             var hop = PathComponent(component: network.component(of: interface), note: "received by \(network.ownerLabel(of: interface))")
-            hop.inboundHeader = network.header(branch.packets)
+            hop.inboundPackets = (branch.packets)
             (hop.subnet, hop.vpc) = network.subnetAndVPC(interface.subnetID)
             hop.attachedTo = network.ownerComponent(of: interface)
             branch.append(hop)
@@ -79,7 +79,7 @@ extension Tracer {
         let translates = isNATGateway || instance?.role == .nat
         var hop = PathComponent(component: network.component(of: interface),
             note: translates ? "\(network.ownerLabel(of: interface)) translates the source to \(interface.primaryPrivateIP)" : "\(network.ownerLabel(of: interface)) forwards")
-        hop.inboundHeader = network.header(branch.packets)
+        hop.inboundPackets = (branch.packets)
         hop.attachedTo = network.ownerComponent(of: interface)
         (hop.subnet, hop.vpc) = network.subnetAndVPC(interface.subnetID)
         if translates && !isReturn {
@@ -93,7 +93,7 @@ extension Tracer {
                 return box
             }
         }
-        hop.outboundHeader = network.header(branch.packets)
+        hop.outboundPackets = (branch.packets)
         branch.append(hop)
         branch.lastForwarder = interface.id
         send(from: interface, branch)
@@ -104,7 +104,7 @@ extension Tracer {
         var branch = branch
         let labels = branch.packets.labels
         var hop = PathComponent(component: network.component(of: interface), note: "")
-        hop.inboundHeader = network.header(branch.packets)
+        hop.inboundPackets = (branch.packets)
         branch.packets = record.original.reversed.map { box in
             var box = box
             box.restrictLabels(to: labels)
@@ -118,7 +118,7 @@ extension Tracer {
             hop.note = "the load balancer answers the client's connection"
         }
         hop.attachedTo = network.ownerComponent(of: interface)
-        hop.outboundHeader = network.header(branch.packets)
+        hop.outboundPackets = (branch.packets)
         branch.append(hop)
         send(from: interface, branch)
     }
@@ -164,8 +164,8 @@ extension Tracer {
         }
         let outside = branch.packets.intersection(internetBox)
         var hop = PathComponent(component: network.component(gateway.id.rawValue), note: "internet gateway maps the private source to its public address")
-        hop.inboundHeader = network.header(inbound)
-        hop.outboundHeader = network.header(outside.isEmpty ? branch.packets : outside)
+        hop.inboundPackets = (inbound)
+        hop.outboundPackets = (outside.isEmpty ? branch.packets : outside)
         branch.append(hop)
         branch.packets = outside
         guard !outside.isEmpty else { return }
@@ -219,8 +219,8 @@ extension Tracer {
                 return box
             }
             var hop = PathComponent(component: network.component(gateway.id.rawValue), note: "internet gateway maps \(IPv4Address(publicSet.first ?? 0)) to \(privateIP)")
-            hop.inboundHeader = network.header(inbound)
-            hop.outboundHeader = network.header(next.packets)
+            hop.inboundPackets = (inbound)
+            hop.outboundPackets = (next.packets)
             next.append(hop)
             applyACL(of: subnet, .ingress, isLoadBalancerNode: false, to: &next)
             arrive(at: interface, next)

@@ -31,7 +31,7 @@ extension Tracer {
             return finish(branch, arrived: false)
         }
         var hop = PathComponent(component: balancerComponent, note: "")
-        hop.inboundHeader = network.header(branch.packets)
+        hop.inboundPackets = (branch.packets)
         hop.attachedTo = network.component(of: interface)
         (hop.subnet, hop.vpc) = network.subnetAndVPC(interface.subnetID)
 
@@ -71,7 +71,7 @@ extension Tracer {
                 queryPorts: labels))
             var listenerHop = hop
             listenerHop.note = "listener \(listener): a new connection from \(interface.primaryPrivateIP) to \(network.label(target.id.rawValue)):\(listener.instancePort)"
-            listenerHop.outboundHeader = network.header(next.packets)
+            listenerHop.outboundPackets = (next.packets)
             listenerHop.additionalDetails = [AdditionalDetail(additionalDetailType: "LOAD_BALANCER_LISTENER", component: balancerComponent)]
             next.append(listenerHop)
             send(from: interface, next)
