@@ -43,19 +43,31 @@ struct CheckRenderer {
     var results: [IntentResult]
 
     func render() -> String {
-        var lines: [String] = []
+        let intentWidth = min(60, max(6, results.map(\.intent.name.count).max() ?? 0))
+        let expectedWidth = max(8, results.map(\.intent.expectation.description.count).max() ?? 0)
+        let actualWidth = max(6, results.map(\.actual.count).max() ?? 0)
+        func row(_ result: String, _ intent: String, _ expected: String, _ actual: String) -> String {
+            let name = intent.count > intentWidth ? String(intent.prefix(intentWidth - 1)) + "…" : intent
+            return "\(result.rightPadded(to: 4))  \(name.rightPadded(to: intentWidth))  \(expected.rightPadded(to: expectedWidth))  \(actual.rightPadded(to: actualWidth))"
+                .trimmingTrailingSpaces
+        }
+        var lines = [row("", "INTENT", "EXPECTED", "ACTUAL")]
         for result in results {
-            let mark = result.holds ? "PASS" : "FAIL"
-            lines.append("\(mark)  \(result.intent.name)")
-            lines.append("      expected: \(result.intent.expectation)   actual: \(result.actual)")
+            lines.append(row(result.holds ? "PASS" : "FAIL", result.intent.name, result.intent.expectation.description, result.actual))
             let r = result.reachability
             if r.isReachable {
                 lines.append("      why: \(r.reason)")
-                for note in r.partialBlocks { lines.append("      partly blocked: \(note.explanationCode): \(note.message)") }
+                if !result.holds || r.reachablePorts != r.queriedPorts {
+                    for note in r.partialBlocks { lines.append("      partly blocked: \(note.explanationCode): \(note.message)") }
+                }
             } else {
                 for e in r.analysis.explanations { lines.append("      why: \(e.explanationCode): \(e.message)") }
             }
         }
         return lines.joined(separator: "\n")
     }
+}
+
+extension String {
+    var trimmingTrailingSpaces: String { String(reversed().drop { $0 == " " }.reversed()) }
 }

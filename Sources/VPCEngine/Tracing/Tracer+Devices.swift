@@ -174,7 +174,7 @@ extension Tracer {
         targetBox.destinations = targets
         branch.packets = outside.intersection(targetBox)
         guard !branch.packets.isEmpty else { return }
-        branch.append(PathComponent(component: AnalysisComponent(id: "internet", name: "the internet"), note: "destination"))
+        branch.append(PathComponent(component: AnalysisComponent(id: "internet", name: "the internet"), note: isReturn ? "back at the source" : "destination"))
         finish(branch, arrived: true)
     }
 

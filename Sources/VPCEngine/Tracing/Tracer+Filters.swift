@@ -26,6 +26,12 @@ extension Tracer {
             (e.subnet, e.vpc) = network.subnetAndVPC(interface.subnetID)
             let notPreserved = referencesNotPreserved(rules, blocked: blocked, interface: interface, direction: direction, branch: branch)
             branch.filter(allowed: allowed) { _ in e }
+            if allowed.isEmpty, let first = interface.securityGroupIDs.first {
+                var hop = PathComponent(component: network.component(first.rawValue), note: "BLOCKED: no \(direction.rawValue) rule allows \(what)")
+                hop.attachedTo = network.component(of: interface)
+                hop.explanations = [e]
+                branch.append(hop)
+            }
             if let notPreserved {
                 if allowed.isEmpty { branch.blockers.append(notPreserved) } else { branch.notes.append(notPreserved) }
             }
@@ -82,14 +88,16 @@ extension Tracer {
         guard let acl = network.aclOfSubnet[subnet.id] else { return }
         var remaining = branch.packets
         var allowed = PacketSet.empty
-        var firstAllow: NetworkACLEntry?
+        // The hop shows the allow entry that admits most of the packets (by destination ports).
+        var mainAllow: (entry: NetworkACLEntry, ports: UInt64)?
         var firstDeny: NetworkACLEntry?
         for entry in direction == .ingress ? acl.ingress : acl.egress {
             let matched = remaining.intersection(entry.box)
             guard !matched.isEmpty else { continue }
             if entry.entry.action == .allow {
                 allowed = allowed.union(matched)
-                if firstAllow == nil { firstAllow = entry.entry }
+                let ports = matched.projection(\.destinationPorts).count
+                if ports > mainAllow?.ports ?? 0 { mainAllow = (entry.entry, ports) }
             } else if firstDeny == nil {
                 firstDeny = entry.entry
             }
@@ -109,8 +117,15 @@ extension Tracer {
             e.vpc = network.component(subnet.vpcID.rawValue)
             e.component = network.component(aclID)
             branch.filter(allowed: allowed) { _ in e }
+            if allowed.isEmpty {
+                var hop = PathComponent(component: network.component(aclID), note: "BLOCKED: \(direction == .ingress ? "inbound" : "outbound") \(rule)\(isReturn ? " (return traffic)" : "")")
+                hop.aclRule = network.aclRule(deny)
+                (hop.subnet, hop.vpc) = network.subnetAndVPC(subnet.id)
+                hop.explanations = [e]
+                branch.append(hop)
+            }
         }
-        if let allow = firstAllow, !allowed.isEmpty {
+        if let allow = mainAllow?.entry, !allowed.isEmpty {
             var hop = PathComponent(component: network.component(aclID),
                 note: "\(direction == .ingress ? "inbound" : "outbound") rule \(allow.ruleNumber) allows \(allow.ipProtocol) \(allow.ipProtocol.hasPorts ? allow.ports.description + " " : "")\(direction == .ingress ? "from" : "to") \(allow.cidr)")
             hop.aclRule = network.aclRule(allow)
