@@ -23,19 +23,7 @@ extension TopologyBuilder {
         let peerKey = direction == .ingress ? "from" : "to"
         let what = "\(group) \(direction.rawValue) rule"
         let fields = reader.pairs(node, what, allowed: ["protocol", "ports", "port", peerKey, "description"])
-        guard let ipProtocol = reader.parse(reader.value(fields, "protocol") ?? Node("all"), "\(what) protocol", IPProtocol.init(parsing:)) else { return nil }
-        var ports = PortRange.all
-        if let portsNode = reader.value(fields, "ports") ?? reader.value(fields, "port") {
-            guard ipProtocol.hasPorts else {
-                reader.error("\(what): ports apply to tcp and udp only, not \(ipProtocol).", at: portsNode)
-                return nil
-            }
-            guard let parsed = reader.parse(portsNode, "\(what) ports", PortRange.init(parsing:)) else { return nil }
-            ports = parsed
-        } else if ipProtocol.hasPorts {
-            reader.error("\(what): a \(ipProtocol) rule needs ports (e.g. 'ports: 80' or 'ports: 1024-65535').", at: node)
-            return nil
-        }
+        guard let (ipProtocol, ports) = protocolAndPorts(fields, node, what) else { return nil }
         guard let peerNode = reader.value(fields, peerKey), let peerText = reader.string(peerNode, "\(what) \(peerKey)") else {
             reader.error("\(what) needs '\(peerKey):' (a CIDR block or a security group name).", at: node)
             return nil
@@ -50,6 +38,23 @@ extension TopologyBuilder {
         }
         let description = reader.string(reader.value(fields, "description"), "description")
         return SecurityGroupRule(ipProtocol: ipProtocol, ports: ports, peer: peer, description: description)
+    }
+
+    /// `protocol:` (default all) and `ports:`, which TCP and UDP need and other protocols refuse.
+    private mutating func protocolAndPorts(_ fields: [(key: String, keyNode: Node, value: Node)], _ node: Node, _ what: String) -> (IPProtocol, PortRange)? {
+        guard let ipProtocol = reader.parse(reader.value(fields, "protocol") ?? Node("all"), "\(what) protocol", IPProtocol.init(parsing:)) else { return nil }
+        guard let portsNode = reader.value(fields, "ports") ?? reader.value(fields, "port") else {
+            if ipProtocol.hasPorts {
+                reader.error("\(what): a \(ipProtocol) rule needs ports (e.g. 'ports: 80' or 'ports: 1024-65535').", at: node)
+                return nil
+            }
+            return (ipProtocol, .all)
+        }
+        guard ipProtocol.hasPorts else {
+            reader.error("\(what): ports apply to tcp and udp only, not \(ipProtocol).", at: portsNode)
+            return nil
+        }
+        return reader.parse(portsNode, "\(what) ports", PortRange.init(parsing:)).map { (ipProtocol, $0) }
     }
 
     mutating func buildNetworkACL(_ name: String, _ key: Node, _ node: Node) {
@@ -86,19 +91,7 @@ extension TopologyBuilder {
             return nil
         }
         guard let number = reader.int(ruleNode, "\(what) rule number", in: 1...32766) else { return nil }
-        guard let ipProtocol = reader.parse(reader.value(fields, "protocol") ?? Node("all"), "\(what) protocol", IPProtocol.init(parsing:)) else { return nil }
-        var ports = PortRange.all
-        if let portsNode = reader.value(fields, "ports") ?? reader.value(fields, "port") {
-            guard ipProtocol.hasPorts else {
-                reader.error("\(what) \(number): ports apply to tcp and udp only.", at: portsNode)
-                return nil
-            }
-            guard let parsed = reader.parse(portsNode, "\(what) \(number) ports", PortRange.init(parsing:)) else { return nil }
-            ports = parsed
-        } else if ipProtocol.hasPorts {
-            reader.error("\(what) \(number): a \(ipProtocol) entry needs ports.", at: node)
-            return nil
-        }
+        guard let (ipProtocol, ports) = protocolAndPorts(fields, node, "\(what) \(number)") else { return nil }
         guard let cidr = reader.parse(reader.value(fields, peerKey) ?? Node("0.0.0.0/0"), "\(what) \(number) \(peerKey)", CIDRBlock.init(parsing:)) else { return nil }
         guard let actionText = reader.string(reader.value(fields, "action"), "\(what) \(number) action") else {
             reader.error("\(what) \(number) needs 'action: allow' or 'action: deny'.", at: node)

@@ -22,16 +22,7 @@ extension Tracer {
         }
 
         let isNATGateway = network.natGatewayOfInterface[interface.id] != nil
-        if interface.sourceDestCheck && !isNATGateway {
-            let label = network.ownerLabel(of: interface)
-            branch.filter(allowed: branch.packets.intersection(toSelfBox)) { blocked in
-                var e = Explanation(.eniSourceDestCheckRestriction, direction: "ingress",
-                    message: "\(label) receives packets addressed to \(network.describeAddresses(blocked.projection(\.destinations))), not to itself, and source/destination check is enabled on \(interface.id); disable it to let the instance forward.")
-                e.networkInterface = network.component(of: interface)
-                e.component = network.component(of: interface)
-                return e
-            }
-        }
+        applySourceDestinationCheck(of: interface, .ingress, to: &branch)
         if !isReturn && !isNATGateway {
             applySecurityGroups(of: interface, .ingress, to: &branch)
         }

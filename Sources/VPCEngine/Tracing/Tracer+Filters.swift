@@ -82,6 +82,26 @@ extension Tracer {
         return nil
     }
 
+    /// The source/destination check (on by default): an interface drops packets it receives that are not
+    /// addressed to it, and packets it sends whose source is not its own (EC2 User Guide; NAT gateways
+    /// are exempt). Code ENI_SOURCE_DEST_CHECK_RESTRICTION.
+    mutating func applySourceDestinationCheck(of interface: NetworkInterface, _ direction: Direction, to branch: inout Branch) {
+        guard interface.sourceDestCheck, network.natGatewayOfInterface[interface.id] == nil else { return }
+        var own = HeaderBox.everything
+        let addresses = IntervalSet(interface.privateIPs.map { $0.value...$0.value })
+        if direction == .ingress { own.destinations = addresses } else { own.sources = addresses }
+        let label = network.ownerLabel(of: interface)
+        branch.filter(allowed: branch.packets.intersection(own)) { blocked in
+            let message = direction == .ingress
+                ? "\(label) receives packets addressed to \(network.describeAddresses(blocked.projection(\.destinations))), not to itself, and source/destination check is enabled on \(interface.id); disable it to let the instance forward."
+                : "\(label) sends packets whose source is \(network.describeAddresses(blocked.projection(\.sources))), not its own address, and source/destination check is enabled on \(interface.id); disable it (as for a NAT instance)."
+            var e = Explanation(.eniSourceDestCheckRestriction, direction: direction.rawValue, message: message)
+            e.networkInterface = network.component(of: interface)
+            e.component = network.component(of: interface)
+            return e
+        }
+    }
+
     /// A subnet's network ACL: entries in ascending rule number, first match wins, `*` denies the rest
     /// (VPC User Guide, "Network ACLs"). Stateless: the return leg is checked again.
     mutating func applyACL(of subnet: Subnet, _ direction: Direction, isLoadBalancerNode: Bool, to branch: inout Branch) {

@@ -40,19 +40,7 @@ struct Tracer {
             return drop(branch, Explanation(.routingLoop, message: "The packets loop between routes; the trace stopped after \(Self.maximumSteps) hops."))
         }
         let isNATGateway = network.natGatewayOfInterface[interface.id] != nil
-        if interface.sourceDestCheck && !isNATGateway {
-            let own = IntervalSet(interface.privateIPs.map { $0.value...$0.value })
-            var box = HeaderBox.everything
-            box.sources = own
-            let label = network.ownerLabel(of: interface)
-            branch.filter(allowed: branch.packets.intersection(box)) { _ in
-                var e = Explanation(.eniSourceDestCheckRestriction, direction: "egress",
-                    message: "\(label) sends packets whose source is not its own address, but source/destination check is enabled on \(interface.id); disable it (as for a NAT instance).")
-                e.networkInterface = network.component(of: interface)
-                e.component = network.component(of: interface)
-                return e
-            }
-        }
+        applySourceDestinationCheck(of: interface, .egress, to: &branch)
         if !isReturn && !isNATGateway {
             applySecurityGroups(of: interface, .egress, to: &branch)
         }
