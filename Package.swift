@@ -18,6 +18,8 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
     ],
     targets: [
         // The core: value types and validation. No I/O, no dependencies.
@@ -30,14 +32,30 @@ let package = Package(
             dependencies: ["VPCModel", "VPCEngine", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // Durable state: every region's resources in SQLite, one write transaction per API call.
+        .target(
+            name: "VPCStore",
+            dependencies: ["VPCModel", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
+        // The EC2 and Classic ELB Query APIs (and Reachability Analyzer) over Hummingbird.
+        .target(
+            name: "QueryAPI",
+            dependencies: [
+                "VPCModel", "VPCEngine", "VPCStore", "TopologyFile",
+                .product(name: "Hummingbird", package: "hummingbird"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Fixture builders shared by tests and the benchmark.
         .target(name: "VPCTesting", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
         // The CLI's commands, as a library so tests can parse and run them in process.
         .target(
             name: "LocalVPCCommands",
             dependencies: [
-                "VPCModel", "VPCEngine", "TopologyFile",
+                "VPCModel", "VPCEngine", "TopologyFile", "QueryAPI", "VPCStore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -56,6 +74,15 @@ let package = Package(
         .testTarget(
             name: "TopologyFileTests",
             dependencies: ["VPCModel", "VPCEngine", "TopologyFile"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "QueryAPITests",
+            dependencies: [
+                "QueryAPI", "VPCStore", "VPCModel", "VPCEngine",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings
         ),
         .testTarget(

@@ -5,12 +5,12 @@ import VPCEngine
 import VPCModel
 
 /// `localvpc`: run an AWS VPC design on your machine and prove what can reach what.
-public struct LocalVPC: ParsableCommand {
+public struct LocalVPC: AsyncParsableCommand {
     public static let configuration = CommandConfiguration(
         commandName: "localvpc",
         abstract: "Model an AWS VPC, trace traffic through it, and check what can reach what.",
         version: "0.1.0",
-        subcommands: [Trace.self, Check.self]
+        subcommands: [Trace.self, Check.self, Serve.self]
     )
 
     public init() {}
@@ -70,5 +70,5 @@ struct TrafficOptions: ParsableArguments {
 
 extension LocalVPC {
     /// Runs the command line (for the `localvpc` executable).
-    public static func runFromCommandLine() { main() }
+    public static func runFromCommandLine() async { await main() }
 }

@@ -1,3 +1,3 @@
 import LocalVPCCommands
 
-LocalVPC.runFromCommandLine()
+await LocalVPC.runFromCommandLine()

@@ -43,6 +43,13 @@ public struct CIDRBlock: Hashable, Sendable, CustomStringConvertible {
         try self.init(network: address, prefixLength: length)
     }
 
+    /// The block of the given length that contains an address (host bits cleared), as AWS stores
+    /// "10.0.0.1/16" given to its API. The prefix length must be 0-32.
+    public init(containing address: IPv4Address, prefixLength: Int) {
+        precondition((0...32).contains(prefixLength), "prefix length outside 0-32")
+        self.init(uncheckedNetwork: IPv4Address(address.value & Self.mask(prefixLength)), prefixLength: prefixLength)
+    }
+
     /// The block of one address (a /32).
     public init(host: IPv4Address) {
         self.init(uncheckedNetwork: host, prefixLength: 32)

@@ -1,16 +1,16 @@
 /// A Classic Load Balancer in a VPC: one node per subnet, listeners, registered instances.
-public struct ClassicLoadBalancer: Hashable, Sendable {
+public struct ClassicLoadBalancer: Hashable, Sendable, Codable {
     /// A Classic Load Balancer is identified by its name.
     public typealias ID = ResourceID<ClassicLoadBalancer>
 
-    public enum Scheme: String, Hashable, Sendable {
+    public enum Scheme: String, Hashable, Sendable, Codable {
         case internetFacing = "internet-facing"
         case `internal`
     }
 
     /// A listener: front-end protocol and port to back-end protocol and port.
-    public struct Listener: Hashable, Sendable, CustomStringConvertible {
-        public enum ListenerProtocol: String, Hashable, Sendable, CaseIterable {
+    public struct Listener: Hashable, Sendable, Codable, CustomStringConvertible {
+        public enum ListenerProtocol: String, Hashable, Sendable, CaseIterable, Codable {
             case http = "HTTP", https = "HTTPS", tcp = "TCP", ssl = "SSL"
             /// HTTP/HTTPS pair with HTTP/HTTPS; TCP/SSL with TCP/SSL (ELB Classic guide, "Listeners").
             var layer: Int { self == .http || self == .https ? 7 : 4 }
@@ -41,7 +41,7 @@ public struct ClassicLoadBalancer: Hashable, Sendable {
     }
 
     /// The health check (ELB Classic guide, "Configure health checks"); defaults are AWS's.
-    public struct HealthCheck: Hashable, Sendable {
+    public struct HealthCheck: Hashable, Sendable, Codable {
         public var target: String
         public var interval: Int
         public var timeout: Int
@@ -64,7 +64,7 @@ public struct ClassicLoadBalancer: Hashable, Sendable {
     }
 
     /// A load balancer node: the interface it has in one of its subnets.
-    public struct Node: Hashable, Sendable {
+    public struct Node: Hashable, Sendable, Codable {
         public var subnetID: Subnet.ID
         public var networkInterfaceID: NetworkInterface.ID
         public init(subnetID: Subnet.ID, networkInterfaceID: NetworkInterface.ID) {

@@ -1,9 +1,9 @@
 /// An EC2 instance with its primary network interface.
-public struct Instance: Hashable, Sendable {
+public struct Instance: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<Instance>
 
     /// The instance lifecycle states of EC2 (botocore `InstanceStateName`).
-    public enum State: String, Hashable, Sendable, CaseIterable {
+    public enum State: String, Hashable, Sendable, CaseIterable, Codable {
         case pending, running, stopping, stopped
         case shuttingDown = "shutting-down"
         case terminated
@@ -14,7 +14,7 @@ public struct Instance: Hashable, Sendable {
     }
 
     /// What the instance does with traffic it forwards.
-    public enum Role: String, Hashable, Sendable {
+    public enum Role: String, Hashable, Sendable, Codable {
         /// Masquerades forwarded traffic behind its own private address, as the Amazon VPC NAT AMI does.
         case nat
     }
@@ -48,11 +48,11 @@ public struct Instance: Hashable, Sendable {
 }
 
 /// A NAT gateway in a subnet, with its own network interface and (when public) an Elastic IP.
-public struct NATGateway: Hashable, Sendable {
+public struct NATGateway: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<NATGateway>
 
     /// botocore `NatGatewayState`.
-    public enum State: String, Hashable, Sendable {
+    public enum State: String, Hashable, Sendable, Codable {
         case pending, failed, available, deleting, deleted
     }
 

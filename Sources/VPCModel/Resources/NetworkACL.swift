@@ -1,5 +1,5 @@
 /// A stateless, numbered-rule packet filter for the traffic entering and leaving subnets.
-public struct NetworkACL: Hashable, Sendable {
+public struct NetworkACL: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<NetworkACL>
     public var id: ID
     public var name: String?
@@ -36,8 +36,8 @@ public struct NetworkACL: Hashable, Sendable {
 }
 
 /// One numbered network ACL entry.
-public struct NetworkACLEntry: Hashable, Sendable {
-    public enum Action: String, Hashable, Sendable {
+public struct NetworkACLEntry: Hashable, Sendable, Codable {
+    public enum Action: String, Hashable, Sendable, Codable {
         case allow, deny
     }
 

@@ -1,9 +1,9 @@
 /// An elastic network interface: private addresses, an optional public address, security groups.
-public struct NetworkInterface: Hashable, Sendable {
+public struct NetworkInterface: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<NetworkInterface>
 
     /// What the interface belongs to, which decides how it treats traffic.
-    public enum Owner: Hashable, Sendable {
+    public enum Owner: Hashable, Sendable, Codable {
         case instance(Instance.ID)
         /// A node of a Classic Load Balancer (requester-managed interface).
         case loadBalancer(ClassicLoadBalancer.ID)
@@ -43,14 +43,14 @@ public struct NetworkInterface: Hashable, Sendable {
 }
 
 /// An Elastic IP address, possibly associated with a private address of a network interface.
-public struct ElasticIP: Hashable, Sendable {
+public struct ElasticIP: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<ElasticIP>
     public var id: ID
     public var name: String?
     public var publicIP: IPv4Address
     public var association: Association?
 
-    public struct Association: Hashable, Sendable {
+    public struct Association: Hashable, Sendable, Codable {
         public var networkInterfaceID: NetworkInterface.ID
         public var privateIP: IPv4Address
         public init(networkInterfaceID: NetworkInterface.ID, privateIP: IPv4Address) {

@@ -1,5 +1,5 @@
 /// A route table: the main table of its VPC, or one associated explicitly with subnets.
-public struct RouteTable: Hashable, Sendable {
+public struct RouteTable: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<RouteTable>
     public var id: ID
     public var name: String?
@@ -24,9 +24,9 @@ public struct RouteTable: Hashable, Sendable {
 }
 
 /// One route: a destination block and where matching traffic goes.
-public struct Route: Hashable, Sendable {
+public struct Route: Hashable, Sendable, Codable {
     /// Where a route sends traffic.
-    public enum Target: Hashable, Sendable, CustomStringConvertible {
+    public enum Target: Hashable, Sendable, CustomStringConvertible, Codable {
         /// Within the VPC (the implicit route for each VPC CIDR).
         case local
         case internetGateway(InternetGateway.ID)
@@ -56,7 +56,7 @@ public struct Route: Hashable, Sendable {
 }
 
 /// Whether a route can carry traffic (botocore `RouteState`).
-public enum RouteState: String, Hashable, Sendable {
+public enum RouteState: String, Hashable, Sendable, Codable {
     /// The target is available.
     case active
     /// The target is gone or not running: traffic is dropped.

@@ -1,5 +1,5 @@
 /// A stateful, allow-only packet filter attached to network interfaces.
-public struct SecurityGroup: Hashable, Sendable {
+public struct SecurityGroup: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<SecurityGroup>
     public var id: ID
     /// The group name (`GroupName`), unique within the VPC.
@@ -27,15 +27,15 @@ public struct SecurityGroup: Hashable, Sendable {
 }
 
 /// Which way traffic crosses a filter.
-public enum Direction: String, Hashable, Sendable {
+public enum Direction: String, Hashable, Sendable, Codable {
     case ingress
     case egress
 }
 
 /// One security group rule: protocol, ports and a peer (a CIDR block or another security group).
-public struct SecurityGroupRule: Hashable, Sendable {
+public struct SecurityGroupRule: Hashable, Sendable, Codable {
     /// Who the rule admits (ingress: the source; egress: the destination).
-    public enum Peer: Hashable, Sendable, CustomStringConvertible {
+    public enum Peer: Hashable, Sendable, CustomStringConvertible, Codable {
         case cidr(CIDRBlock)
         /// Matches the private addresses of the interfaces in that group, and nothing else
         /// (VPC User Guide, "Security group rules").

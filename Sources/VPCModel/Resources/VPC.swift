@@ -1,5 +1,5 @@
 /// A virtual private cloud: an isolated IPv4 address space.
-public struct VPC: Hashable, Sendable {
+public struct VPC: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<VPC>
     public var id: ID
     public var name: String?
@@ -17,7 +17,7 @@ public struct VPC: Hashable, Sendable {
 }
 
 /// A subnet: a slice of a VPC's address space in one Availability Zone.
-public struct Subnet: Hashable, Sendable {
+public struct Subnet: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<Subnet>
     public var id: ID
     public var name: String?
@@ -47,7 +47,7 @@ public struct Subnet: Hashable, Sendable {
 }
 
 /// An internet gateway, attached to at most one VPC.
-public struct InternetGateway: Hashable, Sendable {
+public struct InternetGateway: Hashable, Sendable, Codable {
     public typealias ID = ResourceID<InternetGateway>
     public var id: ID
     public var name: String?

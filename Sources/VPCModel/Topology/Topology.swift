@@ -1,7 +1,7 @@
 /// A whole network: every resource of one account and region, as immutable values.
 ///
 /// Inputs (topology files, API state, snapshots) all become a `Topology`; the engine compiles it.
-public struct Topology: Hashable, Sendable {
+public struct Topology: Hashable, Sendable, Codable {
     public var region: String
     public var accountID: String
     public var vpcs: [VPC] = []

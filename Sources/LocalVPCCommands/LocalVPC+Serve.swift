@@ -1,0 +1,80 @@
+import ArgumentParser
+import Foundation
+import Hummingbird
+import NIOCore
+import QueryAPI
+import TopologyFile
+import VPCStore
+
+extension LocalVPC {
+    /// `localvpc serve`: the EC2 + Classic ELB Query API, with Reachability Analyzer, on SQLite.
+    struct Serve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Serve an EC2 + Classic ELB compatible API (aws --endpoint-url, boto3 endpoint_url) with state in SQLite.",
+            discussion: """
+                State survives restarts and kill -9. Every region starts with a default VPC. Point the aws CLI at it:
+                  aws --endpoint-url http://127.0.0.1:4566 ec2 describe-vpcs
+                """
+        )
+
+        @Option(help: "Address to bind (loopback by default).")
+        var host = "127.0.0.1"
+
+        @Option(help: "Port to listen on (0 picks a free one; the real port is printed).")
+        var port = 4566
+
+        @Option(help: "The SQLite state file (default: $XDG_DATA_HOME/localvpc/state.sqlite or ~/.local/share/localvpc/state.sqlite).")
+        var state: String?
+
+        @Option(help: "The 12-digit account ID of every resource.")
+        var account = "123456789012"
+
+        @Option(help: "Start from a topology file: its region's state is replaced by the file's network.")
+        var load: String?
+
+        func validate() throws {
+            guard account.count == 12, account.allSatisfy(\.isNumber) else { throw ValidationError("--account must be a 12-digit AWS account ID.") }
+            guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535.") }
+        }
+
+        func run() async throws {
+            let path = state ?? Self.defaultStatePath()
+            let store: Store
+            do {
+                store = try Store(path: path)
+            } catch {
+                printError("error: cannot open the state file \(path): \(error)")
+                throw ExitCode(2)
+            }
+            let server: QueryAPIServer
+            do {
+                server = try QueryAPIServer(store: store, accountID: account)
+            } catch {
+                printError("error: cannot read the state in \(path): \(error)")
+                throw ExitCode(2)
+            }
+            if let load {
+                let (file, _) = try loadNetwork(load)
+                do {
+                    try await server.replaceRegion(with: file.topology)
+                } catch {
+                    printError("error: cannot load \(load): \(error)")
+                    throw ExitCode(2)
+                }
+            }
+            let application = server.makeApplication(host: host, port: port) { channel in
+                let address = channel.localAddress
+                // Written unbuffered: scripts and tests read the real port from this line.
+                FileHandle.standardOutput.write(Data("LocalVPC listening on http://\(address?.ipAddress ?? host):\(address?.port ?? port) (state: \(path))\n".utf8))
+            }
+            try await application.runService()
+        }
+
+        static func defaultStatePath() -> String {
+            let environment = ProcessInfo.processInfo.environment
+            let base = environment["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
+                ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
+            return base.appendingPathComponent("localvpc/state.sqlite").path
+        }
+    }
+}

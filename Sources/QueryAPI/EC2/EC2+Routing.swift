@@ -1,0 +1,443 @@
+import VPCEngine
+import VPCModel
+
+/// Route tables and network ACLs.
+enum RoutingActions {
+    static let handlers: [String: EC2Handler] = [
+        "CreateRouteTable": createRouteTable, "DescribeRouteTables": describeRouteTables, "DeleteRouteTable": deleteRouteTable,
+        "AssociateRouteTable": associateRouteTable, "DisassociateRouteTable": disassociateRouteTable,
+        "ReplaceRouteTableAssociation": replaceRouteTableAssociation,
+        "CreateRoute": { call throws(APIError) in try await changeRoute(call, replacing: false) }, "ReplaceRoute": { call throws(APIError) in try await changeRoute(call, replacing: true) },
+        "DeleteRoute": deleteRoute,
+        "CreateNetworkAcl": createNetworkAcl, "DescribeNetworkAcls": describeNetworkAcls, "DeleteNetworkAcl": deleteNetworkAcl,
+        "CreateNetworkAclEntry": { call throws(APIError) in try await changeEntry(call, replacing: false) },
+        "ReplaceNetworkAclEntry": { call throws(APIError) in try await changeEntry(call, replacing: true) },
+        "DeleteNetworkAclEntry": deleteNetworkAclEntry, "ReplaceNetworkAclAssociation": replaceNetworkAclAssociation,
+    ]
+
+    // MARK: Route tables
+
+    static func tableXML(_ table: RouteTable, _ state: RegionState, _ network: CompiledNetwork, _ account: String, name: String = "item") -> XML {
+        let id = table.id.rawValue
+        let local = (state.vpcs[table.vpcID.rawValue]?.cidrBlocks ?? []).map { block in
+            XML("item", [XML("destinationCidrBlock", block.description), XML("gatewayId", "local"), XML("state", "active"), XML("origin", "CreateRouteTable")])
+        }
+        let routes = network.routeStates(of: table).map { route, routeState in
+            XML("item") {
+                XML("destinationCidrBlock", route.destination.description)
+                switch route.target {
+                case .local: XML("gatewayId", "local")
+                case .internetGateway(let gateway): XML("gatewayId", gateway.rawValue)
+                case .natGateway(let gateway): XML("natGatewayId", gateway.rawValue)
+                case .instance(let instance):
+                    XML("instanceId", instance.rawValue)
+                    XML("instanceOwnerId", account)
+                    XML.optional("networkInterfaceId", state.instances[instance.rawValue]?.primaryNetworkInterfaceID.rawValue)
+                case .networkInterface(let interface): XML("networkInterfaceId", interface.rawValue)
+                }
+                XML("state", routeState.rawValue)
+                XML("origin", "CreateRoute")
+            }
+        }
+        var associations: [XML] = []
+        if table.isMain {
+            associations.append(XML("item") {
+                XML("routeTableAssociationId", state.meta(id, "mainAssociation") ?? "")
+                XML("routeTableId", id)
+                XML("main", "true")
+                XML("associationState", [XML("state", "associated")])
+            })
+        }
+        for subnet in table.associatedSubnets {
+            associations.append(XML("item") {
+                XML("routeTableAssociationId", state.meta(id, "assoc:\(subnet.rawValue)") ?? "")
+                XML("routeTableId", id)
+                XML("subnetId", subnet.rawValue)
+                XML("main", "false")
+                XML("associationState", [XML("state", "associated")])
+            })
+        }
+        return XML(name) {
+            XML("routeTableId", id)
+            XML("vpcId", table.vpcID.rawValue)
+            XML("ownerId", account)
+            XML.set("routeSet", local + routes)
+            XML.set("associationSet", associations)
+            XML.set("propagatingVgwSet", [])
+            state.tagXML(id)
+        }
+    }
+
+    static func createRouteTable(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let vpcID = try call.parameters.required("VpcId")
+        let tags = call.parameters.tags(for: "route-table")
+        let table = try await call.emulator.mutate(call.region) { state throws(APIError) in
+            let vpc = try state.vpc(vpcID)
+            let table = RouteTable(id: .init(AWSID.make("rtb")), vpcID: vpc.id)
+            state.put(table)
+            if !tags.isEmpty { state.setTags(tags, on: table.id.rawValue) }
+            return table
+        }
+        let state = try await call.emulator.snapshot(call.region)
+        return [tableXML(table, state, try await call.emulator.network(call.region), call.accountID, name: "routeTable")]
+    }
+
+    static func describeRouteTables(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let ids = call.parameters.list("RouteTableId")
+        let filters = Filters(call.parameters)
+        let state = try await call.emulator.snapshot(call.region)
+        let network = try await call.emulator.network(call.region)
+        try requireAll(ids, { state.routeTables[$0] != nil }, code: "InvalidRouteTableID.NotFound", noun: "routeTable")
+        var items: [XML] = []
+        for table in state.routeTables.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(table.id.rawValue) {
+            let id = table.id.rawValue
+            let matches = try filters.match(tags: state.tags(of: id)) { name in
+                switch name {
+                case "route-table-id": [id]
+                case "vpc-id": [table.vpcID.rawValue]
+                case "association.main": [table.isMain.xml]
+                case "association.subnet-id": table.associatedSubnets.map(\.rawValue)
+                case "association.route-table-association-id":
+                    table.associatedSubnets.compactMap { state.meta(id, "assoc:\($0.rawValue)") } + (table.isMain ? [state.meta(id, "mainAssociation") ?? ""] : [])
+                case "route.destination-cidr-block": table.routes.map(\.destination.description)
+                case "route.gateway-id": table.routes.compactMap { if case .internetGateway(let g) = $0.target { g.rawValue } else { nil } }
+                case "route.nat-gateway-id": table.routes.compactMap { if case .natGateway(let g) = $0.target { g.rawValue } else { nil } }
+                case "route.instance-id": table.routes.compactMap { if case .instance(let i) = $0.target { i.rawValue } else { nil } }
+                case "route.state": network.routeStates(of: table).map(\.1.rawValue) + ["active"]
+                case "owner-id": [call.accountID]
+                default: nil
+                }
+            }
+            if matches { items.append(tableXML(table, state, network, call.accountID)) }
+        }
+        return [XML.set("routeTableSet", items)]
+    }
+
+    static func deleteRouteTable(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let id = try call.parameters.required("RouteTableId")
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            let table = try state.routeTable(id)
+            if table.isMain || !table.associatedSubnets.isEmpty {
+                throw APIError.dependencyViolation("The routeTable '\(id)' has dependencies and cannot be deleted.")
+            }
+            state.remove(.routeTable, id)
+            return [XML("return", "true")]
+        }
+    }
+
+    static func associateRouteTable(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let tableID = try call.parameters.required("RouteTableId")
+        let subnetID = try call.parameters.required("SubnetId")
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            var table = try state.routeTable(tableID)
+            let subnet = try state.subnet(subnetID)
+            guard subnet.vpcID == table.vpcID else {
+                throw APIError.invalidParameterValue("Route table \(tableID) and subnet \(subnetID) belong to different networks")
+            }
+            if let other = state.routeTables.values.first(where: { $0.associatedSubnets.contains(subnet.id) }) {
+                throw APIError(code: "Resource.AlreadyAssociated", message: "the specified association for route table \(other.id) conflicts with an existing association")
+            }
+            table.associatedSubnets.append(subnet.id)
+            state.put(table)
+            let association = AWSID.make("rtbassoc")
+            state.setMeta(tableID, "assoc:\(subnetID)", association)
+            return [XML("associationId", association), XML("associationState", [XML("state", "associated")])]
+        }
+    }
+
+    /// The route table and subnet of a `rtbassoc-` ID (nil subnet: the main association).
+    static func association(_ id: String, in state: RegionState) throws(APIError) -> (RouteTable, Subnet.ID?) {
+        for table in state.routeTables.values {
+            if state.meta(table.id.rawValue, "mainAssociation") == id { return (table, nil) }
+            for subnet in table.associatedSubnets where state.meta(table.id.rawValue, "assoc:\(subnet.rawValue)") == id { return (table, subnet) }
+        }
+        throw APIError.notFound("InvalidAssociationID.NotFound", "association", id)
+    }
+
+    static func disassociateRouteTable(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let associationID = try call.parameters.required("AssociationId")
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            let (table, subnet) = try association(associationID, in: state)
+            guard let subnet else {
+                throw APIError.invalidParameterValue("Cannot disassociate the main route table association \(associationID)")
+            }
+            var changed = table
+            changed.associatedSubnets.removeAll { $0 == subnet }
+            state.put(changed)
+            state.setMeta(table.id.rawValue, "assoc:\(subnet.rawValue)", nil)
+            return [XML("return", "true")]
+        }
+    }
+
+    static func replaceRouteTableAssociation(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let associationID = try call.parameters.required("AssociationId")
+        let newTableID = try call.parameters.required("RouteTableId")
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            let (old, subnet) = try association(associationID, in: state)
+            var new = try state.routeTable(newTableID)
+            guard new.vpcID == old.vpcID else {
+                throw APIError.invalidParameterValue("Route table \(newTableID) belongs to a different network")
+            }
+            let newAssociation = AWSID.make("rtbassoc")
+            if let subnet {
+                var previous = old
+                previous.associatedSubnets.removeAll { $0 == subnet }
+                state.put(previous)
+                state.setMeta(old.id.rawValue, "assoc:\(subnet.rawValue)", nil)
+                new = state.routeTables[newTableID] ?? new
+                new.associatedSubnets.append(subnet)
+                state.put(new)
+                state.setMeta(newTableID, "assoc:\(subnet.rawValue)", newAssociation)
+            } else {
+                // Replacing the main association makes the new table the VPC's main table.
+                var previous = old
+                previous.isMain = false
+                state.put(previous)
+                state.setMeta(old.id.rawValue, "mainAssociation", nil)
+                new = state.routeTables[newTableID] ?? new
+                new.isMain = true
+                state.put(new)
+                state.setMeta(newTableID, "mainAssociation", newAssociation)
+            }
+            return [XML("newAssociationId", newAssociation), XML("associationState", [XML("state", "associated")])]
+        }
+    }
+
+    static func changeRoute(_ call: EC2Call, replacing: Bool) async throws(APIError) -> [XML] {
+        let tableID = try call.parameters.required("RouteTableId")
+        let destination = try NetworkActions.cidr(try call.parameters.required("DestinationCidrBlock"))
+        let p = call.parameters
+        let targets = [p.string("GatewayId"), p.string("NatGatewayId"), p.string("InstanceId"), p.string("NetworkInterfaceId")].compactMap { $0 }
+        guard targets.count == 1 else {
+            throw targets.isEmpty
+                ? APIError.missingParameter("The request must contain exactly one of gatewayId, natGatewayId, instanceId or networkInterfaceId")
+                : APIError.invalidParameterCombination("The request must contain exactly one of gatewayId, natGatewayId, instanceId or networkInterfaceId")
+        }
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            var table = try state.routeTable(tableID)
+            let target: Route.Target
+            if let gateway = p.string("GatewayId") {
+                if gateway == "local" {
+                    target = .local
+                } else {
+                    let igw = try state.internetGateway(gateway)
+                    if let attached = igw.attachedVPC, attached != table.vpcID {
+                        throw APIError.invalidParameterValue("route table \(tableID) and network gateway \(gateway) belong to different networks")
+                    }
+                    target = .internetGateway(igw.id)
+                }
+            } else if let nat = p.string("NatGatewayId") {
+                target = .natGateway(try state.natGateway(nat).id)
+            } else if let instanceID = p.string("InstanceId") {
+                let instance = try state.instance(instanceID)
+                guard instance.state != .terminated else {
+                    throw APIError(code: "IncorrectInstanceState", message: "The instance '\(instanceID)' is not in a state from which it can be used as a route target.")
+                }
+                target = .instance(instance.id)
+            } else {
+                target = .networkInterface(try state.networkInterface(p.string("NetworkInterfaceId") ?? "").id)
+            }
+            let existing = table.routes.firstIndex { $0.destination == destination }
+            if replacing {
+                guard let existing else {
+                    throw APIError(code: "InvalidRoute.NotFound", message: "There is no route defined for '\(destination)' in the route table. Use CreateRoute instead.")
+                }
+                table.routes[existing].target = target
+            } else {
+                if existing != nil || state.vpcs[table.vpcID.rawValue]?.cidrBlocks.contains(destination) == true {
+                    throw APIError(code: "RouteAlreadyExists", message: "The route identified by \(destination) already exists.")
+                }
+                table.routes.append(Route(destination: destination, target: target))
+            }
+            state.put(table)
+            return [XML("return", "true")]
+        }
+    }
+
+    static func deleteRoute(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let tableID = try call.parameters.required("RouteTableId")
+        let destination = try NetworkActions.cidr(try call.parameters.required("DestinationCidrBlock"))
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            var table = try state.routeTable(tableID)
+            guard let index = table.routes.firstIndex(where: { $0.destination == destination }) else {
+                throw APIError(code: "InvalidRoute.NotFound", message: "no route with destination-cidr-block \(destination) in route table \(tableID)")
+            }
+            table.routes.remove(at: index)
+            state.put(table)
+            return [XML("return", "true")]
+        }
+    }
+
+    // MARK: Network ACLs
+
+    /// The subnets an ACL covers: its explicit ones, or for the default ACL every other subnet of its VPC.
+    static func subnets(of acl: NetworkACL, _ state: RegionState) -> [Subnet.ID] {
+        guard acl.isDefault else { return acl.associatedSubnets }
+        let explicit = Set(state.networkACLs.values.filter { !$0.isDefault }.flatMap(\.associatedSubnets))
+        return state.subnets.values.filter { $0.vpcID == acl.vpcID && !explicit.contains($0.id) }.map(\.id).sorted() + acl.associatedSubnets
+    }
+
+    static func aclAssociationID(_ subnet: Subnet.ID, _ state: RegionState) -> String {
+        state.meta(subnet.rawValue, "aclAssociation") ?? "aclassoc-" + String(subnet.rawValue.dropFirst("subnet-".count))
+    }
+
+    static func aclXML(_ acl: NetworkACL, _ state: RegionState, _ account: String, name: String = "item") -> XML {
+        let id = acl.id.rawValue
+        let entries = acl.entries + [.catchAll(.ingress), .catchAll(.egress)]
+        return XML(name) {
+            XML("networkAclId", id)
+            XML("vpcId", acl.vpcID.rawValue)
+            XML("default", acl.isDefault.xml)
+            XML("ownerId", account)
+            XML.set("entrySet", entries.sorted { ($0.direction.rawValue, $0.ruleNumber) < ($1.direction.rawValue, $1.ruleNumber) }.map { entry in
+                XML("item") {
+                    XML("ruleNumber", String(entry.ruleNumber))
+                    XML("protocol", String(entry.ipProtocol.number))
+                    XML("ruleAction", entry.action.rawValue)
+                    XML("egress", (entry.direction == .egress).xml)
+                    XML("cidrBlock", entry.cidr.description)
+                    if entry.ipProtocol.hasPorts { XML("portRange", [XML("from", String(entry.ports.from)), XML("to", String(entry.ports.to))]) }
+                }
+            })
+            XML.set("associationSet", subnets(of: acl, state).map { subnet in
+                XML("item", [XML("networkAclAssociationId", aclAssociationID(subnet, state)), XML("networkAclId", id), XML("subnetId", subnet.rawValue)])
+            })
+            state.tagXML(id)
+        }
+    }
+
+    static func createNetworkAcl(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let vpcID = try call.parameters.required("VpcId")
+        let tags = call.parameters.tags(for: "network-acl")
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            let vpc = try state.vpc(vpcID)
+            // A new custom ACL denies everything until entries are added (VPC User Guide, "Custom network ACLs").
+            let acl = NetworkACL(id: .init(AWSID.make("acl")), vpcID: vpc.id)
+            state.put(acl)
+            if !tags.isEmpty { state.setTags(tags, on: acl.id.rawValue) }
+            return [aclXML(acl, state, call.accountID, name: "networkAcl")]
+        }
+    }
+
+    static func describeNetworkAcls(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let ids = call.parameters.list("NetworkAclId")
+        let filters = Filters(call.parameters)
+        let state = try await call.emulator.snapshot(call.region)
+        try requireAll(ids, { state.networkACLs[$0] != nil }, code: "InvalidNetworkAclID.NotFound", noun: "networkAcl")
+        var items: [XML] = []
+        for acl in state.networkACLs.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(acl.id.rawValue) {
+            let id = acl.id.rawValue
+            let matches = try filters.match(tags: state.tags(of: id)) { name in
+                switch name {
+                case "network-acl-id": [id]
+                case "vpc-id": [acl.vpcID.rawValue]
+                case "default": [acl.isDefault.xml]
+                case "association.subnet-id": subnets(of: acl, state).map(\.rawValue)
+                case "association.association-id", "association.network-acl-association-id": subnets(of: acl, state).map { aclAssociationID($0, state) }
+                case "owner-id": [call.accountID]
+                default: nil
+                }
+            }
+            if matches { items.append(aclXML(acl, state, call.accountID)) }
+        }
+        return [XML.set("networkAclSet", items)]
+    }
+
+    static func deleteNetworkAcl(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let id = try call.parameters.required("NetworkAclId")
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            let acl = try state.networkACL(id)
+            if acl.isDefault {
+                throw APIError(code: "InvalidParameterValue", message: "cannot delete default network ACL \(id)")
+            }
+            if !acl.associatedSubnets.isEmpty {
+                throw APIError.dependencyViolation("The network ACL '\(id)' has dependencies and cannot be deleted.")
+            }
+            state.remove(.networkACL, id)
+            return [XML("return", "true")]
+        }
+    }
+
+    static func changeEntry(_ call: EC2Call, replacing: Bool) async throws(APIError) -> [XML] {
+        let p = call.parameters
+        let id = try p.required("NetworkAclId")
+        guard let number = try p.int("RuleNumber") else { throw APIError.missingParameter("The request must contain the parameter ruleNumber") }
+        guard NetworkACLEntry.userRuleNumbers.contains(number) else {
+            throw APIError(code: "InvalidParameterValue", message: "Invalid value for parameter 'ruleNumber': \(number). Rule numbers must be between 1 and 32766.")
+        }
+        let protocolText = try p.required("Protocol")
+        let ipProtocol: IPProtocol
+        do { ipProtocol = try IPProtocol(parsing: protocolText) } catch {
+            throw APIError.invalidParameterValue("Invalid value for parameter 'protocol': \(protocolText)")
+        }
+        guard let action = NetworkACLEntry.Action(rawValue: try p.required("RuleAction").lowercased()) else {
+            throw APIError.invalidParameterValue("Invalid value for parameter 'ruleAction': \(p["RuleAction"] ?? ""). Valid values: allow, deny")
+        }
+        let egress = try p.bool("Egress") ?? false
+        let block = try NetworkActions.cidr(try p.required("CidrBlock"))
+        var ports = PortRange.all
+        if ipProtocol.hasPorts {
+            guard let from = try p.int("PortRange.From"), let to = try p.int("PortRange.To") else {
+                throw APIError.missingParameter("The request must contain the parameter portRange for protocol \(protocolText)")
+            }
+            do { ports = try PortRange(from: from, to: to) } catch { throw APIError.invalidParameterValue(error.message) }
+        }
+        let entry = NetworkACLEntry(ruleNumber: number, direction: egress ? .egress : .ingress, ipProtocol: ipProtocol, ports: ports, cidr: block, action: action)
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            var acl = try state.networkACL(id)
+            let existing = acl.entries.firstIndex { $0.ruleNumber == number && $0.direction == entry.direction }
+            if replacing {
+                guard let existing else {
+                    throw APIError(code: "InvalidNetworkAclEntry.NotFound", message: "The network acl entry identified by \(number) does not exist.")
+                }
+                acl.entries[existing] = entry
+            } else {
+                if existing != nil {
+                    throw APIError(code: "NetworkAclEntryAlreadyExists", message: "The network acl entry identified by \(number) already exists.")
+                }
+                acl.entries.append(entry)
+            }
+            state.put(acl)
+            return [XML("return", "true")]
+        }
+    }
+
+    static func deleteNetworkAclEntry(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let id = try call.parameters.required("NetworkAclId")
+        guard let number = try call.parameters.int("RuleNumber") else { throw APIError.missingParameter("The request must contain the parameter ruleNumber") }
+        let egress = try call.parameters.bool("Egress") ?? false
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            var acl = try state.networkACL(id)
+            guard let index = acl.entries.firstIndex(where: { $0.ruleNumber == number && ($0.direction == .egress) == egress }) else {
+                throw APIError(code: "InvalidNetworkAclEntry.NotFound", message: "The network acl entry identified by \(number) does not exist.")
+            }
+            acl.entries.remove(at: index)
+            state.put(acl)
+            return [XML("return", "true")]
+        }
+    }
+
+    static func replaceNetworkAclAssociation(_ call: EC2Call) async throws(APIError) -> [XML] {
+        let associationID = try call.parameters.required("AssociationId")
+        let aclID = try call.parameters.required("NetworkAclId")
+        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+            var target = try state.networkACL(aclID)
+            guard let subnet = state.subnets.values.first(where: { aclAssociationID($0.id, state) == associationID }) else {
+                throw APIError.notFound("InvalidAssociationID.NotFound", "association", associationID)
+            }
+            guard subnet.vpcID == target.vpcID else {
+                throw APIError.invalidParameterValue("Network ACL \(aclID) and subnet \(subnet.id) belong to different networks")
+            }
+            for var acl in state.networkACLs.values where acl.associatedSubnets.contains(subnet.id) {
+                acl.associatedSubnets.removeAll { $0 == subnet.id }
+                state.put(acl)
+            }
+            target = state.networkACLs[aclID] ?? target
+            if !target.isDefault { target.associatedSubnets.append(subnet.id) }
+            state.put(target)
+            let newAssociation = AWSID.make("aclassoc")
+            state.setMeta(subnet.id.rawValue, "aclAssociation", newAssociation)
+            return [XML("newAssociationId", newAssociation)]
+        }
+    }
+}

@@ -1,0 +1,168 @@
+import Foundation
+import Hummingbird
+import NIOCore
+import VPCModel
+import VPCStore
+
+/// The EC2 + Classic ELB Query API of `localvpc serve`.
+///
+/// Both services share one endpoint. A request is routed on the service of its SigV4 credential scope
+/// (`Credential=AKID/20261129/us-east-1/ec2/aws4_request`), or on `Version` when unsigned; the scope's
+/// region selects the region. Credentials are accepted as given.
+public struct QueryAPIServer: Sendable {
+    public static let ec2Namespace = "http://ec2.amazonaws.com/doc/2016-11-15/"
+    public static let elbNamespace = "http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/"
+    /// Larger bodies are refused (413) before they are parsed.
+    public static let maximumBodySize = 1 << 20
+
+    let emulator: Emulator
+    let accountID: String
+
+    /// - Parameters:
+    ///   - store: where state lives (a file, or in memory for tests).
+    ///   - accountID: the 12-digit account every resource belongs to.
+    public init(store: Store, accountID: String = "123456789012") throws {
+        self.emulator = try Emulator(store: store, accountID: accountID)
+        self.accountID = accountID
+    }
+
+    /// The router: `POST /` and `GET /` with Query parameters.
+    public func makeRouter() -> Router<BasicRequestContext> {
+        let router = Router()
+        let handler: @Sendable (Request, BasicRequestContext) async -> Response = { request, _ in
+            var request = request
+            return await self.respond(to: &request)
+        }
+        router.post("/", use: handler)
+        router.get("/", use: handler)
+        return router
+    }
+
+    /// The application, ready to run.
+    public func makeApplication(host: String, port: Int, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
+        -> some ApplicationProtocol
+    {
+        Application(
+            router: makeRouter(),
+            configuration: .init(address: .hostname(host, port: port), serverName: "LocalVPC"),
+            onServerRunning: onServerRunning)
+    }
+
+    /// The service and region a request is for.
+    struct Target {
+        enum Service { case ec2, elb }
+        var service: Service
+        var region: String
+    }
+
+    static func target(authorization: String?, version: String?) -> Target {
+        var region = "us-east-1"
+        var service: Target.Service?
+        if let authorization, let range = authorization.range(of: "Credential=") {
+            let scope = authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }.split(separator: "/")
+            if scope.count >= 5 {
+                region = String(scope[2])
+                service = scope[3] == "elasticloadbalancing" ? .elb : scope[3] == "ec2" ? .ec2 : nil
+            }
+        }
+        return Target(service: service ?? (version == "2012-06-01" ? .elb : .ec2), region: region)
+    }
+
+    func respond(to request: inout Request) async -> Response {
+        let requestID = UUID().uuidString.lowercased()
+        var target = Self.target(authorization: request.headers[.authorization], version: nil)
+        do {
+            var text = request.uri.query ?? ""
+            let body: ByteBuffer
+            do {
+                body = try await request.collectBody(upTo: Self.maximumBodySize)
+            } catch {
+                throw APIError(code: "RequestEntityTooLarge", message: "The request body is larger than \(Self.maximumBodySize) bytes.", status: 413)
+            }
+            if body.readableBytes > 0 {
+                guard let bodyText = body.getString(at: body.readerIndex, length: body.readableBytes), String(validating: body.readableBytesView, as: UTF8.self) != nil else {
+                    throw APIError.malformedQueryString("The request body is not valid UTF-8.")
+                }
+                text += text.isEmpty ? bodyText : "&" + bodyText
+            }
+            let parameters = try QueryParameters(formEncoded: Substring(text))
+            target = Self.target(authorization: request.headers[.authorization], version: parameters["Version"])
+            guard let action = parameters.string("Action") else {
+                throw APIError(code: "MissingAction", message: "The request must contain the parameter Action")
+            }
+            switch target.service {
+            case .ec2:
+                guard let handler = EC2Router.handlers[action] else { throw APIError.invalidAction(action) }
+                let children = try await handler(EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
+                return Self.ec2Response(action: action, requestID: requestID, children: children)
+            case .elb:
+                guard let handler = ELBActions.handlers[action] else { throw APIError.invalidAction(action) }
+                let children = try await handler(ELBCall(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
+                return Self.elbResponse(action: action, requestID: requestID, children: children)
+            }
+        } catch let error as APIError {
+            return target.service == .elb ? Self.elbError(error, requestID: requestID) : Self.ec2Error(error, requestID: requestID)
+        } catch {
+            let failure = APIError.internalError("An internal error has occurred: \(error)")
+            return target.service == .elb ? Self.elbError(failure, requestID: requestID) : Self.ec2Error(failure, requestID: requestID)
+        }
+    }
+
+    static func xmlResponse(_ status: Int, _ root: XML) -> Response {
+        var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
+        text.reserveCapacity(1024)
+        root.render(into: &text)
+        var headers = HTTPFields()
+        headers[.contentType] = "text/xml;charset=UTF-8"
+        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+    }
+
+    static func ec2Response(action: String, requestID: String, children: [XML]) -> Response {
+        var root = XML("\(action)Response", [XML("requestId", requestID)] + children)
+        root.attributes = "xmlns=\"\(ec2Namespace)\""
+        return xmlResponse(200, root)
+    }
+
+    static func elbResponse(action: String, requestID: String, children: [XML]) -> Response {
+        var root = XML("\(action)Response", [XML("\(action)Result", children), XML("ResponseMetadata", [XML("RequestId", requestID)])])
+        root.attributes = "xmlns=\"\(elbNamespace)\""
+        return xmlResponse(200, root)
+    }
+
+    /// EC2's error shape: `<Response><Errors><Error><Code>…</Code><Message>…</Message></Error></Errors><RequestID>…`.
+    static func ec2Error(_ error: APIError, requestID: String) -> Response {
+        xmlResponse(error.status, XML("Response", [
+            XML("Errors", [XML("Error", [XML("Code", error.code), XML("Message", error.message)])]), XML("RequestID", requestID),
+        ]))
+    }
+
+    /// The awsQuery error shape of ELB: `<ErrorResponse><Error><Type>Sender</Type><Code>…`.
+    static func elbError(_ error: APIError, requestID: String) -> Response {
+        var root = XML("ErrorResponse", [
+            XML("Error", [XML("Type", error.status >= 500 ? "Receiver" : "Sender"), XML("Code", error.code), XML("Message", error.message)]),
+            XML("RequestId", requestID),
+        ])
+        root.attributes = "xmlns=\"\(elbNamespace)\""
+        return xmlResponse(error.status, root)
+    }
+}
+
+/// Every EC2 action LocalVPC answers.
+enum EC2Router {
+    static let handlers: [String: EC2Handler] = {
+        var all: [String: EC2Handler] = [:]
+        for table in [NetworkActions.handlers, RoutingActions.handlers, SecurityGroupActions.handlers, InstanceActions.handlers,
+                      AddressActions.handlers, AccountActions.handlers, InsightsActions.handlers]
+        {
+            all.merge(table) { first, _ in first }
+        }
+        return all
+    }()
+}
+
+extension QueryAPIServer {
+    /// Replaces the state of the topology's region with the topology (for `serve --load`).
+    public func replaceRegion(with topology: Topology) async throws {
+        try await emulator.replace(region: topology.region, with: topology)
+    }
+}

@@ -1,0 +1,31 @@
+/// The regions LocalVPC answers for, with three Availability Zones each.
+enum Regions {
+    static let names = [
+        "us-east-1", "us-east-2", "us-west-1", "us-west-2", "ca-central-1", "eu-west-1", "eu-west-2", "eu-west-3",
+        "eu-central-1", "eu-north-1", "eu-south-1", "ap-south-1", "ap-northeast-1", "ap-northeast-2", "ap-northeast-3",
+        "ap-southeast-1", "ap-southeast-2", "sa-east-1", "me-south-1", "af-south-1",
+    ]
+
+    static func isKnown(_ region: String) -> Bool { names.contains(region) }
+
+    static func zones(_ region: String) -> [String] { ["a", "b", "c"].map { region + $0 } }
+
+    /// AWS-style zone IDs ("use1-az1").
+    static func zoneID(_ zone: String) -> String {
+        let region = String(zone.dropLast())
+        let parts = region.split(separator: "-")
+        let short = parts.count == 3 ? "\(parts[0])\(parts[1].prefix(1))\(parts[2])" : region
+        let index = (zone.last.flatMap { "abcdef".firstIndex(of: $0) }.map { "abcdef".distance(from: "abcdef".startIndex, to: $0) } ?? 0) + 1
+        return "\(short)-az\(index)"
+    }
+}
+
+/// Random AWS-shaped IDs: a prefix and 17 hex digits.
+enum AWSID {
+    static func make(_ prefix: String) -> String {
+        var generator = SystemRandomNumberGenerator()
+        let value = generator.next() & 0x0fff_ffff_ffff_ffff
+        let hex = String(value, radix: 16)
+        return "\(prefix)-0" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex
+    }
+}

@@ -1,0 +1,92 @@
+import Foundation
+import GRDB
+
+/// Durable state for `localvpc serve`: every resource of every region as a JSON record in SQLite.
+///
+/// One API call is one write transaction (WAL journal, `synchronous = NORMAL`): an acknowledged call
+/// survives a restart and a `kill -9`, and a call that fails writes nothing.
+public struct Store: Sendable {
+    /// One stored record.
+    public struct Record: Sendable, Hashable {
+        public var region: String
+        public var kind: String
+        public var id: String
+        public var body: Data
+
+        public init(region: String, kind: String, id: String, body: Data) {
+            self.region = region
+            self.kind = kind
+            self.id = id
+            self.body = body
+        }
+    }
+
+    /// What one call changes in one region.
+    public struct Change: Sendable {
+        public var region: String
+        public var upserts: [Record] = []
+        public var deletions: [(kind: String, id: String)] = []
+
+        public init(region: String) { self.region = region }
+        public var isEmpty: Bool { upserts.isEmpty && deletions.isEmpty }
+    }
+
+    private let writer: any DatabaseWriter
+
+    /// Opens (or creates) the database file, creating its folder.
+    public init(path: String) throws {
+        let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
+        try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+        var configuration = Configuration()
+        configuration.prepareDatabase { db in
+            // WAL + NORMAL: commits survive a process crash; only an OS crash can lose the last ones.
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+        }
+        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+    }
+
+    /// A store in memory, for tests.
+    public static func inMemory() throws -> Store { try Store(writer: DatabaseQueue()) }
+
+    private init(writer: any DatabaseWriter) throws {
+        self.writer = writer
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("createRecords") { db in
+            try db.create(table: "record") { table in
+                table.column("region", .text).notNull()
+                table.column("kind", .text).notNull()
+                table.column("id", .text).notNull()
+                table.column("body", .blob).notNull()
+                table.primaryKey(["region", "kind", "id"])
+            }
+        }
+        try migrator.migrate(writer)
+    }
+
+    /// Every stored record.
+    public func loadAll() throws -> [Record] {
+        try writer.read { db in
+            try Row.fetchAll(db, sql: "SELECT region, kind, id, body FROM record ORDER BY region, kind, id").map { row in
+                Record(region: row["region"], kind: row["kind"], id: row["id"], body: row["body"])
+            }
+        }
+    }
+
+    /// Writes one call's changes in a single transaction: all or nothing.
+    ///
+    /// Synchronous on purpose: the caller (the emulator's actor) must not let another call build on a
+    /// state whose write has not finished.
+    public func apply(_ change: Change) throws {
+        guard !change.isEmpty else { return }
+        try writer.write { db in
+            for record in change.upserts {
+                try db.execute(
+                    sql: "INSERT INTO record (region, kind, id, body) VALUES (?, ?, ?, ?) ON CONFLICT(region, kind, id) DO UPDATE SET body = excluded.body",
+                    arguments: [record.region, record.kind, record.id, record.body])
+            }
+            for deletion in change.deletions {
+                try db.execute(sql: "DELETE FROM record WHERE region = ? AND kind = ? AND id = ?", arguments: [change.region, deletion.kind, deletion.id])
+            }
+        }
+    }
+}
