@@ -1,0 +1,113 @@
+import Foundation
+import Testing
+
+/// The API driven by real clients: the `aws` CLI and boto3 build the seed design against
+/// `localvpc serve` (the built binary, on 127.0.0.1 port 0), then the server is killed with SIGKILL
+/// and restarted on the same SQLite file. `.ci/run` installs awscli and boto3.
+@Suite(.serialized) struct ClientTests {
+    static let clients = BinaryTests.root.appendingPathComponent("Tests/clients")
+
+    /// A running `localvpc serve`.
+    final class Server {
+        let process = Process()
+        let url: String
+
+        init(state: URL) throws {
+            process.executableURL = try #require(BinaryTests.binary(), "build the localvpc product first (swift build)")
+            process.arguments = ["serve", "--port", "0", "--state", state.path]
+            let output = Pipe()
+            process.standardOutput = output
+            process.standardError = FileHandle.nullDevice
+            try process.run()
+            // The server prints "LocalVPC listening on http://127.0.0.1:PORT" once bound.
+            var text = ""
+            let deadline = Date().addingTimeInterval(30)
+            while !text.contains("listening on"), Date() < deadline, process.isRunning {
+                let data = output.fileHandleForReading.availableData
+                if data.isEmpty { Thread.sleep(forTimeInterval: 0.02) }
+                text += String(decoding: data, as: UTF8.self)
+            }
+            guard let range = text.range(of: #"http://127\.0\.0\.1:\d+"#, options: .regularExpression) else {
+                process.terminate()
+                throw ServerError(message: "the server did not start: \(text)")
+            }
+            url = String(text[range])
+        }
+
+        func kill9() {
+            Foundation.kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+
+        func stop() {
+            if process.isRunning {
+                process.terminate()
+                process.waitUntilExit()
+            }
+        }
+
+        deinit { stop() }
+    }
+
+    struct ServerError: Error, CustomStringConvertible {
+        var message: String
+        var description: String { message }
+    }
+
+    /// Runs a client script; returns its exit status and output.
+    static func script(_ name: String, _ arguments: [String], in directory: URL) throws -> (Int32, String) {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = ["python3", clients.appendingPathComponent(name).path] + arguments
+        process.currentDirectoryURL = directory
+        var environment = ProcessInfo.processInfo.environment
+        environment["PYTHONPATH"] = clients.path
+        process.environment = environment
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let data = output.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    }
+
+    static func temporaryDirectory() throws -> URL {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("localvpc-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        return directory
+    }
+
+    @Test func awsCLIBuildsTheSeedDesignAndTheStateSurvivesKill9AndRestart() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let state = directory.appendingPathComponent("state.sqlite")
+
+        let first = try Server(state: state)
+        let (built, buildOutput) = try Self.script("seed_aws_cli.py", [first.url, "build", "ids.json"], in: directory)
+        #expect(built == 0, "\(buildOutput)")
+        #expect(buildOutput.contains("all checks passed"))
+        first.kill9()
+
+        let second = try Server(state: state)
+        let (verified, verifyOutput) = try Self.script("seed_aws_cli.py", [second.url, "verify", "ids.json"], in: directory)
+        #expect(verified == 0, "after kill -9: \(verifyOutput)")
+        second.stop()
+
+        let third = try Server(state: state)
+        let (again, againOutput) = try Self.script("seed_aws_cli.py", [third.url, "verify", "ids.json"], in: directory)
+        #expect(again == 0, "after a graceful restart: \(againOutput)")
+        third.stop()
+    }
+
+    @Test func boto3BuildsTheSeedDesignAndHostileRequestsGetAWSErrors() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"))
+        let (status, output) = try Self.script("seed_boto3.py", [server.url], in: directory)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("all checks passed"))
+        #expect(server.process.isRunning, "the server survived the hostile requests")
+        server.stop()
+    }
+}
