@@ -76,6 +76,7 @@ let package = Package(
             dependencies: ["VPCModel", "VPCEngine", "TopologyFile"],
             swiftSettings: swiftSettings
         ),
+        .testTarget(name: "VPCStoreTests", dependencies: ["VPCStore"], swiftSettings: swiftSettings),
         .testTarget(
             name: "QueryAPITests",
             dependencies: [

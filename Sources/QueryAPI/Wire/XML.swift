@@ -56,8 +56,6 @@ struct XML: Sendable {
             case "&": output += "&amp;"
             case "<": output += "&lt;"
             case ">": output += "&gt;"
-            case "\"": output += "&quot;"
-            case "'": output += "&apos;"
             default:
                 // XML 1.0 cannot carry most control characters; drop them.
                 if scalar.value < 0x20 && scalar != "\n" && scalar != "\t" && scalar != "\r" { continue }
