@@ -14,6 +14,7 @@ let package = Package(
         .library(name: "VPCEngine", targets: ["VPCEngine"]),
         .executable(name: "localvpc", targets: ["localvpc"]),
         .executable(name: "localvpc-bench", targets: ["localvpc-bench"]),
+        .executable(name: "localvpc-api-bench", targets: ["localvpc-api-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -65,6 +66,8 @@ let package = Package(
             dependencies: ["VPCModel", "VPCEngine", "TopologyFile", "VPCTesting"],
             swiftSettings: swiftSettings
         ),
+        // The API benchmark against moto: a raw-HTTP load generator (sockets, keep-alive, botocore's bodies).
+        .executableTarget(name: "localvpc-api-bench", swiftSettings: swiftSettings),
         .testTarget(name: "VPCModelTests", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VPCEngineTests",

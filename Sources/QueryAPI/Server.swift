@@ -166,3 +166,36 @@ extension QueryAPIServer {
         try await emulator.replace(region: topology.region, with: topology)
     }
 }
+
+extension QueryAPIServer {
+    /// A region's network with resources named by their Name tags, and the VPC to export: the one
+    /// asked for, else the only VPC that is not the default VPC.
+    public func exportTopology(region: String, vpc: String?) async throws -> (Topology, VPC.ID) {
+        let state = try await emulator.snapshot(region)
+        var topology = state.topology
+        topology.accountID = accountID
+        func tagName(_ id: String) -> String? { state.tags(of: id)["Name"] }
+        topology.vpcs = topology.vpcs.map { var v = $0; v.name = tagName(v.id.rawValue); return v }
+        topology.subnets = topology.subnets.map { var s = $0; s.name = tagName(s.id.rawValue); return s }
+        topology.internetGateways = topology.internetGateways.map { var g = $0; g.name = tagName(g.id.rawValue); return g }
+        topology.routeTables = topology.routeTables.map { var t = $0; t.name = tagName(t.id.rawValue); return t }
+        topology.networkACLs = topology.networkACLs.map { var a = $0; a.name = tagName(a.id.rawValue); return a }
+        topology.instances = topology.instances.map { var i = $0; i.name = tagName(i.id.rawValue); return i }
+        topology.natGateways = topology.natGateways.map { var g = $0; g.name = tagName(g.id.rawValue); return g }
+        if let vpc {
+            guard state.vpcs[vpc] != nil else { throw APIError.notFound("InvalidVpcID.NotFound", "vpc", vpc) }
+            return (topology, VPC.ID(vpc))
+        }
+        let candidates = state.vpcs.values.filter { state.meta($0.id.rawValue, "isDefault") != "true" }.map(\.id).sorted()
+        guard candidates.count == 1 else {
+            throw APIError.invalidParameterValue(candidates.isEmpty
+                ? "Region \(region) has only its default VPC; name it with --vpc."
+                : "Region \(region) has several VPCs (\(candidates.map(\.rawValue).joined(separator: ", "))); choose one with --vpc.")
+        }
+        return (topology, candidates[0])
+    }
+}
+
+extension APIError: CustomStringConvertible {
+    var description: String { "\(code): \(message)" }
+}

@@ -13,6 +13,7 @@ struct BinaryTests {
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
 
+    @discardableResult
     func run(_ arguments: [String]) throws -> (status: Int32, output: String, error: String) {
         let process = Process()
         guard let binary = Self.binary() else {

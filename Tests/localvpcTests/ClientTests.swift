@@ -1,5 +1,8 @@
 import Foundation
 import Testing
+import TopologyFile
+import VPCEngine
+import VPCModel
 
 /// The API driven by real clients: the `aws` CLI and boto3 build the seed design against
 /// `localvpc serve` (the built binary, on 127.0.0.1 port 0), then the server is killed with SIGKILL
@@ -12,9 +15,9 @@ import Testing
         let process = Process()
         let url: String
 
-        init(state: URL) throws {
+        init(state: URL, extra: [String] = []) throws {
             process.executableURL = try #require(BinaryTests.binary(), "build the localvpc product first (swift build)")
-            process.arguments = ["serve", "--port", "0", "--state", state.path]
+            process.arguments = ["serve", "--port", "0", "--state", state.path] + extra
             let output = Pipe()
             process.standardOutput = output
             process.standardError = FileHandle.nullDevice
@@ -98,6 +101,30 @@ import Testing
         let (again, againOutput) = try Self.script("seed_aws_cli.py", [third.url, "verify", "ids.json"], in: directory)
         #expect(again == 0, "after a graceful restart: \(againOutput)")
         third.stop()
+
+        // `localvpc export` writes the state as a topology file that the engine reads back with the
+        // same verdicts as the API's analyses.
+        let ids = try JSONSerialization.jsonObject(with: Data(contentsOf: directory.appendingPathComponent("ids.json"))) as? [String: Any]
+        let vpc = try #require(ids?["vpc"] as? String)
+        let webs = try #require(ids?["webs"] as? [String])
+        let exported = directory.appendingPathComponent("exported.yaml")
+        let export = try BinaryTests().run(["export", "--state", state.path, "--vpc", vpc, "--output", exported.path])
+        #expect(export.status == 0, "\(export.error)")
+        let file = try TopologyFile(yaml: String(contentsOf: exported, encoding: .utf8), file: exported.path)
+        let network = CompiledNetwork(file.topology)
+        #expect(try network.analyze(PathQuery(from: "internet", to: webs[0], protocol: .tcp, ports: try PortRange(port: 80))).isReachable)
+        #expect(try network.analyze(PathQuery(from: webs[0], to: "internet", protocol: .tcp, ports: try PortRange(port: 443))).isReachable)
+        #expect(try !network.analyze(PathQuery(from: webs[0], to: "internet", protocol: .tcp, ports: try PortRange(port: 22))).isReachable)
+    }
+
+    @Test func serveLoadsATopologyFile() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let example = BinaryTests.root.appendingPathComponent("examples/seed-elb-nat-fixed.yaml").path
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"), extra: ["--load", example])
+        let (status, output) = try Self.script("load_check.py", [server.url], in: directory)
+        #expect(status == 0, "\(output)")
+        server.stop()
     }
 
     @Test func boto3BuildsTheSeedDesignAndHostileRequestsGetAWSErrors() throws {

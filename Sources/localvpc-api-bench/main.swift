@@ -1,0 +1,228 @@
+// LocalVPC's Query API against moto's server, driven by the same raw-HTTP load generator.
+//
+//     swift build -c release --product localvpc --product localvpc-api-bench
+//     .build/release/localvpc-api-bench [--groups 1000] [--describes 10000]
+//
+// Scenarios (issue: "Benchmark against moto"):
+//   (a) 1 CreateVpc, then N CreateSecurityGroup each followed by 5 AuthorizeSecurityGroupIngress, one connection;
+//   (b) M DescribeSecurityGroups for one group id, over 1 and over 8 concurrent keep-alive connections;
+//   plus the boto3 end-to-end rate of DescribeSecurityGroups (boto3 itself is the bottleneck there).
+// Bodies are the form bodies botocore sends, with a SigV4 Authorization header of the right scope.
+import Foundation
+
+let arguments = CommandLine.arguments
+func option(_ name: String, _ fallback: Int) -> Int {
+    arguments.firstIndex(of: name).flatMap { arguments.indices.contains($0 + 1) ? Int(arguments[$0 + 1]) : nil } ?? fallback
+}
+let groupCount = option("--groups", 1000)
+let describeCount = option("--describes", 10000)
+let boto3Count = option("--boto3", 500)
+
+let binaryFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+
+func percentEncode(_ text: String) -> String {
+    var allowed = CharacterSet.alphanumerics
+    allowed.insert(charactersIn: "-._~")
+    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+}
+
+func request(port: UInt16, _ parameters: [(String, String)]) -> [UInt8] {
+    let body = (parameters + [("Version", "2016-11-15")]).map { "\($0.0)=\(percentEncode($0.1))" }.joined(separator: "&")
+    let head = """
+        POST / HTTP/1.1\r
+        Host: 127.0.0.1:\(port)\r
+        Accept-Encoding: identity\r
+        User-Agent: Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux lang/python#3.11.7\r
+        Content-Type: application/x-www-form-urlencoded; charset=utf-8\r
+        X-Amz-Date: 20261129T120000Z\r
+        Authorization: AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/ec2/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=\(String(repeating: "0", count: 64))\r
+        Content-Length: \(body.utf8.count)\r
+        \r
+
+        """
+    return Array((head + body).utf8)
+}
+
+func value(_ tag: String, in xml: String) -> String? {
+    guard let start = xml.range(of: "<\(tag)>"), let end = xml.range(of: "</\(tag)>", range: start.upperBound..<xml.endIndex) else { return nil }
+    return String(xml[start.upperBound..<end.lowerBound])
+}
+
+struct Failure: Error, CustomStringConvertible { var description: String }
+
+/// A server under test, started as its own process.
+final class ServerProcess {
+    let name: String
+    let process = Process()
+    var port: UInt16 = 0
+
+    init(name: String, executable: String, arguments: [String], fixedPort: UInt16?) throws {
+        self.name = name
+        process.executableURL = URL(fileURLWithPath: executable)
+        process.arguments = arguments
+        let output = Pipe()
+        process.standardOutput = output
+        process.standardError = output
+        try process.run()
+        let deadline = Date().addingTimeInterval(60)
+        var text = ""
+        if let fixedPort {
+            port = fixedPort
+            while Date() < deadline {
+                if (try? HTTPConnection(port: fixedPort)) != nil { return }
+                Thread.sleep(forTimeInterval: 0.1)
+            }
+            throw Failure(description: "\(name) did not start")
+        }
+        while !text.contains("listening on"), Date() < deadline {
+            let data = output.fileHandleForReading.availableData
+            if data.isEmpty { Thread.sleep(forTimeInterval: 0.02) }
+            text += String(decoding: data, as: UTF8.self)
+        }
+        guard let range = text.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression), let parsed = UInt16(text[range].split(separator: ":")[1]) else {
+            throw Failure(description: "\(name) did not start: \(text)")
+        }
+        port = parsed
+    }
+
+    deinit {
+        process.terminate()
+        process.waitUntilExit()
+    }
+}
+
+func freePort() -> UInt16 {
+    let probe = Process()
+    probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    probe.arguments = ["python3", "-c", "import socket; s=socket.socket(); s.bind(('127.0.0.1',0)); print(s.getsockname()[1])"]
+    let output = Pipe()
+    probe.standardOutput = output
+    try? probe.run()
+    probe.waitUntilExit()
+    return UInt16(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: " \n")) ?? 5000
+}
+
+struct Figures {
+    var createSeconds = 0.0
+    var createCalls = 0
+    var describe1 = (rate: 0.0, p50: 0.0, p99: 0.0)
+    var describe8 = (rate: 0.0, p50: 0.0, p99: 0.0)
+    var boto3Rate = 0.0
+}
+
+func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
+
+func run(_ server: ServerProcess) throws -> Figures {
+    var figures = Figures()
+    let port = server.port
+    let connection = try HTTPConnection(port: port)
+    // (a) one VPC, N groups with 5 ingress rules each.
+    let start = Date()
+    let vpcResponse = try connection.send(request(port: port, [("Action", "CreateVpc"), ("CidrBlock", "10.0.0.0/16")]))
+    guard vpcResponse.status == 200, let vpc = value("vpcId", in: vpcResponse.body) else { throw Failure(description: "\(server.name): CreateVpc failed: \(vpcResponse.body.prefix(300))") }
+    var calls = 1
+    var firstGroup = ""
+    for index in 0..<groupCount {
+        let created = try connection.send(request(port: port, [
+            ("Action", "CreateSecurityGroup"), ("GroupName", "bench-\(index)"), ("GroupDescription", "benchmark group \(index)"), ("VpcId", vpc),
+        ]))
+        guard created.status == 200, let group = value("groupId", in: created.body) else { throw Failure(description: "\(server.name): CreateSecurityGroup failed: \(created.body.prefix(300))") }
+        if index == 0 { firstGroup = group }
+        calls += 1
+        for rule in 0..<5 {
+            let port80 = String(8000 + rule)
+            let authorized = try connection.send(request(port: port, [
+                ("Action", "AuthorizeSecurityGroupIngress"), ("GroupId", group), ("IpPermissions.1.IpProtocol", "tcp"),
+                ("IpPermissions.1.FromPort", port80), ("IpPermissions.1.ToPort", port80), ("IpPermissions.1.IpRanges.1.CidrIp", "10.\(rule).0.0/16"),
+            ]))
+            guard authorized.status == 200 else { throw Failure(description: "\(server.name): Authorize failed: \(authorized.body.prefix(300))") }
+            calls += 1
+        }
+    }
+    figures.createSeconds = Date().timeIntervalSince(start)
+    figures.createCalls = calls
+
+    // (b) DescribeSecurityGroups for one group, 1 and 8 connections.
+    let describe = request(port: port, [("Action", "DescribeSecurityGroups"), ("GroupId.1", firstGroup)])
+    let check = try connection.send(describe)
+    guard check.status == 200, check.body.contains(firstGroup) else { throw Failure(description: "\(server.name): Describe failed: \(check.body.prefix(300))") }
+    for connections in [1, 8] {
+        let perConnection = describeCount / connections
+        let latencies = LockedArray()
+        let begin = Date()
+        DispatchQueue.concurrentPerform(iterations: connections) { _ in
+            guard let client = try? HTTPConnection(port: port) else { return }
+            var local: [Double] = []
+            local.reserveCapacity(perConnection)
+            for _ in 0..<perConnection {
+                let t0 = DispatchTime.now().uptimeNanoseconds
+                guard let response = try? client.send(describe), response.status == 200 else { break }
+                local.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
+            }
+            latencies.append(local)
+        }
+        let elapsed = Date().timeIntervalSince(begin)
+        let sorted = latencies.values.sorted()
+        let result = (rate: Double(sorted.count) / elapsed, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99))
+        if sorted.count < perConnection * connections { print("warning: \(server.name): only \(sorted.count) of \(perConnection * connections) describes succeeded") }
+        if connections == 1 { figures.describe1 = result } else { figures.describe8 = result }
+    }
+
+    // boto3 end to end.
+    let script = """
+        import boto3, time
+        c = boto3.client('ec2', endpoint_url='http://127.0.0.1:\(port)', region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
+        c.describe_security_groups(GroupIds=['\(firstGroup)'])
+        t = time.time()
+        for _ in range(\(boto3Count)): c.describe_security_groups(GroupIds=['\(firstGroup)'])
+        print(\(boto3Count) / (time.time() - t))
+        """
+    let python = Process()
+    python.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    python.arguments = ["python3", "-c", script]
+    let output = Pipe()
+    python.standardOutput = output
+    try python.run()
+    python.waitUntilExit()
+    figures.boto3Rate = Double(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: " \n")) ?? 0
+    return figures
+}
+
+final class LockedArray: @unchecked Sendable {
+    // @unchecked: every access goes through `lock`.
+    private let lock = NSLock()
+    private var storage: [Double] = []
+    func append(_ values: [Double]) { lock.lock(); storage += values; lock.unlock() }
+    var values: [Double] { lock.lock(); defer { lock.unlock() }; return storage }
+}
+
+func report(_ name: String, _ f: Figures) {
+    let line = String(format: "{\"server\":\"%@\",\"create_calls\":%d,\"create_s\":%.2f,\"create_calls_per_s\":%.0f,\"describe_1conn_per_s\":%.0f,\"describe_1conn_p50_ms\":%.3f,\"describe_1conn_p99_ms\":%.3f,\"describe_8conn_per_s\":%.0f,\"describe_8conn_p50_ms\":%.3f,\"describe_8conn_p99_ms\":%.3f,\"boto3_describe_per_s\":%.0f}",
+        name, f.createCalls, f.createSeconds, Double(f.createCalls) / f.createSeconds, f.describe1.rate, f.describe1.p50, f.describe1.p99, f.describe8.rate, f.describe8.p50, f.describe8.p99, f.boto3Rate)
+    print(line)
+}
+
+do {
+    let state = FileManager.default.temporaryDirectory.appendingPathComponent("localvpc-bench-\(UUID().uuidString)/state.sqlite")
+    defer { try? FileManager.default.removeItem(at: state.deletingLastPathComponent()) }
+    let localvpcPath = binaryFolder.appendingPathComponent("localvpc").path
+    guard FileManager.default.isExecutableFile(atPath: localvpcPath) else {
+        throw Failure(description: "build localvpc first: swift build -c release --product localvpc")
+    }
+    var local: Figures
+    do {
+        let server = try ServerProcess(name: "localvpc", executable: localvpcPath, arguments: ["serve", "--port", "0", "--state", state.path], fixedPort: nil)
+        local = try run(server)
+    }
+    report("localvpc", local)
+    let motoPort = freePort()
+    let moto = try ServerProcess(name: "moto", executable: "/usr/bin/env", arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(motoPort)], fixedPort: motoPort)
+    let motoFigures = try run(moto)
+    report("moto", motoFigures)
+    print(String(format: "{\"ratio_create\":%.1f,\"ratio_describe_1conn\":%.1f,\"ratio_describe_8conn\":%.1f,\"ratio_boto3\":%.1f}",
+        motoFigures.createSeconds / local.createSeconds, local.describe1.rate / motoFigures.describe1.rate,
+        local.describe8.rate / motoFigures.describe8.rate, local.boto3Rate / max(motoFigures.boto3Rate, 0.001)))
+} catch {
+    FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+    exit(1)
+}
