@@ -21,6 +21,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
+        .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
     ],
     targets: [
         // The core: value types and validation. No I/O, no dependencies.
@@ -45,6 +46,7 @@ let package = Package(
             dependencies: [
                 "VPCModel", "VPCEngine", "VPCStore", "TopologyFile",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HashTreeCollections", package: "swift-collections"),
             ],
             swiftSettings: swiftSettings
         ),

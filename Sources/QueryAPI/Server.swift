@@ -3,6 +3,7 @@ import Hummingbird
 import NIOCore
 import VPCModel
 import VPCStore
+import HashTreeCollections
 
 /// The EC2 + Classic ELB Query API of `localvpc serve`.
 ///
@@ -58,8 +59,9 @@ public struct QueryAPIServer: Sendable {
     static func target(authorization: String?, version: String?) -> Target {
         var region = "us-east-1"
         var service: Target.Service?
-        if let authorization, let range = authorization.range(of: "Credential=") {
-            let scope = authorization[range.upperBound...].prefix { $0 != "," && $0 != " " }.split(separator: "/")
+        if let authorization, let start = credentialStart(authorization) {
+            let scope = authorization.utf8[start...].prefix { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: " ") }
+                .split(separator: UInt8(ascii: "/")).map { String(decoding: $0, as: UTF8.self) }
             if scope.count >= 5 {
                 region = String(scope[2])
                 service = scope[3] == "elasticloadbalancing" ? .elb : scope[3] == "ec2" ? .ec2 : nil
@@ -68,8 +70,34 @@ public struct QueryAPIServer: Sendable {
         return Target(service: service ?? (version == "2012-06-01" ? .elb : .ec2), region: region)
     }
 
+    /// Where the credential scope starts ("Credential=" found by bytes, without Foundation's search).
+    static func credentialStart(_ authorization: String) -> String.UTF8View.Index? {
+        let marker = Array("Credential=".utf8)
+        let bytes = authorization.utf8
+        var index = bytes.startIndex
+        while index != bytes.endIndex {
+            if bytes[index...].starts(with: marker) { return bytes.index(index, offsetBy: marker.count) }
+            index = bytes.index(after: index)
+        }
+        return nil
+    }
+
+    /// A request ID in AWS's UUID form, from the system's random source (no file opened per request).
+    static func makeRequestID() -> String {
+        var generator = SystemRandomNumberGenerator()
+        let high = generator.next() as UInt64
+        let low = generator.next() as UInt64
+        func hex(_ value: UInt64, _ digits: Int) -> String {
+            let text = String(value, radix: 16)
+            return String(repeating: "0", count: max(0, digits - text.count)) + text
+        }
+        let a = hex(high >> 32, 8), b = hex(high >> 16 & 0xffff, 4), c = hex(0x4000 | (high & 0x0fff), 4)
+        let d = hex(0x8000 | (low >> 48 & 0x3fff), 4), e = hex(low & 0xffff_ffff_ffff, 12)
+        return "\(a)-\(b)-\(c)-\(d)-\(e)"
+    }
+
     func respond(to request: inout Request) async -> Response {
-        let requestID = UUID().uuidString.lowercased()
+        let requestID = Self.makeRequestID()
         var target = Self.target(authorization: request.headers[.authorization], version: nil)
         do {
             var text = request.uri.query ?? ""
@@ -93,8 +121,19 @@ public struct QueryAPIServer: Sendable {
             switch target.service {
             case .ec2:
                 guard let handler = EC2Router.handlers[action] else { throw APIError.invalidAction(action) }
+                // Describe calls answer from the committed state of the region; the rendered result is
+                // cached per state version and dropped on the region's next change.
+                let cacheable = action.hasPrefix("Describe")
+                let key = cacheable ? "\(action)?\(text)" : ""
+                if cacheable, let cached = await emulator.cachedResponse(region: target.region, key: key) {
+                    return Self.ec2Response(action: action, requestID: requestID, rendered: cached)
+                }
+                let version = cacheable ? await emulator.version(of: target.region) : 0
                 let children = try await handler(EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
-                return Self.ec2Response(action: action, requestID: requestID, children: children)
+                var rendered = ""
+                for child in children { child.render(into: &rendered) }
+                if cacheable { emulator.cache(rendered, region: target.region, key: key, version: version) }
+                return Self.ec2Response(action: action, requestID: requestID, rendered: rendered)
             case .elb:
                 guard let handler = ELBActions.handlers[action] else { throw APIError.invalidAction(action) }
                 let children = try await handler(ELBCall(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
@@ -117,10 +156,15 @@ public struct QueryAPIServer: Sendable {
         return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
-    static func ec2Response(action: String, requestID: String, children: [XML]) -> Response {
-        var root = XML("\(action)Response", [XML("requestId", requestID)] + children)
-        root.attributes = "xmlns=\"\(ec2Namespace)\""
-        return xmlResponse(200, root)
+    /// An EC2 response around its already-rendered children.
+    static func ec2Response(action: String, requestID: String, rendered: String) -> Response {
+        var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<\(action)Response xmlns=\"\(ec2Namespace)\"><requestId>\(requestID)</requestId>"
+        text.reserveCapacity(text.utf8.count + rendered.utf8.count + action.utf8.count + 16)
+        text += rendered
+        text += "</\(action)Response>"
+        var headers = HTTPFields()
+        headers[.contentType] = "text/xml;charset=UTF-8"
+        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
     }
 
     static func elbResponse(action: String, requestID: String, children: [XML]) -> Response {

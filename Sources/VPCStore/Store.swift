@@ -79,13 +79,15 @@ public struct Store: Sendable {
     public func apply(_ change: Change) throws {
         guard !change.isEmpty else { return }
         try writer.write { db in
+            // Cached statements: prepared once per connection, not per call.
+            let upsert = try db.cachedStatement(
+                sql: "INSERT INTO record (region, kind, id, body) VALUES (?, ?, ?, ?) ON CONFLICT(region, kind, id) DO UPDATE SET body = excluded.body")
             for record in change.upserts {
-                try db.execute(
-                    sql: "INSERT INTO record (region, kind, id, body) VALUES (?, ?, ?, ?) ON CONFLICT(region, kind, id) DO UPDATE SET body = excluded.body",
-                    arguments: [record.region, record.kind, record.id, record.body])
+                try upsert.execute(arguments: [record.region, record.kind, record.id, record.body])
             }
+            let delete = try db.cachedStatement(sql: "DELETE FROM record WHERE region = ? AND kind = ? AND id = ?")
             for deletion in change.deletions {
-                try db.execute(sql: "DELETE FROM record WHERE region = ? AND kind = ? AND id = ?", arguments: [change.region, deletion.kind, deletion.id])
+                try delete.execute(arguments: [change.region, deletion.kind, deletion.id])
             }
         }
     }

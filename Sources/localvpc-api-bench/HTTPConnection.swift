@@ -115,10 +115,13 @@ final class HTTPConnection {
 
     private func find(_ pattern: [UInt8]) -> Int? {
         guard buffer.count >= pattern.count else { return nil }
-        for index in 0...(buffer.count - pattern.count) where buffer[index] == pattern[0] {
-            if Array(buffer[index..<index + pattern.count]) == pattern { return index }
+        return buffer.withUnsafeBufferPointer { bytes in
+            outer: for index in 0...(bytes.count - pattern.count) where bytes[index] == pattern[0] {
+                for offset in 1..<pattern.count where bytes[index + offset] != pattern[offset] { continue outer }
+                return index
+            }
+            return nil
         }
-        return nil
     }
 }
 

@@ -20,10 +20,23 @@ let boto3Count = option("--boto3", 500)
 
 let binaryFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
 
+/// Form encoding as botocore does it (unreserved characters kept, everything else %XX).
 func percentEncode(_ text: String) -> String {
-    var allowed = CharacterSet.alphanumerics
-    allowed.insert(charactersIn: "-._~")
-    return text.addingPercentEncoding(withAllowedCharacters: allowed) ?? text
+    var out = ""
+    out.reserveCapacity(text.utf8.count)
+    for byte in text.utf8 {
+        switch byte {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
+            UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
+            out.unicodeScalars.append(Unicode.Scalar(byte))
+        default:
+            let hex = Array("0123456789ABCDEF".utf8)
+            out += "%"
+            out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
+            out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 15)]))
+        }
+    }
+    return out
 }
 
 func request(port: UInt16, _ parameters: [(String, String)]) -> [UInt8] {
@@ -61,8 +74,9 @@ final class ServerProcess {
         process.executableURL = URL(fileURLWithPath: executable)
         process.arguments = arguments
         let output = Pipe()
-        process.standardOutput = output
-        process.standardError = output
+        // moto logs every request: an undrained pipe would fill and stall it, so its output goes nowhere.
+        process.standardOutput = fixedPort == nil ? output : FileHandle.nullDevice
+        process.standardError = fixedPort == nil ? output : FileHandle.nullDevice
         try process.run()
         let deadline = Date().addingTimeInterval(60)
         var text = ""
@@ -83,6 +97,8 @@ final class ServerProcess {
             throw Failure(description: "\(name) did not start: \(text)")
         }
         port = parsed
+        // Keep draining whatever the server prints from now on.
+        output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
     }
 
     deinit {
@@ -112,7 +128,10 @@ struct Figures {
 
 func percentile(_ sorted: [Double], _ p: Double) -> Double { sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int(Double(sorted.count) * p))] }
 
+func progress(_ text: String) { FileHandle.standardError.write(Data("\(text)\n".utf8)) }
+
 func run(_ server: ServerProcess) throws -> Figures {
+    progress("\(server.name): (a) create")
     var figures = Figures()
     let port = server.port
     let connection = try HTTPConnection(port: port)
@@ -147,6 +166,7 @@ func run(_ server: ServerProcess) throws -> Figures {
     let check = try connection.send(describe)
     guard check.status == 200, check.body.contains(firstGroup) else { throw Failure(description: "\(server.name): Describe failed: \(check.body.prefix(300))") }
     for connections in [1, 8] {
+        progress("\(server.name): (b) describe over \(connections) connection(s)")
         let perConnection = describeCount / connections
         let latencies = LockedArray()
         let begin = Date()
@@ -169,6 +189,7 @@ func run(_ server: ServerProcess) throws -> Figures {
     }
 
     // boto3 end to end.
+    progress("\(server.name): boto3")
     let script = """
         import boto3, time
         c = boto3.client('ec2', endpoint_url='http://127.0.0.1:\(port)', region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
@@ -209,16 +230,18 @@ do {
     guard FileManager.default.isExecutableFile(atPath: localvpcPath) else {
         throw Failure(description: "build localvpc first: swift build -c release --product localvpc")
     }
-    var local: Figures
-    do {
+    var local = Figures()
+    if !arguments.contains("--moto-only") {
         let server = try ServerProcess(name: "localvpc", executable: localvpcPath, arguments: ["serve", "--port", "0", "--state", state.path], fixedPort: nil)
         local = try run(server)
     }
     report("localvpc", local)
+    if arguments.contains("--localvpc-only") { exit(0) }
     let motoPort = freePort()
     let moto = try ServerProcess(name: "moto", executable: "/usr/bin/env", arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(motoPort)], fixedPort: motoPort)
     let motoFigures = try run(moto)
     report("moto", motoFigures)
+    guard local.createSeconds > 0 else { exit(0) }
     print(String(format: "{\"ratio_create\":%.1f,\"ratio_describe_1conn\":%.1f,\"ratio_describe_8conn\":%.1f,\"ratio_boto3\":%.1f}",
         motoFigures.createSeconds / local.createSeconds, local.describe1.rate / motoFigures.describe1.rate,
         local.describe8.rate / motoFigures.describe8.rate, local.boto3Rate / max(motoFigures.boto3Rate, 0.001)))

@@ -35,6 +35,8 @@ import VPCModel
                 throw ServerError(message: "the server did not start: \(text)")
             }
             url = String(text[range])
+            // Keep draining the server's output so it can never block on a full pipe.
+            output.fileHandleForReading.readabilityHandler = { handle in _ = handle.availableData }
         }
 
         func kill9() {

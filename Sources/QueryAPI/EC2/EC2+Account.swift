@@ -1,5 +1,6 @@
 import Foundation
 import VPCModel
+import HashTreeCollections
 
 /// Regions, zones, account attributes and tags.
 enum AccountActions {

@@ -1,5 +1,6 @@
 import Foundation
 import VPCModel
+import HashTreeCollections
 
 /// Elastic IPs and NAT gateways.
 enum AddressActions {

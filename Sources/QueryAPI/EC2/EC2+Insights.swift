@@ -1,6 +1,7 @@
 import Foundation
 import VPCEngine
 import VPCModel
+import HashTreeCollections
 
 /// Reachability Analyzer: paths and analyses, answered by the engine on the region's current state.
 enum InsightsActions {

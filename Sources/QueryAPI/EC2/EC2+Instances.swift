@@ -1,5 +1,6 @@
 import Foundation
 import VPCModel
+import HashTreeCollections
 
 /// Instances and their network interfaces.
 enum InstanceActions {

@@ -1,4 +1,5 @@
 import VPCModel
+import HashTreeCollections
 
 /// VPCs, subnets and internet gateways.
 enum NetworkActions {

@@ -1,5 +1,6 @@
 import VPCEngine
 import VPCModel
+import HashTreeCollections
 
 /// Route tables and network ACLs.
 enum RoutingActions {

@@ -1,4 +1,5 @@
 import VPCModel
+import HashTreeCollections
 
 /// Security groups and their rules.
 enum SecurityGroupActions {

@@ -1,4 +1,5 @@
 import VPCModel
+import HashTreeCollections
 
 /// One EC2 call: its parameters, its region, and the account.
 struct EC2Call: Sendable {

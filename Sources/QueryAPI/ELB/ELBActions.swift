@@ -1,5 +1,6 @@
 import VPCEngine
 import VPCModel
+import HashTreeCollections
 
 /// One Classic ELB call (API 2012-06-01).
 struct ELBCall: Sendable {

@@ -1,4 +1,5 @@
 import VPCModel
+import HashTreeCollections
 
 /// What a new VPC and a new account get from AWS.
 enum DefaultVPC {

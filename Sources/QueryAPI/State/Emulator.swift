@@ -1,7 +1,9 @@
 import Foundation
+import Synchronization
 import VPCEngine
 import VPCModel
 import VPCStore
+import HashTreeCollections
 
 /// The one owner of the emulated account's state: every region, in memory and in the store.
 ///
@@ -11,7 +13,15 @@ actor Emulator {
     let store: Store
     let accountID: String
     private var regions: [String: RegionState] = [:]
-    private var networks: [String: CompiledNetwork] = [:]
+    /// The committed state of every region, for readers: they take a snapshot without waiting for the
+    /// actor (copies share structure, so this is O(1)).
+    private let published = Mutex<[String: RegionState]>([:])
+    /// Compiled networks of the published states, dropped on every change.
+    private let networks = Mutex<[String: CompiledNetwork]>([:])
+    /// Rendered Describe results per region, valid for one state version.
+    private let responses = Mutex<[String: (version: Int, entries: [String: String])]>([:])
+    /// Each region's state version, bumped by every commit.
+    private let versions = Mutex<[String: Int]>([:])
     private let encoder = JSONEncoder()
 
     init(store: Store, accountID: String) throws {
@@ -23,6 +33,8 @@ actor Emulator {
             try state.load(record, decoder: decoder)
             regions[record.region] = state
         }
+        let loaded = regions
+        published.withLock { $0 = loaded }
     }
 
     /// Runs a call that may change a region; commits it to the store before it takes effect.
@@ -38,14 +50,19 @@ actor Emulator {
         try body(try existingOrNew(region))
     }
 
-    /// A snapshot of a region, to render outside the actor.
-    func snapshot(_ region: String) throws(APIError) -> RegionState { try existingOrNew(region) }
+    /// A snapshot of a region's committed state, to read and render outside the actor.
+    nonisolated func snapshot(_ region: String) async throws(APIError) -> RegionState {
+        if let state = published.withLock({ $0[region] }) { return state }
+        return try await existingOrNewIsolated(region)
+    }
+
+    private func existingOrNewIsolated(_ region: String) throws(APIError) -> RegionState { try existingOrNew(region) }
 
     /// The compiled network of a region, compiled once per change.
-    func network(_ region: String) throws(APIError) -> CompiledNetwork {
-        if let network = networks[region] { return network }
-        let network = CompiledNetwork(try existingOrNew(region).topology)
-        networks[region] = network
+    nonisolated func network(_ region: String) async throws(APIError) -> CompiledNetwork {
+        if let network = networks.withLock({ $0[region] }) { return network }
+        let network = CompiledNetwork(try await snapshot(region).topology)
+        networks.withLock { $0[region] = network }
         return network
     }
 
@@ -59,7 +76,35 @@ actor Emulator {
         }
         state.clearChanges()
         regions[state.region] = state
-        networks[state.region] = nil
+        let committed = state
+        // Publish before dropping the compiled network, so a reader never compiles a stale state into the cache.
+        published.withLock { $0[committed.region] = committed }
+        networks.withLock { $0[committed.region] = nil }
+        versions.withLock { $0[committed.region, default: 0] += 1 }
+        responses.withLock { $0[committed.region] = nil }
+    }
+
+    /// The version of a region's committed state.
+    nonisolated func version(of region: String) -> Int { versions.withLock { $0[region] ?? 0 } }
+
+    /// A cached rendered result for a request, if the region has not changed since it was rendered.
+    nonisolated func cachedResponse(region: String, key: String) -> String? {
+        let current = version(of: region)
+        return responses.withLock { cache in
+            guard let entry = cache[region], entry.version == current else { return nil }
+            return entry.entries[key]
+        }
+    }
+
+    /// Remembers a rendered result, if the state it was rendered from is still current (bounded size).
+    nonisolated func cache(_ rendered: String, region: String, key: String, version: Int) {
+        guard version == self.version(of: region), rendered.utf8.count < 1 << 20 else { return }
+        responses.withLock { cache in
+            var entry: (version: Int, entries: [String: String]) = cache[region].flatMap { $0.version == version ? $0 : nil } ?? (version: version, entries: [:])
+            if entry.entries.count >= 1024 { entry.entries.removeAll() }
+            entry.entries[key] = rendered
+            cache[region] = entry
+        }
     }
 
     /// A region as it is, or, the first time it is used, as a new AWS account has it: a default VPC.
@@ -78,7 +123,7 @@ actor Emulator {
 extension Emulator {
     /// Replaces a region's state with a topology, in one transaction.
     func replace(region: String, with topology: Topology) throws {
-        var state = try snapshot(region)
+        var state = try existingOrNewIsolated(region)
         for kind in RecordKind.allCases {
             let ids: [String] =
                 switch kind {

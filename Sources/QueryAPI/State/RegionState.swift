@@ -1,4 +1,5 @@
 import Foundation
+import HashTreeCollections
 import VPCModel
 import VPCStore
 
@@ -41,23 +42,26 @@ enum RecordKind: String, Sendable, CaseIterable {
 }
 
 /// Everything of one region of the emulated account, keyed by ID, with a log of what a call changed.
+///
+/// The maps are persistent hash tries (`TreeDictionary`): copying a region is O(1) and changing one
+/// resource in a copy costs O(log n), so a call can work on a copy and readers can keep snapshots.
 struct RegionState: Sendable {
     var region: String
-    var vpcs: [String: VPC] = [:]
-    var subnets: [String: Subnet] = [:]
-    var internetGateways: [String: InternetGateway] = [:]
-    var routeTables: [String: RouteTable] = [:]
-    var securityGroups: [String: SecurityGroup] = [:]
-    var networkACLs: [String: NetworkACL] = [:]
-    var networkInterfaces: [String: NetworkInterface] = [:]
-    var instances: [String: Instance] = [:]
-    var elasticIPs: [String: ElasticIP] = [:]
-    var natGateways: [String: NATGateway] = [:]
-    var loadBalancers: [String: ClassicLoadBalancer] = [:]
-    var tagSets: [String: TagSet] = [:]
-    var metadata: [String: Metadata] = [:]
-    var paths: [String: InsightsPath] = [:]
-    var analyses: [String: StoredAnalysis] = [:]
+    var vpcs: TreeDictionary<String, VPC> = [:]
+    var subnets: TreeDictionary<String, Subnet> = [:]
+    var internetGateways: TreeDictionary<String, InternetGateway> = [:]
+    var routeTables: TreeDictionary<String, RouteTable> = [:]
+    var securityGroups: TreeDictionary<String, SecurityGroup> = [:]
+    var networkACLs: TreeDictionary<String, NetworkACL> = [:]
+    var networkInterfaces: TreeDictionary<String, NetworkInterface> = [:]
+    var instances: TreeDictionary<String, Instance> = [:]
+    var elasticIPs: TreeDictionary<String, ElasticIP> = [:]
+    var natGateways: TreeDictionary<String, NATGateway> = [:]
+    var loadBalancers: TreeDictionary<String, ClassicLoadBalancer> = [:]
+    var tagSets: TreeDictionary<String, TagSet> = [:]
+    var metadata: TreeDictionary<String, Metadata> = [:]
+    var paths: TreeDictionary<String, InsightsPath> = [:]
+    var analyses: TreeDictionary<String, StoredAnalysis> = [:]
 
     /// Records changed by the current call.
     private(set) var touched: [RecordKind: Set<String>] = [:]

@@ -51,6 +51,11 @@ struct XML: Sendable {
     }
 
     static func escape(_ text: String, into output: inout String) {
+        // Most values need no escaping: append them whole.
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "&") || $0 == UInt8(ascii: "<") || $0 == UInt8(ascii: ">") || $0 < 0x20 }) {
+            output += text
+            return
+        }
         for scalar in text.unicodeScalars {
             switch scalar {
             case "&": output += "&amp;"
