@@ -176,7 +176,7 @@ func run(_ server: ServerProcess) throws -> Figures {
             local.reserveCapacity(perConnection)
             for _ in 0..<perConnection {
                 let t0 = DispatchTime.now().uptimeNanoseconds
-                guard let response = try? client.send(describe), response.status == 200 else { break }
+                guard let response = try? client.exchange(describe), response.status == 200 else { break }
                 local.append(Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e6)
             }
             latencies.append(local)
