@@ -83,7 +83,7 @@ public struct QueryAPIServer: Sendable {
     }
 
     /// A request ID in AWS's UUID form, from the system's random source (no file opened per request).
-    static func makeRequestID() -> String {
+    package static func makeRequestID() -> String {
         var generator = SystemRandomNumberGenerator()
         let high = generator.next() as UInt64
         let low = generator.next() as UInt64

@@ -110,4 +110,20 @@ struct QueryAPITests {
             #expect(analysis.contains("<sequenceNumber>1</sequenceNumber>"))
         }
     }
+
+    @Test func accountIDIsConfigurable() async throws {
+        let server = try QueryAPIServer(store: try Store.inMemory(), accountID: "999988887777")
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let (_, body) = try await Self.post(client, "Action=DescribeVpcs&Version=2016-11-15")
+            #expect(Self.value("ownerId", in: body) == "999988887777")
+        }
+    }
+
+    /// The request ID has AWS's UUID form (8-4-4-4-12 hex).
+    @Test func requestIDsAreUUIDShaped() {
+        let id = QueryAPIServer.makeRequestID()
+        #expect(id.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
+        #expect(id.allSatisfy { $0 == "-" || $0.isHexDigit })
+        #expect(id != QueryAPIServer.makeRequestID())
+    }
 }

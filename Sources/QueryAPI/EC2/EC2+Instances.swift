@@ -176,21 +176,7 @@ enum InstanceActions {
             var created: [Instance] = []
             for index in 0..<maxCount {
                 let requested = spec?.string("PrivateIpAddress") ?? p.string("PrivateIpAddress")
-                let address: IPv4Address
-                if let requested, index == 0 {
-                    guard let parsed = IPv4Address(requested), subnet.cidrBlock.contains(parsed), !subnet.isReserved(parsed) else {
-                        throw APIError(code: "InvalidParameterValue", message: "Address \(requested) does not fall within the subnet's address range")
-                    }
-                    if state.networkInterfaces.values.contains(where: { $0.privateIPs.contains(parsed) && state.vpcID(of: $0.subnetID) == subnet.vpcID }) {
-                        throw APIError(code: "InvalidIPAddress.InUse", message: "Address \(requested) is in use.")
-                    }
-                    address = parsed
-                } else {
-                    guard let free = state.freeAddress(in: subnet) else {
-                        throw APIError(code: "InsufficientFreeAddressesInSubnet", message: "There are not enough free addresses in subnet '\(subnet.id)' to satisfy the requested number of instances.")
-                    }
-                    address = free
-                }
+                let address = try state.privateAddress(index == 0 ? requested : nil, in: subnet)
                 let instanceID = Instance.ID(AWSID.make("i"))
                 let interface = NetworkInterface(
                     id: .init(AWSID.make("eni")), subnetID: subnet.id, privateIPs: [address],
@@ -354,21 +340,7 @@ enum InstanceActions {
         let tags = p.tags(for: "network-interface")
         return try await call.emulator.mutate(call.region) { state throws(APIError) in
             let subnet = try state.subnet(subnetID)
-            let address: IPv4Address
-            if let requested = p.string("PrivateIpAddress") {
-                guard let parsed = IPv4Address(requested), subnet.cidrBlock.contains(parsed), !subnet.isReserved(parsed) else {
-                    throw APIError.invalidParameterValue("Address \(requested) does not fall within the subnet's address range")
-                }
-                if state.networkInterfaces.values.contains(where: { $0.privateIPs.contains(parsed) && $0.subnetID == subnet.id }) {
-                    throw APIError(code: "InvalidIPAddress.InUse", message: "The specified address is already in use.")
-                }
-                address = parsed
-            } else {
-                guard let free = state.freeAddress(in: subnet) else {
-                    throw APIError(code: "InsufficientFreeAddressesInSubnet", message: "There are not enough free addresses in subnet '\(subnetID)'.")
-                }
-                address = free
-            }
+            let address = try state.privateAddress(p.string("PrivateIpAddress"), in: subnet)
             var groups = try p.list("SecurityGroupId").map { id throws(APIError) in try state.securityGroup(id).id }
             if groups.isEmpty, let group = state.defaultGroup(of: subnet.vpcID) { groups = [group.id] }
             let interface = NetworkInterface(id: .init(AWSID.make("eni")), subnetID: subnet.id, privateIPs: [address], securityGroupIDs: groups)

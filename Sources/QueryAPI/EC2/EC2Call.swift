@@ -13,49 +13,49 @@ struct EC2Call: Sendable {
 typealias EC2Handler = @Sendable (EC2Call) async throws(APIError) -> [XML]
 
 extension RegionState {
-    func vpc(_ id: String) throws(APIError) -> VPC {
-        guard let vpc = vpcs[id] else { throw .notFound("InvalidVpcID.NotFound", "vpc", id) }
-        return vpc
+    /// A resource by ID, or EC2's `NotFound` error for its kind.
+    private func find<Value>(_ map: TreeDictionary<String, Value>, _ id: String, _ error: @autoclosure () -> APIError) throws(APIError) -> Value {
+        guard let value = map[id] else { throw error() }
+        return value
     }
-    func subnet(_ id: String) throws(APIError) -> Subnet {
-        guard let subnet = subnets[id] else { throw .notFound("InvalidSubnetID.NotFound", "subnet", id) }
-        return subnet
-    }
+
+    func vpc(_ id: String) throws(APIError) -> VPC { try find(vpcs, id, .notFound("InvalidVpcID.NotFound", "vpc", id)) }
+    func subnet(_ id: String) throws(APIError) -> Subnet { try find(subnets, id, .notFound("InvalidSubnetID.NotFound", "subnet", id)) }
     func internetGateway(_ id: String) throws(APIError) -> InternetGateway {
-        guard let gateway = internetGateways[id] else { throw .notFound("InvalidInternetGatewayID.NotFound", "internetGateway", id) }
-        return gateway
+        try find(internetGateways, id, .notFound("InvalidInternetGatewayID.NotFound", "internetGateway", id))
     }
-    func routeTable(_ id: String) throws(APIError) -> RouteTable {
-        guard let table = routeTables[id] else { throw .notFound("InvalidRouteTableID.NotFound", "routeTable", id) }
-        return table
-    }
+    func routeTable(_ id: String) throws(APIError) -> RouteTable { try find(routeTables, id, .notFound("InvalidRouteTableID.NotFound", "routeTable", id)) }
     func securityGroup(_ id: String) throws(APIError) -> SecurityGroup {
-        guard let group = securityGroups[id] else {
-            throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(id)' does not exist")
-        }
-        return group
+        try find(securityGroups, id, APIError(code: "InvalidGroup.NotFound", message: "The security group '\(id)' does not exist"))
     }
-    func networkACL(_ id: String) throws(APIError) -> NetworkACL {
-        guard let acl = networkACLs[id] else { throw .notFound("InvalidNetworkAclID.NotFound", "networkAcl", id) }
-        return acl
-    }
-    func instance(_ id: String) throws(APIError) -> Instance {
-        guard let instance = instances[id] else { throw .notFound("InvalidInstanceID.NotFound", "instance", id) }
-        return instance
-    }
+    func networkACL(_ id: String) throws(APIError) -> NetworkACL { try find(networkACLs, id, .notFound("InvalidNetworkAclID.NotFound", "networkAcl", id)) }
+    func instance(_ id: String) throws(APIError) -> Instance { try find(instances, id, .notFound("InvalidInstanceID.NotFound", "instance", id)) }
     func networkInterface(_ id: String) throws(APIError) -> NetworkInterface {
-        guard let interface = networkInterfaces[id] else { throw .notFound("InvalidNetworkInterfaceID.NotFound", "network interface", id) }
-        return interface
+        try find(networkInterfaces, id, .notFound("InvalidNetworkInterfaceID.NotFound", "network interface", id))
     }
-    func elasticIP(allocation id: String) throws(APIError) -> ElasticIP {
-        guard let address = elasticIPs[id] else { throw .notFound("InvalidAllocationID.NotFound", "allocation", id) }
-        return address
-    }
+    func elasticIP(allocation id: String) throws(APIError) -> ElasticIP { try find(elasticIPs, id, .notFound("InvalidAllocationID.NotFound", "allocation", id)) }
     func natGateway(_ id: String) throws(APIError) -> NATGateway {
-        guard let gateway = natGateways[id], gateway.state != .deleted else {
-            throw APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found")
-        }
+        let gateway = try find(natGateways, id, APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found"))
+        guard gateway.state != .deleted else { throw APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found") }
         return gateway
+    }
+
+    /// The requested private address (checked to be inside the subnet, not reserved, not in use in the
+    /// VPC), or the subnet's next free one.
+    func privateAddress(_ requested: String?, in subnet: Subnet) throws(APIError) -> IPv4Address {
+        guard let requested else {
+            guard let free = freeAddress(in: subnet) else {
+                throw APIError(code: "InsufficientFreeAddressesInSubnet", message: "There are not enough free addresses in subnet '\(subnet.id)' to satisfy the request.")
+            }
+            return free
+        }
+        guard let address = IPv4Address(requested), subnet.cidrBlock.contains(address), !subnet.isReserved(address) else {
+            throw APIError.invalidParameterValue("Address \(requested) does not fall within the subnet's address range")
+        }
+        if networkInterfaces.values.contains(where: { $0.privateIPs.contains(address) && vpcID(of: $0.subnetID) == subnet.vpcID }) {
+            throw APIError(code: "InvalidIPAddress.InUse", message: "Address \(requested) is in use.")
+        }
+        return address
     }
 
     func vpcID(of subnetID: Subnet.ID) -> VPC.ID? { subnets[subnetID.rawValue]?.vpcID }
