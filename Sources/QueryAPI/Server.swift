@@ -136,7 +136,7 @@ public struct QueryAPIServer: Sendable {
                 return Self.ec2Response(action: action, requestID: requestID, rendered: rendered)
             case .elb:
                 guard let handler = ELBActions.handlers[action] else { throw APIError.invalidAction(action) }
-                let children = try await handler(ELBCall(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
+                let children = try await handler(EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
                 return Self.elbResponse(action: action, requestID: requestID, children: children)
             }
         } catch let error as APIError {

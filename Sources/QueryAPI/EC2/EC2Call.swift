@@ -1,7 +1,7 @@
 import VPCModel
 import HashTreeCollections
 
-/// One EC2 call: its parameters, its region, and the account.
+/// One Query API call (EC2 or ELB): its parameters, its region, and the account.
 struct EC2Call: Sendable {
     var parameters: QueryParameters
     var region: String

@@ -2,13 +2,8 @@ import VPCEngine
 import VPCModel
 import HashTreeCollections
 
-/// One Classic ELB call (API 2012-06-01).
-struct ELBCall: Sendable {
-    var parameters: QueryParameters
-    var region: String
-    var accountID: String
-    var emulator: Emulator
-}
+/// One Classic ELB call (API 2012-06-01): the same parts as an EC2 call.
+typealias ELBCall = EC2Call
 
 /// An ELB action: the children of its `<ActionResult>` element.
 typealias ELBHandler = @Sendable (ELBCall) async throws(APIError) -> [XML]
