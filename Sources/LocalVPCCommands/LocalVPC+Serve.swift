@@ -32,9 +32,15 @@ extension LocalVPC {
         @Option(help: "Start from a topology file: its region's state is replaced by the file's network.")
         var load: String?
 
+        @Option(help: "Require SigV4 signatures from these credentials, as ACCESS_KEY_ID:SECRET (repeatable). Default: any credentials are accepted.")
+        var credentials: [String] = []
+
         func validate() throws {
             guard account.count == 12, account.allSatisfy(\.isNumber) else { throw ValidationError("--account must be a 12-digit AWS account ID.") }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535.") }
+            for pair in credentials where pair.split(separator: ":", maxSplits: 1).count != 2 {
+                throw ValidationError("--credentials takes ACCESS_KEY_ID:SECRET, not '\(pair)'.")
+            }
         }
 
         func run() async throws {
@@ -48,7 +54,11 @@ extension LocalVPC {
             }
             let server: QueryAPIServer
             do {
-                server = try QueryAPIServer(store: store, accountID: account)
+                let secrets = credentials.isEmpty ? nil : Dictionary(credentials.map { pair -> (String, String) in
+                    let parts = pair.split(separator: ":", maxSplits: 1)
+                    return (String(parts[0]), String(parts[1]))
+                }, uniquingKeysWith: { _, last in last })
+                server = try QueryAPIServer(store: store, accountID: account, credentials: secrets)
             } catch {
                 printError("error: cannot read the state in \(path): \(error)")
                 throw ExitCode(2)

@@ -18,13 +18,17 @@ public struct QueryAPIServer: Sendable {
 
     let emulator: Emulator
     let accountID: String
+    /// When set, every request must carry a valid SigV4 signature from one of these credentials.
+    let verifier: SignatureVerifier?
 
     /// - Parameters:
     ///   - store: where state lives (a file, or in memory for tests).
     ///   - accountID: the 12-digit account every resource belongs to.
-    public init(store: Store, accountID: String = "123456789012") throws {
+    ///   - credentials: access key ID → secret; when given, requests must be signed with one of them (SigV4).
+    public init(store: Store, accountID: String = "123456789012", credentials: [String: String]? = nil) throws {
         self.emulator = try Emulator(store: store, accountID: accountID)
         self.accountID = accountID
+        self.verifier = credentials.map { SignatureVerifier(secrets: $0) }
     }
 
     /// The router: `POST /` and `GET /` with Query parameters.
@@ -106,6 +110,11 @@ public struct QueryAPIServer: Sendable {
                 body = try await request.collectBody(upTo: Self.maximumBodySize)
             } catch {
                 throw APIError(code: "RequestEntityTooLarge", message: "The request body is larger than \(Self.maximumBodySize) bytes.", status: 413)
+            }
+            if let verifier {
+                let headers = request.headers.map { ($0.name.canonicalName, $0.value) } + [("host", request.head.authority ?? "")]
+                try verifier.verify(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
+                    body: Array(body.readableBytesView))
             }
             if body.readableBytes > 0 {
                 guard let bodyText = body.getString(at: body.readerIndex, length: body.readableBytes), String(validating: body.readableBytesView, as: UTF8.self) != nil else {

@@ -119,6 +119,16 @@ import VPCModel
         #expect(try !network.analyze(PathQuery(from: webs[0], to: "internet", protocol: .tcp, ports: try PortRange(port: 22))).isReachable)
     }
 
+    /// Optional SigV4 verification (`serve --credentials`), checked with boto3's real signatures.
+    @Test func signaturesAreVerifiedWhenCredentialsAreConfigured() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"), extra: ["--credentials", "AKIDLOCALVPC:s3cret"])
+        let (status, output) = try Self.script("signatures.py", [server.url], in: directory)
+        #expect(status == 0, "\(output)")
+        server.stop()
+    }
+
     @Test func serveLoadsATopologyFile() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
