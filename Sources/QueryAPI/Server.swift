@@ -117,7 +117,7 @@ public struct QueryAPIServer: Sendable {
                     body: Array(body.readableBytesView))
             }
             if body.readableBytes > 0 {
-                guard let bodyText = body.getString(at: body.readerIndex, length: body.readableBytes), String(validating: body.readableBytesView, as: UTF8.self) != nil else {
+                guard let bodyText = String(validating: body.readableBytesView, as: UTF8.self) else {
                     throw APIError.malformedQueryString("The request body is not valid UTF-8.")
                 }
                 text += text.isEmpty ? bodyText : "&" + bodyText

@@ -199,7 +199,7 @@ extension TopologyBuilder {
 
     /// Parses "HTTPS:443 -> HTTP:80".
     static func listener(parsing text: String) throws(ModelError) -> ClassicLoadBalancer.Listener {
-        let sides = text.split(separator: ">").map { $0.trimmingCharacters(in: " -") }
+        let sides = text.split(separator: "->").map(\.trimmingSpaces)
         func side(_ s: String) throws(ModelError) -> (ClassicLoadBalancer.Listener.ListenerProtocol, Int) {
             let parts = s.split(separator: ":")
             guard parts.count == 2, let proto = ClassicLoadBalancer.Listener.ListenerProtocol(rawValue: parts[0].uppercased()), let port = Int(parts[1]),
@@ -262,11 +262,5 @@ extension TopologyBuilder {
             name: name,
             query: PathQuery(from: from, to: to, protocol: ipProtocol, ports: ports, through: through, avoiding: avoiding),
             expectation: expectation, line: node.mark?.line))
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
     }
 }

@@ -163,9 +163,3 @@ final class HTTPConnection {
         }
     }
 }
-
-extension StringProtocol {
-    func trimmingCharacters(in set: String) -> String {
-        String(drop { set.contains($0) }.reversed().drop { set.contains($0) }.reversed())
-    }
-}

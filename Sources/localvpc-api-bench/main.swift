@@ -115,7 +115,7 @@ func freePort() -> UInt16 {
     probe.standardOutput = output
     try? probe.run()
     probe.waitUntilExit()
-    return UInt16(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: " \n")) ?? 5000
+    return UInt16(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 5000
 }
 
 struct Figures {
@@ -205,7 +205,7 @@ func run(_ server: ServerProcess) throws -> Figures {
     python.standardOutput = output
     try python.run()
     python.waitUntilExit()
-    figures.boto3Rate = Double(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: " \n")) ?? 0
+    figures.boto3Rate = Double(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
     return figures
 }
 

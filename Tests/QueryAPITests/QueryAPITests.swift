@@ -126,4 +126,42 @@ struct QueryAPITests {
         #expect(id.allSatisfy { $0 == "-" || $0.isHexDigit })
         #expect(id != QueryAPIServer.makeRequestID())
     }
+
+    /// VPC User Guide, "Route tables": a route's state is blackhole when its target is gone, e.g. a
+    /// deleted NAT gateway.
+    @Test func deletingANATGatewayTurnsItsRoutesBlackhole() async throws {
+        try await application().test(.router) { client in
+            let (_, subnets) = try await Self.post(client, "Action=DescribeSubnets&Version=2016-11-15")
+            let subnet = try #require(Self.value("subnetId", in: subnets))
+            let (_, address) = try await Self.post(client, "Action=AllocateAddress&Version=2016-11-15&Domain=vpc")
+            let allocation = try #require(Self.value("allocationId", in: address))
+            let (_, created) = try await Self.post(client, "Action=CreateNatGateway&Version=2016-11-15&SubnetId=\(subnet)&AllocationId=\(allocation)")
+            let gateway = try #require(Self.value("natGatewayId", in: created))
+            let (_, tables) = try await Self.post(client, "Action=DescribeRouteTables&Version=2016-11-15")
+            let table = try #require(Self.value("routeTableId", in: tables))
+            _ = try await Self.post(client, "Action=CreateRoute&Version=2016-11-15&RouteTableId=\(table)&DestinationCidrBlock=192.0.2.0%2F24&NatGatewayId=\(gateway)")
+            let (_, before) = try await Self.post(client, "Action=DescribeRouteTables&Version=2016-11-15&RouteTableId.1=\(table)")
+            #expect(before.contains("<natGatewayId>\(gateway)</natGatewayId><state>active</state>"))
+            _ = try await Self.post(client, "Action=DeleteNatGateway&Version=2016-11-15&NatGatewayId=\(gateway)")
+            let (_, after) = try await Self.post(client, "Action=DescribeRouteTables&Version=2016-11-15&RouteTableId.1=\(table)")
+            #expect(after.contains("<natGatewayId>\(gateway)</natGatewayId><state>blackhole</state>"))
+        }
+    }
+
+    /// EC2 API Reference, DetachInternetGateway: "The VPC must not contain any running instances with
+    /// Elastic IP addresses or public IPv4 addresses" (DependencyViolation).
+    @Test func detachingAGatewayWithMappedPublicAddressesIsRefused() async throws {
+        try await application().test(.router) { client in
+            let (_, gateways) = try await Self.post(client, "Action=DescribeInternetGateways&Version=2016-11-15")
+            let gateway = try #require(Self.value("internetGatewayId", in: gateways))
+            let vpc = try #require(Self.value("vpcId", in: gateways))
+            let (_, subnets) = try await Self.post(client, "Action=DescribeSubnets&Version=2016-11-15")
+            let subnet = try #require(Self.value("subnetId", in: subnets))
+            // Default subnets map public IPs on launch.
+            _ = try await Self.post(client, "Action=RunInstances&Version=2016-11-15&ImageId=ami-1&MinCount=1&MaxCount=1&SubnetId=\(subnet)")
+            let (status, body) = try await Self.post(client, "Action=DetachInternetGateway&Version=2016-11-15&InternetGatewayId=\(gateway)&VpcId=\(vpc)")
+            #expect(status == 400)
+            #expect(body.contains("<Code>DependencyViolation</Code>"))
+        }
+    }
 }

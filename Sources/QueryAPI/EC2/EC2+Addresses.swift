@@ -33,7 +33,7 @@ enum AddressActions {
     static func allocateAddress(_ call: EC2Call) async throws(APIError) -> [XML] {
         let tags = call.parameters.tags(for: "elastic-ip")
         return try await call.emulator.mutate(call.region) { state throws(APIError) in
-            let eip = ElasticIP(id: .init(AWSID.make("eipalloc")), publicIP: state.freePublicAddress(elastic: true))
+            let eip = ElasticIP(id: .init(AWSID.make("eipalloc")), publicIP: state.freePublicAddress())
             state.put(eip)
             if !tags.isEmpty { state.setTags(tags, on: eip.id.rawValue) }
             return [XML("publicIp", eip.publicIP.description), XML("allocationId", eip.id.rawValue), XML("domain", "vpc"),

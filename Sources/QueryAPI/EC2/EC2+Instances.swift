@@ -180,7 +180,7 @@ enum InstanceActions {
                 let instanceID = Instance.ID(AWSID.make("i"))
                 let interface = NetworkInterface(
                     id: .init(AWSID.make("eni")), subnetID: subnet.id, privateIPs: [address],
-                    publicIP: associatePublic ? state.freePublicAddress(elastic: false) : nil,
+                    publicIP: associatePublic ? state.freePublicAddress() : nil,
                     securityGroupIDs: groups, owner: .instance(instanceID))
                 state.put(interface)
                 state.setMeta(interface.id.rawValue, "attachment", AWSID.make("eni-attach"))
@@ -241,7 +241,6 @@ enum InstanceActions {
     static func changeState(_ call: EC2Call, to target: Instance.State) async throws(APIError) -> [XML] {
         let ids = call.parameters.list("InstanceId")
         guard !ids.isEmpty else { throw APIError.missingParameter("The request must contain the parameter InstanceId") }
-        let elementName = target == .stopped ? "instancesSet" : target == .running ? "instancesSet" : "instancesSet"
         return try await call.emulator.mutate(call.region) { state throws(APIError) in
             var changes: [XML] = []
             for id in ids {
@@ -263,7 +262,7 @@ enum InstanceActions {
                     if previous == .stopped, state.meta(id, "autoPublicIP") == "true", var interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue],
                         interface.publicIP == nil, publicIP(of: interface, state) == nil
                     {
-                        interface.publicIP = state.freePublicAddress(elastic: false)
+                        interface.publicIP = state.freePublicAddress()
                         state.put(interface)
                     }
                 default:
@@ -281,7 +280,8 @@ enum InstanceActions {
                 state.put(instance)
                 changes.append(XML("item", [XML("instanceId", id), stateXML("currentState", shown), stateXML("previousState", previous)]))
             }
-            return [XML.set(elementName, changes)]
+            // Stopping/Starting/TerminatingInstances are all `instancesSet` on the wire (botocore).
+            return [XML.set("instancesSet", changes)]
         }
     }
 

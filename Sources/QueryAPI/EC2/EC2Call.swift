@@ -76,7 +76,7 @@ extension RegionState {
     }
 
     /// A public address nobody in the region uses yet (documentation ranges, never real hosts).
-    func freePublicAddress(elastic: Bool) -> IPv4Address {
+    func freePublicAddress() -> IPv4Address {
         let used = Set(elasticIPs.values.map(\.publicIP) + networkInterfaces.values.compactMap(\.publicIP))
         var generator = SystemRandomNumberGenerator()
         // 198.18.0.0/15 is reserved for benchmarking (RFC 2544): plenty of room, never a real host.

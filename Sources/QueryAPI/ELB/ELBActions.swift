@@ -72,7 +72,7 @@ enum ELBActions {
         }
         let interface = NetworkInterface(
             id: .init(AWSID.make("eni")), subnetID: subnet.id, privateIPs: [address],
-            publicIP: balancer.scheme == .internetFacing ? state.freePublicAddress(elastic: false) : nil,
+            publicIP: balancer.scheme == .internetFacing ? state.freePublicAddress() : nil,
             securityGroupIDs: balancer.securityGroupIDs, owner: .loadBalancer(balancer.id))
         state.put(interface)
         state.setMeta(interface.id.rawValue, "description", "ELB \(balancer.name)")

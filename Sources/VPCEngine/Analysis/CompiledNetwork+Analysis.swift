@@ -10,7 +10,7 @@ extension CompiledNetwork {
 
     /// Resolves "internet", an address, or a resource name or ID.
     func endpoint(_ reference: String, role: String) throws(ModelError) -> Endpoint {
-        let trimmed = reference.trimmingCharacters(in: " ")
+        let trimmed = reference.trimmingSpaces
         if ["internet", "0.0.0.0/0", "igw", "the internet"].contains(trimmed.lowercased()) { return .internet(AddressSpace.internet) }
         if let address = IPv4Address(trimmed) {
             for (_, owners) in interfaceByPrivateIP.sorted(by: { $0.key < $1.key }) {
@@ -128,11 +128,5 @@ extension CompiledNetwork {
 
     private func rank(_ outcome: Outcome) -> (Int, Int, Int) {
         (outcome.arrived && !outcome.branch.isBroken ? 0 : 1, outcome.branch.blockers.count, outcome.arrived ? 0 : 1)
-    }
-}
-
-extension StringProtocol {
-    func trimmingCharacters(in character: Character) -> String {
-        String(drop { $0 == character }.reversed().drop { $0 == character }.reversed())
     }
 }

@@ -171,17 +171,6 @@ public struct PacketSet: Hashable, Sendable {
     public func projection(_ field: KeyPath<HeaderBox, IntervalSet>) -> IntervalSet {
         IntervalSet(boxes.flatMap { $0[keyPath: field].ranges })
     }
-
-    /// Splits the set by the destination addresses each key owns.
-    func partition<Key: Hashable>(byDestination keys: [(Key, IntervalSet)]) -> [(Key, PacketSet)] {
-        keys.compactMap { key, addresses in
-            let part = intersection(
-                HeaderBox(
-                    sources: HeaderBox.allAddresses, destinations: addresses, protocols: HeaderBox.allProtocols,
-                    sourcePorts: HeaderBox.allPorts, destinationPorts: HeaderBox.allPorts, queryPorts: HeaderBox.allPorts))
-            return part.isEmpty ? nil : (key, part)
-        }
-    }
 }
 
 extension IntervalSet {

@@ -90,7 +90,8 @@ public struct PortRange: Hashable, Sendable, CustomStringConvertible {
 }
 
 extension StringProtocol {
-    var trimmingSpaces: String {
+    /// The text without leading and trailing spaces.
+    package var trimmingSpaces: String {
         String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }
