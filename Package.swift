@@ -23,6 +23,12 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.80.0"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.30.0"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.10.0"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.0.0"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.6.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.0.0"),
     ],
     targets: [
         // The core: value types and validation. No I/O, no dependencies.
@@ -52,14 +58,35 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
+        // The data plane of `localvpc up`: the ELB as a TLS-terminating reverse proxy with health checks,
+        // demo web servers, and per-instance egress proxies, every connection admitted by the engine.
+        .target(
+            name: "DataPlane",
+            dependencies: [
+                "VPCModel", "VPCEngine",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOTLS", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ],
+            swiftSettings: swiftSettings
+        ),
         // Fixture builders shared by tests and the benchmark.
         .target(name: "VPCTesting", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
         // The CLI's commands, as a library so tests can parse and run them in process.
         .target(
             name: "LocalVPCCommands",
             dependencies: [
-                "VPCModel", "VPCEngine", "TopologyFile", "QueryAPI", "VPCStore",
+                "VPCModel", "VPCEngine", "TopologyFile", "QueryAPI", "VPCStore", "DataPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
                 .product(name: "Hummingbird", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings

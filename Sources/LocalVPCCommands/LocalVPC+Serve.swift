@@ -1,9 +1,11 @@
 import ArgumentParser
+import DataPlane
 import Foundation
 import Hummingbird
 import NIOCore
 import QueryAPI
 import TopologyFile
+import VPCModel
 import VPCStore
 
 extension LocalVPC {
@@ -35,6 +37,15 @@ extension LocalVPC {
         @Option(help: "Require SigV4 signatures from these credentials, as ACCESS_KEY_ID:SECRET (repeatable). Default: any credentials are accepted.")
         var credentials: [String] = []
 
+        @Flag(help: "Also run the data plane (as `localvpc up` does) on --region's state, following every change made through the API.")
+        var dataPlane = false
+
+        @Option(help: "The region the data plane runs (default: the --load file's region, else us-east-1).")
+        var region: String?
+
+        @OptionGroup(title: "Data plane (with --data-plane)")
+        var dataPlaneOptions: DataPlaneOptions
+
         func validate() throws {
             guard account.count == 12, account.allSatisfy(\.isNumber) else { throw ValidationError("--account must be a 12-digit AWS account ID.") }
             guard (0...65535).contains(port) else { throw ValidationError("--port must be 0-65535.") }
@@ -63,8 +74,10 @@ extension LocalVPC {
                 printError("error: cannot read the state in \(path): \(error)")
                 throw ExitCode(2)
             }
+            var loadedRegion: String?
             if let load {
                 let (file, _) = try loadNetwork(load)
+                loadedRegion = file.topology.region
                 do {
                     try await server.replaceRegion(with: file.topology)
                 } catch {
@@ -72,12 +85,26 @@ extension LocalVPC {
                     throw ExitCode(2)
                 }
             }
-            let application = server.makeApplication(host: host, port: port) { channel in
+            var plane: DataPlane?
+            var metrics: (@Sendable () -> String)?
+            if dataPlane {
+                let started = try await dataPlaneOptions.start(server: server, region: region ?? loadedRegion ?? "us-east-1")
+                plane = started
+                metrics = { started.metrics.render() }
+            }
+            let application = server.makeApplication(host: host, port: port, metrics: metrics) { channel in
                 let address = channel.localAddress
                 // Written unbuffered: scripts and tests read the real port from this line.
                 FileHandle.standardOutput.write(Data("LocalVPC listening on http://\(address?.ipAddress ?? host):\(address?.port ?? port) (state: \(path))\n".utf8))
             }
-            try await application.runService()
+            let running = plane
+            do {
+                try await application.runService()
+            } catch {
+                await running?.shutdown()
+                throw error
+            }
+            await running?.shutdown()
         }
 
         static func defaultStatePath() -> String {

@@ -1,9 +1,19 @@
 import Foundation
 import Hummingbird
 import NIOCore
+import Synchronization
 import VPCModel
 import VPCStore
 import HashTreeCollections
+
+/// Holds the data plane's health lookup for `DescribeInstanceHealth`.
+final class HealthSourceBox: Sendable {
+    private let source = Mutex<(@Sendable (String, String, String) -> LiveInstanceHealth?)?>(nil)
+    func withLock<T>(_ body: (inout (@Sendable (String, String, String) -> LiveInstanceHealth?)?) -> T) -> T { source.withLock { body(&$0) } }
+    func lookup(region: String, balancer: String, instance: String) -> LiveInstanceHealth? {
+        source.withLock { $0 }?(region, balancer, instance)
+    }
+}
 
 /// The EC2 + Classic ELB Query API of `localvpc serve`.
 ///
@@ -44,11 +54,20 @@ public struct QueryAPIServer: Sendable {
     }
 
     /// The application, ready to run.
-    public func makeApplication(host: String, port: Int, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in })
-        -> some ApplicationProtocol
-    {
-        Application(
-            router: makeRouter(),
+    /// - Parameter metrics: when given, `GET /metrics` answers with it (Prometheus' text format).
+    public func makeApplication(
+        host: String, port: Int, metrics: (@Sendable () -> String)? = nil, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
+    ) -> some ApplicationProtocol {
+        let router = makeRouter()
+        if let metrics {
+            router.get("/metrics") { _, _ in
+                Response(
+                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
+                    body: ResponseBody(byteBuffer: ByteBuffer(string: metrics())))
+            }
+        }
+        return Application(
+            router: router,
             configuration: .init(address: .hostname(host, port: port), serverName: "LocalVPC"),
             onServerRunning: onServerRunning)
     }
@@ -224,17 +243,7 @@ extension QueryAPIServer {
     /// A region's network with resources named by their Name tags, and the VPC to export: the one
     /// asked for, else the only VPC that is not the default VPC.
     public func exportTopology(region: String, vpc: String?) async throws -> (Topology, VPC.ID) {
-        let state = try await emulator.snapshot(region)
-        var topology = state.topology
-        topology.accountID = accountID
-        func tagName(_ id: String) -> String? { state.tags(of: id)["Name"] }
-        topology.vpcs = topology.vpcs.map { var v = $0; v.name = tagName(v.id.rawValue); return v }
-        topology.subnets = topology.subnets.map { var s = $0; s.name = tagName(s.id.rawValue); return s }
-        topology.internetGateways = topology.internetGateways.map { var g = $0; g.name = tagName(g.id.rawValue); return g }
-        topology.routeTables = topology.routeTables.map { var t = $0; t.name = tagName(t.id.rawValue); return t }
-        topology.networkACLs = topology.networkACLs.map { var a = $0; a.name = tagName(a.id.rawValue); return a }
-        topology.instances = topology.instances.map { var i = $0; i.name = tagName(i.id.rawValue); return i }
-        topology.natGateways = topology.natGateways.map { var g = $0; g.name = tagName(g.id.rawValue); return g }
+        let (state, topology) = try await namedTopology(region: region)
         if let vpc {
             guard state.vpcs[vpc] != nil else { throw APIError.notFound("InvalidVpcID.NotFound", "vpc", vpc) }
             return (topology, VPC.ID(vpc))
@@ -246,6 +255,54 @@ extension QueryAPIServer {
                 : "Region \(region) has several VPCs (\(candidates.map(\.rawValue).joined(separator: ", "))); choose one with --vpc.")
         }
         return (topology, candidates[0])
+    }
+}
+
+extension QueryAPIServer {
+    /// A region's network with resources named by their Name tags (as `export` writes it and the
+    /// data plane names instances).
+    func namedTopology(region: String) async throws(APIError) -> (RegionState, Topology) {
+        let state = try await emulator.snapshot(region)
+        var topology = state.topology
+        topology.accountID = accountID
+        func tagName(_ id: String) -> String? { state.tags(of: id)["Name"] }
+        topology.vpcs = topology.vpcs.map { var v = $0; v.name = tagName(v.id.rawValue); return v }
+        topology.subnets = topology.subnets.map { var s = $0; s.name = tagName(s.id.rawValue); return s }
+        topology.internetGateways = topology.internetGateways.map { var g = $0; g.name = tagName(g.id.rawValue); return g }
+        topology.routeTables = topology.routeTables.map { var t = $0; t.name = tagName(t.id.rawValue); return t }
+        topology.networkACLs = topology.networkACLs.map { var a = $0; a.name = tagName(a.id.rawValue); return a }
+        topology.instances = topology.instances.map { var i = $0; i.name = tagName(i.id.rawValue); return i }
+        topology.natGateways = topology.natGateways.map { var g = $0; g.name = tagName(g.id.rawValue); return g }
+        return (state, topology)
+    }
+
+    /// A region's live network for the data plane: its version (bumped by every change) and its
+    /// resources named by their Name tags. Calls between changes return the same version.
+    public func liveNetwork(region: String) async throws -> (version: Int, topology: Topology) {
+        let version = emulator.version(of: region)
+        let (_, topology) = try await namedTopology(region: region)
+        return (version, topology)
+    }
+
+    /// The version of a region's state, bumped by every change.
+    public func stateVersion(region: String) -> Int { emulator.version(of: region) }
+
+    /// Makes `DescribeInstanceHealth` report what a running data plane's health checks found,
+    /// instead of the engine's static answer.
+    public func reportHealth(from source: @escaping @Sendable (_ region: String, _ balancer: String, _ instance: String) -> LiveInstanceHealth?) {
+        emulator.healthSource.withLock { $0 = source }
+    }
+}
+
+/// An instance's health as a running data plane's health checks found it.
+public struct LiveInstanceHealth: Sendable {
+    public var state: String
+    public var reasonCode: String
+    public var description: String
+    public init(state: String, reasonCode: String, description: String) {
+        self.state = state
+        self.reasonCode = reasonCode
+        self.description = description
     }
 }
 

@@ -286,7 +286,9 @@ enum ELBActions {
         for id in balancer.instanceIDs where asked.isEmpty || asked.contains(id.rawValue) {
             let instance = state.instances[id.rawValue]
             var health = ("InService", "N/A", "N/A")
-            if instance?.state != .running {
+            if let live = call.emulator.healthSource.lookup(region: call.region, balancer: name, instance: id.rawValue) {
+                health = (live.state, live.reasonCode, live.description)
+            } else if instance?.state != .running {
                 health = ("OutOfService", "Instance", "Instance is in \(instance?.state.rawValue ?? "terminated") state.")
             } else {
                 let reachable = balancer.nodes.contains { node in

@@ -23,6 +23,8 @@ actor Emulator {
     /// Each region's state version, bumped by every commit.
     private let versions = Mutex<[String: Int]>([:])
     private let encoder = JSONEncoder()
+    /// Live health from a running data plane, when there is one (for `DescribeInstanceHealth`).
+    nonisolated let healthSource = HealthSourceBox()
 
     init(store: Store, accountID: String) throws {
         self.store = store

@@ -1,0 +1,287 @@
+import Logging
+import NIOCore
+import NIOPosix
+import NIOSSL
+import Synchronization
+import VPCEngine
+import VPCModel
+
+/// What `localvpc up` runs: every Classic Load Balancer listener as a local reverse proxy (HTTP, or
+/// HTTPS terminating TLS), backends for the registered instances, health checks as configured, and an
+/// egress proxy per instance; every connection admitted or refused by the engine on the current network.
+public struct DataPlaneConfiguration: Sendable {
+    /// Listener bindings, "LOADBALANCER:PORT" → local address (default: 127.0.0.1, port + `listenerPortOffset`).
+    public var listen: [String: HostAndPort] = [:]
+    /// Backend bindings, "INSTANCE" or "INSTANCE:PORT" (name or ID) → the process serving it.
+    public var backends: [String: HostAndPort] = [:]
+    /// Egress proxy bindings, "INSTANCE" (name or ID) → local address (default: a free port).
+    public var egress: [String: HostAndPort] = [:]
+    /// A PEM certificate (chain) and key for HTTPS listeners; a self-signed one is made when absent.
+    public var certificatePath: String?
+    public var keyPath: String?
+    /// Multiplies health check intervals and timeouts (0.1 runs them ten times as often).
+    public var healthCheckScale = 1.0
+    /// ELB's idle timeout: a client connection with no request for this long is closed (AWS default 60 s).
+    public var idleTimeout = TimeAmount.seconds(60)
+    /// A backend that does not start its response within this long gets the client a 504.
+    public var backendTimeout = TimeAmount.seconds(60)
+    public var connectTimeout = TimeAmount.seconds(5)
+    /// Request headers larger than this get 431 (ELB Classic's limit is on the order of 16 KB).
+    public var maximumHeaderBytes = 16 * 1024
+    /// Start a built-in web server for each registered instance that has no backend binding.
+    public var demoBackends = true
+    /// A listener on port P binds 127.0.0.1:(P + offset) unless bound explicitly; nil picks free ports.
+    public var listenerPortOffset: Int? = 8000
+    public var threads = System.coreCount
+
+    public init() {}
+}
+
+/// "host:port", "http://host:port" or ":port".
+public struct HostAndPort: Sendable, Hashable, CustomStringConvertible {
+    public var host: String
+    public var port: Int
+    public init(host: String, port: Int) {
+        self.host = host
+        self.port = port
+    }
+
+    public init?(parsing text: String) {
+        var rest = Substring(text)
+        for scheme in ["http://", "https://"] where rest.hasPrefix(scheme) { rest = rest.dropFirst(scheme.count) }
+        while rest.hasSuffix("/") { rest = rest.dropLast() }
+        guard let colon = rest.lastIndex(of: ":"), let port = Int(rest[rest.index(after: colon)...]), (0...65535).contains(port) else { return nil }
+        let host = rest[..<colon]
+        self.init(host: host.isEmpty ? "127.0.0.1" : String(host), port: port)
+    }
+
+    public var description: String { "\(host):\(port)" }
+}
+
+/// A local endpoint the data plane opened, as printed at start-up.
+public struct Endpoint: Sendable, CustomStringConvertible {
+    /// "listener", "backend" or "egress".
+    public var kind: String
+    /// The load balancer listener or the instance it belongs to.
+    public var owner: String
+    public var url: String
+    public var note: String
+
+    public var description: String { "\(kind) \(owner) \(url)\(note.isEmpty ? "" : " (\(note))")" }
+}
+
+/// The health of a registered instance, as `DescribeInstanceHealth` reports it.
+public struct InstanceHealth: Sendable, Hashable {
+    /// "InService", "OutOfService" or "Unknown".
+    public var state: String
+    /// "Instance", "ELB" or "N/A".
+    public var reasonCode: String
+    public var description: String
+    /// Why the last check failed (LocalVPC's addition), empty when it passed.
+    public var detail: String
+}
+
+/// A listener's identity in the running data plane.
+final class ListenerRuntime: Sendable, CustomStringConvertible {
+    let plane: DataPlane
+    let balancer: String
+    let listener: ClassicLoadBalancer.Listener
+    init(plane: DataPlane, balancer: String, listener: ClassicLoadBalancer.Listener) {
+        self.plane = plane
+        self.balancer = balancer
+        self.listener = listener
+    }
+    var description: String { "\(balancer) \(listener)" }
+}
+
+/// Where a request goes.
+enum Choice {
+    case unavailable(String)
+    case instance(String, nodeInterface: String, address: SocketAddress)
+}
+
+public final class DataPlane: Sendable {
+    public let configuration: DataPlaneConfiguration
+    public let metrics: DataPlaneMetrics
+    let logger: Logger
+    let admission: Admission
+    let group: MultiThreadedEventLoopGroup
+    let feed: any NetworkFeed
+    private let pools: Pools
+    let runtime: Mutex<Runtime>
+    let tls: NIOSSLContext
+    let tlsNote: String
+    private let onEndpoint: @Sendable (Endpoint) -> Void
+    private let watcher = Mutex<Task<Void, Never>?>(nil)
+
+    /// Per-loop pools, only touched on their own loop.
+    private final class Pools: @unchecked Sendable {
+        var byLoop: [ObjectIdentifier: BackendPool] = [:]
+    }
+
+    struct ListenerKey: Hashable {
+        var balancer: String
+        var listener: ClassicLoadBalancer.Listener
+    }
+
+    struct HealthKey: Hashable {
+        var balancer: String
+        var instance: String
+    }
+
+    struct HealthRecord {
+        enum Phase { case registering, inService, outOfService }
+        var phase = Phase.registering
+        var successes = 0
+        var failures = 0
+        var reasonCode = "ELB"
+        var description = "Instance registration is still in progress."
+        var detail = ""
+    }
+
+    struct Runtime {
+        var view: NetworkView
+        var balancers: [String: ClassicLoadBalancer] = [:]
+        var zoneOfSubnet: [Subnet.ID: String] = [:]
+        var instanceZone: [String: String] = [:]
+        var instanceNames: [String: String] = [:]
+        var instanceAddresses: [String: String] = [:]
+        var instanceStates: [String: Instance.State] = [:]
+        var health: [HealthKey: HealthRecord] = [:]
+        var healthTasks: [HealthKey: (task: RepeatedTask, check: ClassicLoadBalancer.HealthCheck)] = [:]
+        var listeners: [ListenerKey: any Channel] = [:]
+        var demoServers: [String: (channel: any Channel, address: SocketAddress)] = [:]
+        var egress: [String: (channel: any Channel, address: SocketAddress)] = [:]
+        var backendAddresses: [String: SocketAddress] = [:]
+        var roundRobin: [String: Int] = [:]
+        var nodeRoundRobin: [String: Int] = [:]
+        var endpoints: [Endpoint] = []
+    }
+
+    private init(
+        feed: any NetworkFeed, view: NetworkView, configuration: DataPlaneConfiguration, logger: Logger, metrics: DataPlaneMetrics,
+        onEndpoint: @escaping @Sendable (Endpoint) -> Void
+    ) throws {
+        self.feed = feed
+        self.configuration = configuration
+        self.logger = logger
+        self.metrics = metrics
+        self.onEndpoint = onEndpoint
+        self.admission = Admission(view, logger: logger)
+        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        let pools = Pools()
+        for loop in group.makeIterator() { pools.byLoop[ObjectIdentifier(loop)] = BackendPool(eventLoop: loop) }
+        self.pools = pools
+        self.runtime = Mutex(Runtime(view: view))
+        (self.tls, self.tlsNote) = try TLSSupport.serverContext(certificatePath: configuration.certificatePath, keyPath: configuration.keyPath)
+    }
+
+    /// Starts the data plane on the feed's current network and follows its changes (polled every 200 ms).
+    public static func start(
+        feed: any NetworkFeed, configuration: DataPlaneConfiguration = DataPlaneConfiguration(), logger: Logger,
+        metrics: DataPlaneMetrics = DataPlaneMetrics(), onEndpoint: @escaping @Sendable (Endpoint) -> Void = { _ in }
+    ) async throws -> DataPlane {
+        let view = try await feed.current()
+        let plane = try DataPlane(feed: feed, view: view, configuration: configuration, logger: logger, metrics: metrics, onEndpoint: onEndpoint)
+        do {
+            try await plane.reconcile(view)
+        } catch {
+            await plane.shutdown()
+            throw error
+        }
+        plane.watcher.withLock { task in
+            task = Task { [weak plane] in
+                var version = view.version
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .milliseconds(200))
+                    guard let plane, let next = try? await plane.feed.current() else { continue }
+                    guard next.version != version else { continue }
+                    version = next.version
+                    do {
+                        try await plane.reconcile(next)
+                    } catch {
+                        plane.logger.error("cannot apply the network change", metadata: ["error": "\(error)"])
+                    }
+                }
+            }
+        }
+        return plane
+    }
+
+    /// Stops every listener, proxy, server and health check.
+    public func shutdown() async {
+        watcher.withLock { $0?.cancel() }
+        let channels = runtime.withLock { runtime -> [any Channel] in
+            for (_, entry) in runtime.healthTasks { entry.task.cancel() }
+            runtime.healthTasks = [:]
+            return Array(runtime.listeners.values) + runtime.demoServers.values.map(\.channel) + runtime.egress.values.map(\.channel)
+        }
+        for channel in channels { try? await channel.close() }
+        try? await group.shutdownGracefully()
+    }
+
+    /// Every endpoint opened so far.
+    public var endpoints: [Endpoint] { runtime.withLock { $0.endpoints } }
+
+    /// The health of an instance registered with a load balancer, or nil if it is not registered.
+    public func health(balancer: String, instance: String) -> InstanceHealth? {
+        runtime.withLock { runtime in
+            guard let record = runtime.health[HealthKey(balancer: balancer, instance: instance)] else { return nil }
+            let state = record.phase == .inService ? "InService" : "OutOfService"
+            return InstanceHealth(
+                state: state, reasonCode: record.phase == .inService ? "N/A" : record.reasonCode,
+                description: record.phase == .inService ? "N/A" : record.description, detail: record.detail)
+        }
+    }
+
+    func pool(for loop: any EventLoop) -> BackendPool { pools.byLoop[ObjectIdentifier(loop)]! }
+
+    /// The next node of a load balancer for a new client connection (DNS round robin over its nodes).
+    func nextNode(balancer: String) -> Int {
+        runtime.withLock { runtime in
+            let next = runtime.nodeRoundRobin[balancer, default: 0]
+            runtime.nodeRoundRobin[balancer] = next &+ 1
+            return next
+        }
+    }
+
+    /// The instance for a request: round robin over the InService instances the node may use (its own
+    /// zone's unless cross-zone load balancing is on).
+    func choose(balancer name: String, node: Int, port: Int) -> Choice {
+        runtime.withLock { runtime in
+            guard let balancer = runtime.balancers[name] else { return .unavailable("load balancer \(name) no longer exists") }
+            guard !balancer.nodes.isEmpty else { return .unavailable("load balancer \(name) has no subnets, so no nodes") }
+            let chosenNode = balancer.nodes[node % balancer.nodes.count]
+            let zone = runtime.zoneOfSubnet[chosenNode.subnetID]
+            let registered = balancer.instanceIDs.map(\.rawValue)
+            let inService = registered.filter { runtime.health[HealthKey(balancer: name, instance: $0)]?.phase == .inService }
+            let usable = balancer.crossZone ? inService : inService.filter { runtime.instanceZone[$0] == zone }
+            guard !usable.isEmpty else {
+                if registered.isEmpty { return .unavailable("no instances are registered with load balancer \(name)") }
+                if inService.isEmpty { return .unavailable("no instance of load balancer \(name) is InService") }
+                return .unavailable(
+                    "the node in \(zone ?? "?") has no InService instance in its zone and cross-zone load balancing is off (ELB_NOT_CROSSZONE)")
+            }
+            let turn = runtime.roundRobin[name, default: 0]
+            runtime.roundRobin[name] = turn &+ 1
+            let instance = usable[turn % usable.count]
+            guard let address = runtime.backendAddresses["\(instance):\(port)"] ?? runtime.backendAddresses[instance] else {
+                return .unavailable("instance \(instance) has no backend process for port \(port)")
+            }
+            return .instance(instance, nodeInterface: chosenNode.networkInterfaceID.rawValue, address: address)
+        }
+    }
+
+    /// A flow's verdict, counted in the metrics.
+    func admit(_ flow: FlowClass, kind: String) -> Decision {
+        let decision = admission.decide(flow)
+        metrics.admission(kind: kind, allowed: decision.allowed)
+        return decision
+    }
+
+    func announce(_ endpoint: Endpoint) {
+        runtime.withLock { $0.endpoints.append(endpoint) }
+        logger.info("endpoint", metadata: ["kind": "\(endpoint.kind)", "owner": "\(endpoint.owner)", "url": "\(endpoint.url)"])
+        onEndpoint(endpoint)
+    }
+}

@@ -1,0 +1,70 @@
+import VPCModel
+import Prometheus
+import Synchronization
+
+/// The data plane's Prometheus metrics: requests by listener, instance and status code, request
+/// latency, admission decisions, and the health of every registered instance.
+public final class DataPlaneMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    private let counters = Mutex<[String: Counter]>([:])
+    private let histograms = Mutex<[String: DurationHistogram]>([:])
+
+    static let latencyBuckets: [Duration] = [
+        .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+        .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250), .milliseconds(500), .seconds(1), .seconds(5),
+    ]
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+    }
+
+    func responded(_ listener: ListenerRuntime, instance: String, status: Int) {
+        let key = "\(listener.balancer)|\(listener.listener.loadBalancerPort)|\(instance)|\(status)"
+        let counter = counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = registry.makeCounter(
+                name: "localvpc_elb_requests_total",
+                labels: [
+                    ("load_balancer", listener.balancer), ("listener_port", String(listener.listener.loadBalancerPort)),
+                    ("instance", instance), ("code", String(status)),
+                ])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    func completed(_ listener: ListenerRuntime, seconds: Double) {
+        let key = "\(listener.balancer)|\(listener.listener.loadBalancerPort)"
+        let histogram = histograms.withLock { histograms in
+            if let histogram = histograms[key] { return histogram }
+            let histogram = registry.makeDurationHistogram(
+                name: "localvpc_elb_request_duration_seconds",
+                labels: [("load_balancer", listener.balancer), ("listener_port", String(listener.listener.loadBalancerPort))],
+                buckets: Self.latencyBuckets)
+            histograms[key] = histogram
+            return histogram
+        }
+        histogram.record(.nanoseconds(Int64(seconds * 1e9)))
+    }
+
+    func admission(kind: String, allowed: Bool) {
+        let key = "admission|\(kind)|\(allowed)"
+        let counter = counters.withLock { counters in
+            if let counter = counters[key] { return counter }
+            let counter = registry.makeCounter(
+                name: "localvpc_admission_decisions_total", labels: [("kind", kind), ("verdict", allowed ? "allowed" : "refused")])
+            counters[key] = counter
+            return counter
+        }
+        counter.increment()
+    }
+
+    func health(balancer: String, instance: String, inService: Bool) {
+        registry.makeGauge(name: "localvpc_elb_backend_in_service", labels: [("load_balancer", balancer), ("instance", instance)])
+            .set(to: inService ? 1 : 0)
+    }
+
+    /// The metrics in Prometheus' text format.
+    public func render() -> String { registry.emitToString() }
+}
