@@ -16,6 +16,9 @@ public struct DataPlaneConfiguration: Sendable {
     public var backends: [String: HostAndPort] = [:]
     /// Egress proxy bindings, "INSTANCE" (name or ID) → local address (default: a free port).
     public var egress: [String: HostAndPort] = [:]
+    /// Stand-ins for internet hosts, "HOST" or "HOST:PORT" → a local address: an egress connection the
+    /// engine allows to HOST:PORT is made to the stand-in (tests keep all traffic on loopback this way).
+    public var internet: [String: HostAndPort] = [:]
     /// A PEM certificate (chain) and key for HTTPS listeners; a self-signed one is made when absent.
     public var certificatePath: String?
     public var keyPath: String?
@@ -258,7 +261,14 @@ public final class DataPlane: Sendable {
             let usable = balancer.crossZone ? inService : inService.filter { runtime.instanceZone[$0] == zone }
             guard !usable.isEmpty else {
                 if registered.isEmpty { return .unavailable("no instances are registered with load balancer \(name)") }
-                if inService.isEmpty { return .unavailable("no instance of load balancer \(name) is InService") }
+                if inService.isEmpty {
+                    let why = registered.map { id -> String in
+                        let record = runtime.health[HealthKey(balancer: name, instance: id)]
+                        let detail = record.map { $0.detail.isEmpty ? $0.description : $0.detail } ?? "not checked yet"
+                        return "\(runtime.instanceNames[id] ?? id): \(detail)"
+                    }
+                    return .unavailable("no instance of load balancer \(name) is InService (\(why.joined(separator: "; ")))")
+                }
                 return .unavailable(
                     "the node in \(zone ?? "?") has no InService instance in its zone and cross-zone load balancing is off (ELB_NOT_CROSSZONE)")
             }

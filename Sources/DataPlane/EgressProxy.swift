@@ -94,10 +94,11 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         plane.logger.debug("egress allowed", metadata: ["instance": "\(instance)", "destination": "\(host):\(port)", "reason": "\(decision.reason)"])
         let client = context.channel
+        let standIn = plane.configuration.internet["\(host):\(port)"] ?? plane.configuration.internet[host]
         ClientBootstrap(group: context.eventLoop)
             .connectTimeout(plane.configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: host, port: port)
+            .connect(host: standIn?.host ?? host, port: standIn?.port ?? port)
             .whenComplete { [self] result in
                 switch result {
                 case .failure(let error):

@@ -22,6 +22,9 @@ struct DataPlaneOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Bind an instance's egress proxy: INSTANCE=HOST:PORT (repeatable). Default: a free port on 127.0.0.1.", valueName: "binding"))
     var egress: [String] = []
 
+    @Option(help: ArgumentHelp("A stand-in for an internet host: HOST[:PORT]=LOCALHOST:PORT (repeatable). Egress to HOST:PORT that the network allows is connected to the stand-in.", valueName: "binding"))
+    var internet: [String] = []
+
     @Option(help: "PEM certificate (chain) for HTTPS/SSL listeners (default: a self-signed one made at start-up).")
     var certificate: String?
 
@@ -69,6 +72,7 @@ struct DataPlaneOptions: ParsableArguments {
         configuration.listen = try bindings(listen, "listen")
         configuration.backends = try bindings(backend, "backend")
         configuration.egress = try bindings(egress, "egress")
+        configuration.internet = try bindings(internet, "internet")
         configuration.certificatePath = certificate
         configuration.keyPath = key
         configuration.healthCheckScale = healthCheckScale
