@@ -112,6 +112,15 @@ let package = Package(
         ),
         .testTarget(name: "VPCStoreTests", dependencies: ["VPCStore"], swiftSettings: swiftSettings),
         .testTarget(
+            name: "DataPlaneTests",
+            dependencies: [
+                "DataPlane", "VPCModel", "VPCEngine", "TopologyFile",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+            ],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
             name: "QueryAPITests",
             dependencies: [
                 "QueryAPI", "VPCStore", "VPCModel", "VPCEngine",

@@ -110,7 +110,7 @@ public final class Admission: Sendable {
         return decision
     }
 
-    static func evaluate(_ flow: FlowClass, in network: CompiledNetwork) -> Decision {
+    public static func evaluate(_ flow: FlowClass, in network: CompiledNetwork) -> Decision {
         do {
             let result = try network.analyze(flow.query)
             if result.isReachable { return Decision(allowed: true, reason: result.reason, codes: []) }

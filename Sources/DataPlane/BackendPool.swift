@@ -58,8 +58,9 @@ final class BackendPool {
     }
 }
 
-/// One keep-alive connection to a backend.
-final class BackendConnection {
+/// One keep-alive connection to a backend. Used only on its channel's event loop (futures carrying it
+/// are completed there), hence the unchecked conformance.
+final class BackendConnection: @unchecked Sendable {
     let channel: any Channel
     let handler: BackendHandler
     let address: SocketAddress

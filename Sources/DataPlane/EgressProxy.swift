@@ -63,10 +63,11 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
         let version = String(requestLine[2])
         let host: String
         let port: Int
-        var forwardHead: String?
+        let forwardHead: String?
         if method == "CONNECT" {
             guard let parsed = HostAndPort(parsing: target), parsed.port > 0 else { return reply(context, 400, "Bad Request", "CONNECT needs host:port") }
             (host, port) = (parsed.host, parsed.port)
+            forwardHead = nil
         } else {
             guard target.lowercased().hasPrefix("http://") else {
                 return reply(context, 400, "Bad Request", "a proxy request needs an absolute http:// URI or CONNECT")
@@ -99,6 +100,8 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
             .connectTimeout(plane.configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .connect(host: standIn?.host ?? host, port: standIn?.port ?? port)
+            .hop(to: context.eventLoop)
+            .assumeIsolated()
             .whenComplete { [self] result in
                 switch result {
                 case .failure(let error):

@@ -113,12 +113,12 @@ final class FrontendHandler: ChannelInboundHandler {
             pending = [.head(forwardedHead(head))]
             state = .connecting
             let timeoutAmount = plane.configuration.backendTimeout
-            timeout = context.eventLoop.scheduleTask(in: timeoutAmount) { [weak self] in
+            timeout = context.eventLoop.assumeIsolated().scheduleTask(in: timeoutAmount) { [weak self] in
                 guard let self, !self.responseStarted, self.state == .connecting || self.state == .forwarding else { return }
                 self.respondError(.gatewayTimeout, "instance \(instance) did not answer within \(timeoutAmount.nanoseconds / 1_000_000) ms")
             }
             let pool = plane.pool(for: context.eventLoop)
-            pool.lease(address, connectTimeout: plane.configuration.connectTimeout).whenComplete { [weak self] result in
+            pool.lease(address, connectTimeout: plane.configuration.connectTimeout).assumeIsolated().whenComplete { [weak self] result in
                 guard let self else { return }
                 switch result {
                 case .success(let connection):

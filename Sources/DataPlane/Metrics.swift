@@ -23,7 +23,9 @@ public final class DataPlaneMetrics: Sendable {
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = registry.makeCounter(
-                name: "localvpc_elb_requests_total",
+                descriptor: MetricNameDescriptor(
+                    namespace: "localvpc", subsystem: "elb", metricName: "requests", unitName: "total",
+                    helpText: "Requests answered by load balancer listeners, by instance and status code."),
                 labels: [
                     ("load_balancer", listener.balancer), ("listener_port", String(listener.listener.loadBalancerPort)),
                     ("instance", instance), ("code", String(status)),
@@ -39,7 +41,9 @@ public final class DataPlaneMetrics: Sendable {
         let histogram = histograms.withLock { histograms in
             if let histogram = histograms[key] { return histogram }
             let histogram = registry.makeDurationHistogram(
-                name: "localvpc_elb_request_duration_seconds",
+                descriptor: MetricNameDescriptor(
+                    namespace: "localvpc", subsystem: "elb", metricName: "request_duration", unitName: "seconds",
+                    helpText: "Time from a request's head to the end of its response."),
                 labels: [("load_balancer", listener.balancer), ("listener_port", String(listener.listener.loadBalancerPort))],
                 buckets: Self.latencyBuckets)
             histograms[key] = histogram
@@ -53,7 +57,10 @@ public final class DataPlaneMetrics: Sendable {
         let counter = counters.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = registry.makeCounter(
-                name: "localvpc_admission_decisions_total", labels: [("kind", kind), ("verdict", allowed ? "allowed" : "refused")])
+                descriptor: MetricNameDescriptor(
+                    namespace: "localvpc", subsystem: "admission", metricName: "decisions", unitName: "total",
+                    helpText: "Connections admitted or refused by the engine, by flow kind."),
+                labels: [("kind", kind), ("verdict", allowed ? "allowed" : "refused")])
             counters[key] = counter
             return counter
         }
@@ -61,7 +68,11 @@ public final class DataPlaneMetrics: Sendable {
     }
 
     func health(balancer: String, instance: String, inService: Bool) {
-        registry.makeGauge(name: "localvpc_elb_backend_in_service", labels: [("load_balancer", balancer), ("instance", instance)])
+        registry.makeGauge(
+            descriptor: MetricNameDescriptor(
+                namespace: "localvpc", subsystem: "elb", metricName: "backend_in_service", unitName: "",
+                helpText: "1 when the instance is InService, 0 when OutOfService."),
+            labels: [("load_balancer", balancer), ("instance", instance)])
             .set(to: inService ? 1 : 0)
     }
 

@@ -167,9 +167,10 @@ extension DataPlane {
     private func listenerBootstrap(_ listener: ListenerRuntime) -> ServerBootstrap {
         let tls = listener.listener.listenerProtocol == .https || listener.listener.listenerProtocol == .ssl ? self.tls : nil
         let layer7 = listener.listener.listenerProtocol == .http || listener.listener.listenerProtocol == .https
-        var limits = NIOHTTPDecoderLimitConfiguration()
-        limits.maxHeaderFieldSize = configuration.maximumHeaderBytes
-        limits.maxHeaderListSize = configuration.maximumHeaderBytes
+        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
+        decoderLimits.maxHeaderFieldSize = configuration.maximumHeaderBytes
+        decoderLimits.maxHeaderListSize = configuration.maximumHeaderBytes
+        let limits = decoderLimits
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -207,6 +208,7 @@ extension DataPlane {
             return channel.eventLoop.makeFailedFuture(RefusedConnection())
         }
         let (clientGlue, serverGlue) = GlueHandler.pair()
+        let boundGlue = NIOLoopBound(serverGlue, eventLoop: channel.eventLoop)
         do {
             if let tls { try channel.pipeline.syncOperations.addHandler(NIOSSLServerHandler(context: tls)) }
             try channel.pipeline.syncOperations.addHandler(clientGlue)
@@ -215,7 +217,7 @@ extension DataPlane {
         }
         return ClientBootstrap(group: channel.eventLoop)
             .connectTimeout(configuration.connectTimeout)
-            .channelInitializer { server in server.eventLoop.makeCompletedFuture { try server.pipeline.syncOperations.addHandler(serverGlue) } }
+            .channelInitializer { server in server.eventLoop.makeCompletedFuture { try server.pipeline.syncOperations.addHandler(boundGlue.value) } }
             .connect(to: address)
             .map { _ in }
     }

@@ -149,4 +149,27 @@ import VPCModel
         #expect(server.process.isRunning, "the server survived the hostile requests")
         server.stop()
     }
+
+    /// `localvpc up` with real traffic (issue 4): HTTP and HTTPS through the ELB to two real backend
+    /// processes, a backend killed and revived, an SG edit that fails the health checks (503), the NAT
+    /// stopped and started through the aws CLI, malformed and slow clients, 504, metrics, status.
+    @Test func dataPlaneRunsTheSeedSystemWithRealTraffic() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let binary = try #require(BinaryTests.binary(), "build the localvpc product first (swift build)")
+        let example = BinaryTests.root.appendingPathComponent("examples/seed-elb-nat-fixed.yaml").path
+        let (status, output) = try Self.script("dataplane.py", [binary.path, example], in: directory)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("all checks passed"), "\(output)")
+    }
+
+    /// `localvpc serve --data-plane`: a load balancer built through boto3 serves, and follows the API.
+    @Test func serveDataPlaneFollowsStateBuiltThroughTheAPI() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let binary = try #require(BinaryTests.binary(), "build the localvpc product first (swift build)")
+        let (status, output) = try Self.script("dataplane_api.py", [binary.path, directory.appendingPathComponent("state.sqlite").path], in: directory)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("all checks passed"), "\(output)")
+    }
 }

@@ -1,0 +1,175 @@
+import DataPlane
+import Foundation
+import Logging
+import NIOCore
+import Testing
+import TopologyFile
+import VPCEngine
+import VPCModel
+#if canImport(FoundationNetworking)
+import FoundationNetworking
+#endif
+
+/// The data plane in process: a network from YAML, built-in backends, real HTTP on loopback.
+@Suite struct DataPlaneTests {
+    /// Two zones; the load balancer has a node in each, and only zone a has a web server.
+    static func twoZones(crossZone: Bool, scheme: String = "internet-facing") -> String {
+        """
+        region: us-east-1
+        vpc: { name: zones, cidr: 10.0.0.0/16 }
+        internet-gateway: igw
+        subnets:
+          public-a: { cidr: 10.0.0.0/24, zone: us-east-1a }
+          public-b: { cidr: 10.0.1.0/24, zone: us-east-1b }
+          private-a: { cidr: 10.0.2.0/24, zone: us-east-1a }
+        route-tables:
+          public-rt:
+            subnets: [public-a, public-b]
+            routes:
+              - { destination: 0.0.0.0/0, target: igw }
+        security-groups:
+          elb-sg:
+            ingress:
+              - { protocol: tcp, ports: 80, from: 0.0.0.0/0 }
+            egress:
+              - { protocol: tcp, ports: 80, to: web-sg }
+          web-sg:
+            ingress:
+              - { protocol: tcp, ports: 80, from: elb-sg }
+        instances:
+          web-a: { subnet: private-a, security-groups: [web-sg] }
+        load-balancers:
+          elb:
+            scheme: \(scheme)
+            subnets: [public-a, public-b]
+            security-groups: [elb-sg]
+            listeners:
+              - HTTP:80 -> HTTP:80
+            instances: [web-a]
+            cross-zone: \(crossZone)
+            health-check: { target: HTTP:80/, interval: 5, timeout: 2, unhealthy-threshold: 2, healthy-threshold: 2 }
+        """
+    }
+
+    static func start(_ yaml: String) async throws -> (DataPlane, URL) {
+        let file = try TopologyFile(yaml: yaml, file: "test.yaml")
+        var configuration = DataPlaneConfiguration()
+        configuration.listenerPortOffset = nil
+        configuration.healthCheckScale = 0.01
+        configuration.threads = 1
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let plane = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
+        let listener = try #require(plane.endpoints.first { $0.kind == "listener" })
+        return (plane, try #require(URL(string: listener.url)))
+    }
+
+    /// One request on a new connection: status and body.
+    static func get(_ url: URL) async throws -> (Int, String) {
+        var request = URLRequest(url: url)
+        request.setValue("close", forHTTPHeaderField: "Connection")
+        let session = URLSession(configuration: .ephemeral)
+        defer { session.finishTasksAndInvalidate() }
+        let (data, response) = try await session.data(for: request)
+        return ((response as? HTTPURLResponse)?.statusCode ?? 0, String(decoding: data, as: UTF8.self))
+    }
+
+    static func waitForInService(_ plane: DataPlane, _ instance: String) async throws {
+        for _ in 0..<200 where plane.health(balancer: "elb", instance: instance)?.state != "InService" {
+            try await Task.sleep(for: .milliseconds(20))
+        }
+    }
+
+    /// ELB Classic guide, "Configure cross-zone load balancing": with it off, each node routes only to
+    /// the instances in its own Availability Zone, so the node in us-east-1b (no instances) answers 503.
+    @Test func crossZoneOffKeepsEachNodeInItsZone() async throws {
+        let (plane, url) = try await Self.start(Self.twoZones(crossZone: false))
+        let topology = try TopologyFile(yaml: Self.twoZones(crossZone: false), file: "t").topology
+        let instance = try #require(topology.instances.first).id.rawValue
+        try await Self.waitForInService(plane, instance)
+        var statuses: [Int] = []
+        var bodies: [String] = []
+        for _ in 0..<4 {
+            let (status, body) = try await Self.get(url)
+            statuses.append(status)
+            bodies.append(body)
+        }
+        await plane.shutdown()
+        // New connections alternate between the two nodes (DNS round robin).
+        #expect(statuses.sorted() == [200, 200, 503, 503], "\(statuses)")
+        #expect(bodies.contains { $0.contains("ELB_NOT_CROSSZONE") }, "\(bodies)")
+    }
+
+    /// With cross-zone load balancing on, every node may use every InService instance.
+    @Test func crossZoneOnUsesEveryZone() async throws {
+        let (plane, url) = try await Self.start(Self.twoZones(crossZone: true))
+        let topology = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology
+        try await Self.waitForInService(plane, try #require(topology.instances.first).id.rawValue)
+        var statuses: [Int] = []
+        for _ in 0..<4 { statuses.append(try await Self.get(url).0) }
+        await plane.shutdown()
+        #expect(statuses == [200, 200, 200, 200])
+    }
+
+    /// ELB Classic guide, "Internet-facing and internal Classic Load Balancers": an internal load
+    /// balancer has only private addresses, so a client from the internet is refused at admission.
+    @Test func internalLoadBalancerRefusesInternetClients() async throws {
+        let topology = try TopologyFile(yaml: Self.twoZones(crossZone: true, scheme: "internal"), file: "t").topology
+        let decision = Admission.evaluate(.listener(loadBalancer: "elb", port: 80), in: CompiledNetwork(topology))
+        #expect(!decision.allowed)
+        #expect(!decision.reason.isEmpty)
+        let (plane, url) = try await Self.start(Self.twoZones(crossZone: true, scheme: "internal"))
+        await #expect(throws: (any Error).self) { _ = try await Self.get(url) }
+        await plane.shutdown()
+    }
+
+    /// SEMANTICS.md, "The seed design, walked": the article's web SG egress names the NAT's SG, which
+    /// never matches internet hosts (SG_REFERENCES_NOT_PRESERVED): the egress proxy refuses, naming it.
+    @Test func seedDesignEgressIsRefusedWithTheSecurityGroupReference() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let seed = try TopologyFile(yaml: String(contentsOf: root.appendingPathComponent("examples/seed-elb-nat.yaml"), encoding: .utf8), file: "seed")
+        let network = CompiledNetwork(seed.topology)
+        let web = try #require(seed.topology.instances.first { $0.name == "web-1" }).id.rawValue
+        let refused = Admission.evaluate(.egress(instance: web, destination: "internet", port: 443), in: network)
+        #expect(!refused.allowed)
+        #expect(refused.codes.contains("SG_REFERENCES_NOT_PRESERVED"), "\(refused.codes)")
+        let fixed = try TopologyFile(yaml: String(contentsOf: root.appendingPathComponent("examples/seed-elb-nat-fixed.yaml"), encoding: .utf8), file: "fixed")
+        let allowed = Admission.evaluate(
+            .egress(instance: try #require(fixed.topology.instances.first { $0.name == "web-1" }).id.rawValue, destination: "internet", port: 443),
+            in: CompiledNetwork(fixed.topology))
+        #expect(allowed.allowed, "\(allowed.reason)")
+        #expect(allowed.reason.contains("nat"), "the allowed path goes through the NAT instance: \(allowed.reason)")
+    }
+
+    /// LocalVPC choice (README, "Data plane"): a host name or a loopback/private address stands for
+    /// the internet at large; a public IPv4 address is judged as itself.
+    @Test func egressDestinations() {
+        #expect(Admission.egressDestination(host: "example.com") == "internet")
+        #expect(Admission.egressDestination(host: "127.0.0.1") == "internet")
+        #expect(Admission.egressDestination(host: "93.184.216.34") == "93.184.216.34")
+        #expect(Admission.egressDestination(host: "10.1.2.3") == "internet")
+    }
+
+    @Test func bindingAddressesParse() {
+        #expect(HostAndPort(parsing: "127.0.0.1:9001") == HostAndPort(host: "127.0.0.1", port: 9001))
+        #expect(HostAndPort(parsing: "http://localhost:8080/") == HostAndPort(host: "localhost", port: 8080))
+        #expect(HostAndPort(parsing: ":0") == HostAndPort(host: "127.0.0.1", port: 0))
+        #expect(HostAndPort(parsing: "localhost") == nil)
+        #expect(HostAndPort(parsing: "h:70000") == nil)
+    }
+
+    /// A binding that names no instance is a clear start-up error, not a silent no-op.
+    @Test func unknownBackendBindingIsAnError() async throws {
+        let file = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t")
+        var configuration = DataPlaneConfiguration()
+        configuration.listenerPortOffset = nil
+        configuration.backends = ["web-z": HostAndPort(host: "127.0.0.1", port: 9)]
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        await #expect {
+            _ = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
+        } throws: { error in
+            "\(error)".contains("web-z")
+        }
+    }
+}
