@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "localvpc", targets: ["localvpc"]),
         .executable(name: "localvpc-bench", targets: ["localvpc-bench"]),
         .executable(name: "localvpc-api-bench", targets: ["localvpc-api-bench"]),
+        .executable(name: "localvpc-proxy-bench", targets: ["localvpc-proxy-bench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -99,6 +100,8 @@ let package = Package(
         ),
         // The API benchmark against moto: a raw-HTTP load generator (sockets, keep-alive, botocore's bodies).
         .executableTarget(name: "localvpc-api-bench", swiftSettings: swiftSettings),
+        // The data plane benchmark against HAProxy: the same backend behind both, loaded by wrk.
+        .executableTarget(name: "localvpc-proxy-bench", swiftSettings: swiftSettings),
         .testTarget(name: "VPCModelTests", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
         .testTarget(
             name: "VPCEngineTests",

@@ -156,7 +156,7 @@ public final class DataPlane: Sendable {
         var demoServers: [String: (channel: any Channel, address: SocketAddress)] = [:]
         var egress: [String: (channel: any Channel, address: SocketAddress)] = [:]
         var backendAddresses: [String: SocketAddress] = [:]
-        var roundRobin: [String: Int] = [:]
+        var routes: [String: BalancerRoutes] = [:]
         var nodeRoundRobin: [String: Int] = [:]
         var endpoints: [Endpoint] = []
     }
@@ -249,37 +249,75 @@ public final class DataPlane: Sendable {
     }
 
     /// The instance for a request: round robin over the InService instances the node may use (its own
-    /// zone's unless cross-zone load balancing is on).
+    /// zone's unless cross-zone load balancing is on), from the routing table rebuilt on every change.
     func choose(balancer name: String, node: Int, port: Int) -> Choice {
         runtime.withLock { runtime in
-            guard let balancer = runtime.balancers[name] else { return .unavailable("load balancer \(name) no longer exists") }
-            guard !balancer.nodes.isEmpty else { return .unavailable("load balancer \(name) has no subnets, so no nodes") }
-            let chosenNode = balancer.nodes[node % balancer.nodes.count]
-            let zone = runtime.zoneOfSubnet[chosenNode.subnetID]
+            guard var routes = runtime.routes[name] else { return .unavailable("load balancer \(name) no longer exists") }
+            guard !routes.nodes.isEmpty else { return .unavailable("load balancer \(name) has no subnets, so no nodes") }
+            let route = routes.nodes[node % routes.nodes.count]
+            guard !route.targets.isEmpty else { return .unavailable(route.unavailable) }
+            let turn = routes.turn
+            routes.turn = turn &+ 1
+            runtime.routes[name] = routes
+            let target = route.targets[turn % route.targets.count]
+            guard let address = target.addresses[port] ?? target.fallback else {
+                return .unavailable("instance \(target.instance) has no backend process for port \(port)")
+            }
+            return .instance(target.instance, nodeInterface: route.interface, address: address)
+        }
+    }
+
+    /// Where each node of each load balancer may send requests now; rebuilt when the network or an
+    /// instance's health changes, so a request only indexes into it.
+    struct BalancerRoutes {
+        struct Target {
+            var instance: String
+            var addresses: [Int: SocketAddress]
+            var fallback: SocketAddress?
+        }
+        struct NodeRoute {
+            var interface: String
+            var targets: [Target]
+            /// Why there is no target (the 503's reason).
+            var unavailable: String
+        }
+        var nodes: [NodeRoute]
+        var turn = 0
+    }
+
+    static func rebuildRoutes(_ runtime: inout Runtime) {
+        var routes: [String: BalancerRoutes] = [:]
+        for (name, balancer) in runtime.balancers {
             let registered = balancer.instanceIDs.map(\.rawValue)
             let inService = registered.filter { runtime.health[HealthKey(balancer: name, instance: $0)]?.phase == .inService }
-            let usable = balancer.crossZone ? inService : inService.filter { runtime.instanceZone[$0] == zone }
-            guard !usable.isEmpty else {
-                if registered.isEmpty { return .unavailable("no instances are registered with load balancer \(name)") }
-                if inService.isEmpty {
+            let nodes = balancer.nodes.map { node -> BalancerRoutes.NodeRoute in
+                let zone = runtime.zoneOfSubnet[node.subnetID]
+                let usable = balancer.crossZone ? inService : inService.filter { runtime.instanceZone[$0] == zone }
+                let targets = usable.map { id in
+                    var addresses: [Int: SocketAddress] = [:]
+                    for (key, address) in runtime.backendAddresses where key.hasPrefix(id + ":") {
+                        if let port = Int(key.dropFirst(id.count + 1)) { addresses[port] = address }
+                    }
+                    return BalancerRoutes.Target(instance: id, addresses: addresses, fallback: runtime.backendAddresses[id])
+                }
+                var reason = ""
+                if registered.isEmpty {
+                    reason = "no instances are registered with load balancer \(name)"
+                } else if inService.isEmpty {
                     let why = registered.map { id -> String in
                         let record = runtime.health[HealthKey(balancer: name, instance: id)]
                         let detail = record.map { $0.detail.isEmpty ? $0.description : $0.detail } ?? "not checked yet"
                         return "\(runtime.instanceNames[id] ?? id): \(detail)"
                     }
-                    return .unavailable("no instance of load balancer \(name) is InService (\(why.joined(separator: "; ")))")
+                    reason = "no instance of load balancer \(name) is InService (\(why.joined(separator: "; ")))"
+                } else if targets.isEmpty {
+                    reason = "the node in \(zone ?? "?") has no InService instance in its zone and cross-zone load balancing is off (ELB_NOT_CROSSZONE)"
                 }
-                return .unavailable(
-                    "the node in \(zone ?? "?") has no InService instance in its zone and cross-zone load balancing is off (ELB_NOT_CROSSZONE)")
+                return BalancerRoutes.NodeRoute(interface: node.networkInterfaceID.rawValue, targets: targets, unavailable: reason)
             }
-            let turn = runtime.roundRobin[name, default: 0]
-            runtime.roundRobin[name] = turn &+ 1
-            let instance = usable[turn % usable.count]
-            guard let address = runtime.backendAddresses["\(instance):\(port)"] ?? runtime.backendAddresses[instance] else {
-                return .unavailable("instance \(instance) has no backend process for port \(port)")
-            }
-            return .instance(instance, nodeInterface: chosenNode.networkInterfaceID.rawValue, address: address)
+            routes[name] = BalancerRoutes(nodes: nodes, turn: runtime.routes[name]?.turn ?? 0)
         }
+        runtime.routes = routes
     }
 
     /// A flow's verdict, counted in the metrics.

@@ -32,7 +32,10 @@ final class FrontendHandler: ChannelInboundHandler {
     private var instanceID = ""
     private var started = NIODeadline.now()
     private var timeout: Scheduled<Void>?
-    private var headDeadline: Scheduled<Void>?
+    /// When the connection last became idle (no request in flight); the idle timer checks it lazily,
+    /// so a request does not schedule a timer of its own.
+    private var idleSince = NIODeadline.now()
+    private var idleTimer: Scheduled<Void>?
 
     init(listener: ListenerRuntime, node: Int) {
         self.listener = listener
@@ -42,26 +45,38 @@ final class FrontendHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        armHeadDeadline(context)
+        idleSince = .now()
+        armIdleTimer(context, in: listener.plane.configuration.idleTimeout)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
         self.context = nil
     }
 
-    /// The next request must start within the idle timeout (ELB's idle timeout; also bounds slow clients).
-    private func armHeadDeadline(_ context: ChannelHandlerContext) {
-        headDeadline?.cancel()
-        let channel = context.channel
-        headDeadline = context.eventLoop.scheduleTask(in: listener.plane.configuration.idleTimeout) {
-            channel.close(promise: nil)
+    /// The next request must start within the idle timeout of the connection going idle (ELB's idle
+    /// timeout; it also bounds clients that send a request head slowly).
+    private func armIdleTimer(_ context: ChannelHandlerContext, in delay: TimeAmount) {
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            guard let self, let context = self.context else { return }
+            let timeout = self.listener.plane.configuration.idleTimeout
+            guard self.state == .idle || self.state == .discarding else {
+                // A request is in flight: its backend timeout applies; look again later.
+                self.armIdleTimer(context, in: timeout)
+                return
+            }
+            let idle = NIODeadline.now() - self.idleSince
+            if idle >= timeout {
+                self.state = .closed
+                context.close(promise: nil)
+            } else {
+                self.armIdleTimer(context, in: timeout - idle)
+            }
         }
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
         case .head(let head):
-            headDeadline?.cancel()
             startRequest(head, context: context)
         case .body(let buffer):
             switch state {
@@ -171,7 +186,7 @@ final class FrontendHandler: ChannelInboundHandler {
         case .body(let buffer):
             context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
         case .end(let trailers):
-            listener.plane.metrics.completed(listener, seconds: Double((NIODeadline.now() - started).nanoseconds) / 1e9)
+            listener.plane.metrics.completed(listener, nanoseconds: (NIODeadline.now() - started).nanoseconds)
             let done = context.writeAndFlush(Self.wrapOutboundOut(.end(trailers)))
             if let connection {
                 connection.handler.owner = nil
@@ -257,12 +272,12 @@ final class FrontendHandler: ChannelInboundHandler {
 
     private func finishIdle(_ context: ChannelHandlerContext) {
         state = .idle
-        armHeadDeadline(context)
+        idleSince = .now()
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
-        headDeadline?.cancel()
+        idleTimer?.cancel()
         if let connection {
             connection.handler.owner = nil
             connection.channel.close(promise: nil)

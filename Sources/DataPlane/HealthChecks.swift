@@ -20,6 +20,8 @@ extension DataPlane {
     func reconcileHealthChecks(_ topology: Topology) {
         let scale = configuration.healthCheckScale
         runtime.withLock { runtime in
+            var changed = false
+            defer { if changed { DataPlane.rebuildRoutes(&runtime) } }
             var wanted: [HealthKey: ClassicLoadBalancer.HealthCheck] = [:]
             for balancer in topology.loadBalancers {
                 for instance in balancer.instanceIDs {
@@ -30,12 +32,14 @@ extension DataPlane {
                 entry.task.cancel()
                 runtime.healthTasks[key] = nil
                 if wanted[key] == nil {
+                    changed = true
                     runtime.health[key] = nil
                     metrics.health(balancer: key.balancer, instance: key.instance, inService: false)
                 }
             }
             for (key, check) in wanted where runtime.healthTasks[key] == nil {
                 if runtime.health[key] == nil { runtime.health[key] = HealthRecord() }
+                changed = true
                 let interval = TimeAmount.nanoseconds(Int64(Double(max(check.interval, 1)) * scale * 1e9))
                 let loop = group.next()
                 let task = loop.scheduleRepeatedAsyncTask(initialDelay: .zero, delay: max(interval, .milliseconds(10))) { [weak self] task in
@@ -119,6 +123,7 @@ extension DataPlane {
                 }
             }
             runtime.health[key] = health
+            if before != health.phase || health.phase != .inService { DataPlane.rebuildRoutes(&runtime) }
             return (before, health.phase, health.detail)
         } ?? (.registering, .registering, "")
         if before != after {

@@ -6,8 +6,23 @@ import Synchronization
 /// latency, admission decisions, and the health of every registered instance.
 public final class DataPlaneMetrics: Sendable {
     public let registry: PrometheusCollectorRegistry
-    private let counters = Mutex<[String: Counter]>([:])
-    private let histograms = Mutex<[String: DurationHistogram]>([:])
+    private struct RequestKey: Hashable {
+        var balancer: String
+        var port: Int
+        var instance: String
+        var status: Int
+    }
+    private struct ListenerKey: Hashable {
+        var balancer: String
+        var port: Int
+    }
+    private struct AdmissionKey: Hashable {
+        var kind: String
+        var allowed: Bool
+    }
+    private let requests = Mutex<[RequestKey: Counter]>([:])
+    private let admissions = Mutex<[AdmissionKey: Counter]>([:])
+    private let histograms = Mutex<[ListenerKey: DurationHistogram]>([:])
 
     static let latencyBuckets: [Duration] = [
         .microseconds(250), .microseconds(500), .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
@@ -19,8 +34,8 @@ public final class DataPlaneMetrics: Sendable {
     }
 
     func responded(_ listener: ListenerRuntime, instance: String, status: Int) {
-        let key = "\(listener.balancer)|\(listener.listener.loadBalancerPort)|\(instance)|\(status)"
-        let counter = counters.withLock { counters in
+        let key = RequestKey(balancer: listener.balancer, port: listener.listener.loadBalancerPort, instance: instance, status: status)
+        let counter = requests.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = registry.makeCounter(
                 descriptor: MetricNameDescriptor(
@@ -36,8 +51,8 @@ public final class DataPlaneMetrics: Sendable {
         counter.increment()
     }
 
-    func completed(_ listener: ListenerRuntime, seconds: Double) {
-        let key = "\(listener.balancer)|\(listener.listener.loadBalancerPort)"
+    func completed(_ listener: ListenerRuntime, nanoseconds: Int64) {
+        let key = ListenerKey(balancer: listener.balancer, port: listener.listener.loadBalancerPort)
         let histogram = histograms.withLock { histograms in
             if let histogram = histograms[key] { return histogram }
             let histogram = registry.makeDurationHistogram(
@@ -49,12 +64,12 @@ public final class DataPlaneMetrics: Sendable {
             histograms[key] = histogram
             return histogram
         }
-        histogram.record(.nanoseconds(Int64(seconds * 1e9)))
+        histogram.record(.nanoseconds(nanoseconds))
     }
 
     func admission(kind: String, allowed: Bool) {
-        let key = "admission|\(kind)|\(allowed)"
-        let counter = counters.withLock { counters in
+        let key = AdmissionKey(kind: kind, allowed: allowed)
+        let counter = admissions.withLock { counters in
             if let counter = counters[key] { return counter }
             let counter = registry.makeCounter(
                 descriptor: MetricNameDescriptor(

@@ -129,6 +129,7 @@ extension DataPlane {
             for (id, server) in runtime.demoServers where addresses[id] == nil { addresses[id] = server.address }
             let isNew = runtime.backendAddresses.isEmpty
             runtime.backendAddresses = addresses
+            DataPlane.rebuildRoutes(&runtime)
             return isNew
         }
         if announced {
