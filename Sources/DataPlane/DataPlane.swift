@@ -248,9 +248,13 @@ public final class DataPlane: Sendable {
         }
     }
 
-    /// The instance for a request: round robin over the InService instances the node may use (its own
-    /// zone's unless cross-zone load balancing is on), from the routing table rebuilt on every change.
-    func choose(balancer name: String, node: Int, port: Int) -> Choice {
+    /// The instance for a request or connection, among the InService instances the node may use (its
+    /// own zone's unless cross-zone load balancing is on). Classic ELB "selects a registered instance
+    /// using the round robin routing algorithm for TCP listeners and the least outstanding requests
+    /// routing algorithm for HTTP and HTTPS listeners" (ELB Classic guide, "How Elastic Load Balancing
+    /// works"); ties go round robin, so sequential requests alternate. An HTTP caller reports the end of
+    /// the request with `finished(balancer:instance:)`.
+    func choose(balancer name: String, node: Int, port: Int, leastOutstanding: Bool = true) -> Choice {
         runtime.withLock { runtime in
             guard var routes = runtime.routes[name] else { return .unavailable("load balancer \(name) no longer exists") }
             guard !routes.nodes.isEmpty else { return .unavailable("load balancer \(name) has no subnets, so no nodes") }
@@ -258,12 +262,34 @@ public final class DataPlane: Sendable {
             guard !route.targets.isEmpty else { return .unavailable(route.unavailable) }
             let turn = routes.turn
             routes.turn = turn &+ 1
-            runtime.routes[name] = routes
-            let target = route.targets[turn % route.targets.count]
-            guard let address = target.addresses[port] ?? target.fallback else {
-                return .unavailable("instance \(target.instance) has no backend process for port \(port)")
+            var chosen = route.targets[turn % route.targets.count]
+            if leastOutstanding {
+                var fewest = routes.outstanding[chosen.instance, default: 0]
+                for offset in 1..<max(route.targets.count, 1) where fewest > 0 {
+                    let candidate = route.targets[(turn + offset) % route.targets.count]
+                    let load = routes.outstanding[candidate.instance, default: 0]
+                    if load < fewest {
+                        fewest = load
+                        chosen = candidate
+                    }
+                }
+                routes.outstanding[chosen.instance, default: 0] += 1
             }
-            return .instance(target.instance, nodeInterface: route.interface, address: address)
+            runtime.routes[name] = routes
+            guard let address = chosen.addresses[port] ?? chosen.fallback else {
+                if leastOutstanding { runtime.routes[name]?.outstanding[chosen.instance, default: 1] -= 1 }
+                return .unavailable("instance \(chosen.instance) has no backend process for port \(port)")
+            }
+            return .instance(chosen.instance, nodeInterface: route.interface, address: address)
+        }
+    }
+
+    /// A request chosen with least outstanding requests has ended.
+    func finished(balancer: String, instance: String) {
+        runtime.withLock { runtime in
+            if let count = runtime.routes[balancer]?.outstanding[instance], count > 0 {
+                runtime.routes[balancer]?.outstanding[instance] = count - 1
+            }
         }
     }
 
@@ -283,6 +309,8 @@ public final class DataPlane: Sendable {
         }
         var nodes: [NodeRoute]
         var turn = 0
+        /// Requests in flight per instance (HTTP listeners).
+        var outstanding: [String: Int] = [:]
     }
 
     static func rebuildRoutes(_ runtime: inout Runtime) {
@@ -315,7 +343,7 @@ public final class DataPlane: Sendable {
                 }
                 return BalancerRoutes.NodeRoute(interface: node.networkInterfaceID.rawValue, targets: targets, unavailable: reason)
             }
-            routes[name] = BalancerRoutes(nodes: nodes, turn: runtime.routes[name]?.turn ?? 0)
+            routes[name] = BalancerRoutes(nodes: nodes, turn: runtime.routes[name]?.turn ?? 0, outstanding: runtime.routes[name]?.outstanding ?? [:])
         }
         runtime.routes = routes
     }

@@ -30,6 +30,8 @@ final class FrontendHandler: ChannelInboundHandler {
     private var pending: [HTTPClientRequestPart] = []
     private var connection: BackendConnection?
     private var instanceID = ""
+    /// Whether the request counts as outstanding on `instanceID`.
+    private var counted = false
     private var started = NIODeadline.now()
     private var timeout: Scheduled<Void>?
     /// When the connection last became idle (no request in flight); the idle timer checks it lazily,
@@ -119,6 +121,7 @@ final class FrontendHandler: ChannelInboundHandler {
             respondError(.serviceUnavailable, reason)
         case .instance(let instance, let nodeInterface, let address):
             instanceID = instance
+            counted = true
             let decision = plane.admit(.backend(node: nodeInterface, instance: instance, port: listener.listener.instancePort), kind: "backend")
             guard decision.allowed else {
                 plane.logger.notice("backend connection refused", metadata: ["listener": "\(listener)", "instance": "\(instance)", "reason": "\(decision.reason)"])
@@ -127,6 +130,10 @@ final class FrontendHandler: ChannelInboundHandler {
             }
             pending = [.head(forwardedHead(head))]
             state = .connecting
+            // The load balancer streams the body on, so it answers "100-continue" itself.
+            if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
+                context.writeAndFlush(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
+            }
             let timeoutAmount = plane.configuration.backendTimeout
             timeout = context.eventLoop.assumeIsolated().scheduleTask(in: timeoutAmount) { [weak self] in
                 guard let self, !self.responseStarted, self.state == .connecting || self.state == .forwarding else { return }
@@ -167,13 +174,15 @@ final class FrontendHandler: ChannelInboundHandler {
         return forwarded
     }
 
-    static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization"]
+    static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization", "expect"]
 
     // MARK: The backend's side
 
     func backendRead(_ part: HTTPClientResponsePart) {
         guard let context, state == .forwarding else { return }
         switch part {
+        case .head(let head) where head.status.code / 100 == 1:
+            break  // interim responses are the load balancer's own business (see "100-continue" above)
         case .head(var head):
             timeout?.cancel()
             responseStarted = true
@@ -256,7 +265,7 @@ final class FrontendHandler: ChannelInboundHandler {
 
     private func finishExchange(_ context: ChannelHandlerContext, done: EventLoopFuture<Void>) {
         timeout?.cancel()
-        instanceID = ""
+        releaseInstance()
         if !clientKeepAlive {
             state = .closed
             let channel = context.channel
@@ -270,6 +279,15 @@ final class FrontendHandler: ChannelInboundHandler {
         }
     }
 
+    /// Ends the request's count against its instance (least outstanding requests).
+    private func releaseInstance() {
+        if counted {
+            listener.plane.finished(balancer: listener.balancer, instance: instanceID)
+            counted = false
+        }
+        instanceID = ""
+    }
+
     private func finishIdle(_ context: ChannelHandlerContext) {
         state = .idle
         idleSince = .now()
@@ -278,6 +296,7 @@ final class FrontendHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
         idleTimer?.cancel()
+        releaseInstance()
         if let connection {
             connection.handler.owner = nil
             connection.channel.close(promise: nil)

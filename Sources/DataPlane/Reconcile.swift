@@ -200,7 +200,7 @@ extension DataPlane {
     /// A TCP or SSL listener: bytes relayed to the chosen instance (TLS terminated for SSL).
     private func tcpListenerConnection(_ channel: any Channel, listener: ListenerRuntime, node: Int, tls: NIOSSLContext?) -> EventLoopFuture<Void> {
         let port = listener.listener.instancePort
-        guard case .instance(let instance, let nodeInterface, let address) = choose(balancer: listener.balancer, node: node, port: port) else {
+        guard case .instance(let instance, let nodeInterface, let address) = choose(balancer: listener.balancer, node: node, port: port, leastOutstanding: false) else {
             return channel.eventLoop.makeFailedFuture(RefusedConnection())
         }
         let decision = admit(.backend(node: nodeInterface, instance: instance, port: port), kind: "backend")

@@ -114,10 +114,12 @@ def main():
 
     eventually(lambda: all(s["State"] == "InService" for s in health().values()), "both web servers are InService (DescribeInstanceHealth)")
 
-    # HTTP through the ELB: new connections alternate between the two backends.
+    # HTTP through the ELB: new connections alternate between the two backends (ELB Classic guide, "How Elastic
+    # Load Balancing works": least outstanding requests for HTTP listeners; with none outstanding, round robin).
     names = [name_of(get(http_url + "/index.html")[1]) for _ in range(6)]
     check(set(names) == {"web-1", "web-2"} and all(a != b for a, b in zip(names, names[1:])), f"round robin over new connections: {names}")
-    # One keep-alive connection: the same alternation, and the X-Forwarded headers.
+    # One keep-alive connection: the same alternation, and the X-Forwarded headers
+    # (ELB Classic guide, "HTTP headers and Classic Load Balancers").
     host, port = http_url[len("http://"):].split(":")
     connection = http.client.HTTPConnection(host, int(port), timeout=10)
     bodies = []
@@ -137,7 +139,8 @@ def main():
     response = connection.getresponse()
     check(response.status == 200 and response.read(), "a 2 MiB chunked request body streams through the proxy")
 
-    # HTTPS: TLS terminated at the ELB, plain HTTP to the instance (HTTPS:443 -> HTTP:80).
+    # HTTPS: TLS terminated at the ELB, plain HTTP to the instance (HTTPS:443 -> HTTP:80;
+    # ELB Classic guide, "Listeners for your Classic Load Balancer"; SEMANTICS.md, Classic Load Balancer).
     insecure = ssl.create_default_context()
     insecure.check_hostname = False
     insecure.verify_mode = ssl.CERT_NONE
@@ -152,7 +155,8 @@ def main():
     aws("elb", "configure-health-check", "--load-balancer-name", "elb", "--health-check",
         "Target=HTTP:80/index.html,Interval=10,Timeout=5,UnhealthyThreshold=2,HealthyThreshold=2")
 
-    # A backend dies: it goes OutOfService after the failed checks and gets no new requests; revived, it returns.
+    # A backend dies: it goes OutOfService after UnhealthyThreshold failed checks and gets no new requests;
+    # revived, it returns after HealthyThreshold passes (ELB Classic guide, "Health checks for your Classic Load Balancer").
     web1.kill()
     web1.wait()
     eventually(lambda: state_of("web-1") == "OutOfService", "a killed backend goes OutOfService", timeout=8)
@@ -163,7 +167,9 @@ def main():
     eventually(lambda: state_of("web-1") == "InService", "the revived backend returns to InService", timeout=8)
     eventually(lambda: "web-1" in {name_of(get(http_url + "/")[1]) for _ in range(4)}, "and gets requests again", timeout=4)
 
-    # A security group edit that breaks ELB -> web: health checks fail, every instance goes OutOfService, 503.
+    # A security group edit that breaks ELB -> web: health checks fail, every instance goes OutOfService, 503
+    # (SEMANTICS.md: the instance SG must allow the health-check port from the LB's SG; ELB Classic guide,
+    # "Troubleshoot a Classic Load Balancer: HTTP errors", HTTP 503: no healthy instances).
     groups = aws("ec2", "describe-security-groups")["SecurityGroups"]
     group = {g["GroupName"]: g["GroupId"] for g in groups}
     permission = f"IpProtocol=tcp,FromPort=80,ToPort=80,UserIdGroupPairs=[{{GroupId={group['elb-sg']}}}]"
@@ -197,7 +203,8 @@ def main():
     check(response.status == 200 and response.read() and connection.sock.getsockname() == socket_before,
           "an established client connection survives a live change that still allows it")
 
-    # On-demand NAT: egress through the NAT instance, refused when it is stopped, back when started.
+    # On-demand NAT: egress through the NAT instance, refused when it is stopped (VPC User Guide, "Route tables":
+    # a route to a stopped instance is a blackhole; BAD_STATE_ROUTE), back when started (SYSTEM.md, "on-demand NAT").
     def through_proxy(instance, url):
         proxy = urllib.request.ProxyHandler({"http": egress[instance]})
         try:
@@ -255,7 +262,8 @@ def main():
     closed = raw_exchange(b"GET / HTTP/1.1\r\nHost: x\r\n", wait=10)
     check(closed == b"" and time.time() - started < 5, f"a client that stalls mid-request is closed after the idle timeout ({time.time() - started:.1f} s)")
 
-    # A backend that accepts but never answers: 504 after the backend timeout (TCP health check passes).
+    # A backend that accepts but never answers: 504 after the backend timeout (TCP health check passes;
+    # ELB Classic guide, "Troubleshoot a Classic Load Balancer: HTTP errors", HTTP 504: gateway timeout).
     aws("elb", "configure-health-check", "--load-balancer-name", "elb", "--health-check",
         "Target=TCP:80,Interval=10,Timeout=5,UnhealthyThreshold=2,HealthyThreshold=2")
     web1.kill()
