@@ -1,5 +1,4 @@
 import NIOCore
-import NIOHTTP1
 import NIOPosix
 
 /// Keep-alive connections to backends, one pool per event loop: a client connection and the backend
@@ -25,9 +24,7 @@ final class BackendPool {
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
             .channelInitializer { channel in
                 channel.eventLoop.makeCompletedFuture {
-                    let sync = channel.pipeline.syncOperations
-                    try sync.addHTTPClientHandlers(leftOverBytesStrategy: .dropBytes)
-                    try sync.addHandler(BackendHandler())
+                    try channel.pipeline.syncOperations.addHandler(BackendHandler())
                 }
             }
             .connect(to: address)
@@ -71,18 +68,107 @@ final class BackendConnection: @unchecked Sendable {
     }
 }
 
-/// Receives a backend's response and hands it to the client connection that leased the backend.
+/// Reads a backend's response where it lies: the head rewritten in one pass (hop-by-hop headers out),
+/// the body relayed as it arrives until its framing says it is complete, all handed to the client
+/// connection that leased the backend.
 final class BackendHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-    typealias OutboundOut = HTTPClientRequestPart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
     /// The client side that currently uses this connection.
     var owner: FrontendHandler?
     /// Called when an idle (pooled) connection closes.
     var onIdleClose: (() -> Void)?
+    private var buffer = ByteBuffer()
+    private var framer: BodyFramer?
+    private var keepAlive = true
+    private var requestIsHead = false
+    /// A response head larger than this is refused (502).
+    static let maximumHeadBytes = 64 * 1024
+
+    /// Readies the connection for one exchange.
+    func prepare(owner: FrontendHandler, requestIsHead: Bool) {
+        self.owner = owner
+        self.requestIsHead = requestIsHead
+        onIdleClose = nil
+        framer = nil
+        keepAlive = true
+        buffer.clear()
+    }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        owner?.backendRead(Self.unwrapInboundIn(data))
+        var incoming = Self.unwrapInboundIn(data)
+        guard owner != nil else {
+            // Bytes on an idle connection: it cannot be trusted for reuse.
+            context.close(promise: nil)
+            return
+        }
+        if buffer.readableBytes == 0 {
+            buffer = incoming
+        } else {
+            buffer.writeBuffer(&incoming)
+        }
+        process(context)
+    }
+
+    private func process(_ context: ChannelHandlerContext) {
+        while let owner, buffer.readableBytes > 0 {
+            if var framer {
+                let used: Int
+                guard let consumed = buffer.withUnsafeReadableBytes({ bytes in try? framer.consume(bytes) }) else {
+                    owner.backendFailed("malformed chunked body")
+                    return
+                }
+                used = consumed
+                self.framer = framer
+                if used > 0 { owner.backendBody(buffer.readSlice(length: used)!) }
+                if framer.isDone {
+                    let reusable = keepAlive && buffer.readableBytes == 0
+                    self.owner = nil
+                    self.framer = nil
+                    owner.backendEnd(reusable: reusable)
+                }
+                if used == 0 { return }
+            } else {
+                var out = context.channel.allocator.buffer(capacity: min(buffer.readableBytes, 1024) + 64)
+                let parsed = buffer.withUnsafeReadableBytes { bytes in
+                    Result { () throws(MessageHead.Failure) in
+                        try MessageHead.parse(bytes, limit: Self.maximumHeadBytes, isRequest: false) { line, name, _ in
+                            if let name, MessageHead.isHopByHop(name) { return }
+                            out.writeBytes(line)
+                            out.writeStaticString("\r\n")
+                        }
+                    }
+                }
+                let head: MessageHead
+                switch parsed {
+                case .success(let value):
+                    head = value
+                case .failure(.incomplete):
+                    return
+                case .failure(.tooLarge):
+                    owner.backendFailed("a response head larger than \(Self.maximumHeadBytes) bytes")
+                    return
+                case .failure(.invalid(let why)):
+                    owner.backendFailed(why)
+                    return
+                }
+                buffer.moveReaderIndex(forwardBy: head.length)
+                // Interim responses (100 Continue, 103) are the load balancer's own business.
+                if head.status / 100 == 1 && head.status != 101 { continue }
+                let framing = BodyFramer.response(head, toHeadRequest: requestIsHead)
+                keepAlive = head.keepAlive && framing.state != .untilClose
+                framer = framing
+                owner.backendHead(&out, status: head.status, untilClose: framing.state == .untilClose)
+                if framing.isDone {
+                    let reusable = keepAlive && buffer.readableBytes == 0
+                    self.owner = nil
+                    self.framer = nil
+                    owner.backendEnd(reusable: reusable)
+                    return
+                }
+            }
+        }
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
@@ -93,7 +179,11 @@ final class BackendHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         if let owner {
             self.owner = nil
-            owner.backendClosed()
+            if framer?.state == .untilClose {
+                owner.backendEnd(reusable: false)  // the close is the end of this body
+            } else {
+                owner.backendClosed()
+            }
         } else {
             onIdleClose?()
         }

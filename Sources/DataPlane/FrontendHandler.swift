@@ -1,43 +1,53 @@
 import Logging
 import NIOCore
-import NIOHTTP1
 import VPCModel
 
-/// One client connection to a load balancer listener: each request goes to an InService instance
-/// (round robin), over a pooled keep-alive backend connection, streamed both ways.
+/// One client connection to an HTTP or HTTPS load balancer listener (after TLS termination): each
+/// request goes to an instance chosen by the load balancer, over a pooled keep-alive backend
+/// connection. Heads are parsed where they lie and rewritten in one pass (hop-by-hop headers out,
+/// `X-Forwarded-For`/`-Proto`/`-Port` in); bodies are relayed as they arrive, both ways, with
+/// back-pressure. Pipelined requests wait their turn.
 ///
 /// Status codes follow the Classic Load Balancer's (ELB Classic guide, "Troubleshoot a Classic Load
 /// Balancer: HTTP errors"): 503 when no instance is InService, 502 when the instance refuses or drops the
-/// connection, 504 when it does not answer within the timeout, or when the network drops the node's
-/// packets to it (on AWS such a request times out; LocalVPC answers at once, with the reason).
+/// connection or answers with something that is not HTTP, 504 when it does not answer within the
+/// timeout, or when the network drops the node's packets to it (on AWS such a request times out;
+/// LocalVPC answers at once, with the reason); 400 for a malformed request, 431 for an oversized head.
 final class FrontendHandler: ChannelInboundHandler {
-    typealias InboundIn = HTTPServerRequestPart
-    typealias OutboundOut = HTTPServerResponsePart
+    typealias InboundIn = ByteBuffer
+    typealias OutboundOut = ByteBuffer
 
-    private enum State { case idle, connecting, forwarding, discarding, closed }
+    /// Where the request side is.
+    private enum State { case head, body, done, closed }
 
     let listener: ListenerRuntime
     /// The load balancer node (an index into its nodes) DNS gave this client.
     let node: Int
-    private var state = State.idle
+    private var state = State.head
     private var context: ChannelHandlerContext?
-    private var clientAddress = ""
+    private var inbound = ByteBuffer()
+    /// A request has been read (at least its head) and its response is not finished.
+    private var inExchange = false
+    private var requestFramer = BodyFramer(state: .done)
+    private var requestIsHead = false
     private var clientKeepAlive = true
-    private var clientVersion = HTTPVersion.http1_1
-    private var requestComplete = false
+    /// After the load balancer answered itself, the rest of the request body is dropped.
+    private var discarding = false
     private var responseStarted = false
-    private var backendKeepAlive = true
-    private var pending: [HTTPClientRequestPart] = []
+    private var pending: [ByteBuffer] = []
     private var connection: BackendConnection?
+    private var connecting = false
     private var instanceID = ""
-    /// Whether the request counts as outstanding on `instanceID`.
     private var counted = false
+    private var status = 0
     private var started = NIODeadline.now()
     private var timeout: Scheduled<Void>?
-    /// When the connection last became idle (no request in flight); the idle timer checks it lazily,
-    /// so a request does not schedule a timer of its own.
+    /// When the connection last became idle; the idle timer checks it lazily.
     private var idleSince = NIODeadline.now()
     private var idleTimer: Scheduled<Void>?
+    /// "X-Forwarded-For: CLIENT\r\nX-Forwarded-Proto: …\r\nX-Forwarded-Port: …\r\n\r\n", made once per connection.
+    private var forwardedFields: [UInt8] = []
+    private var clientAddress = ""
 
     init(listener: ListenerRuntime, node: Int) {
         self.listener = listener
@@ -47,6 +57,7 @@ final class FrontendHandler: ChannelInboundHandler {
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
         clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
+        forwardedFields = Array("X-Forwarded-For: \(clientAddress)\r\n\(protoAndPort)\r\n".utf8)
         idleSince = .now()
         armIdleTimer(context, in: listener.plane.configuration.idleTimeout)
     }
@@ -55,14 +66,17 @@ final class FrontendHandler: ChannelInboundHandler {
         self.context = nil
     }
 
+    private var protoAndPort: String {
+        "X-Forwarded-Proto: \(listener.listener.listenerProtocol == .https ? "https" : "http")\r\nX-Forwarded-Port: \(listener.listener.loadBalancerPort)\r\n"
+    }
+
     /// The next request must start within the idle timeout of the connection going idle (ELB's idle
     /// timeout; it also bounds clients that send a request head slowly).
     private func armIdleTimer(_ context: ChannelHandlerContext, in delay: TimeAmount) {
         idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
             guard let self, let context = self.context else { return }
             let timeout = self.listener.plane.configuration.idleTimeout
-            guard self.state == .idle || self.state == .discarding else {
-                // A request is in flight: its backend timeout applies; look again later.
+            guard !self.inExchange else {
                 self.armIdleTimer(context, in: timeout)
                 return
             }
@@ -76,39 +90,108 @@ final class FrontendHandler: ChannelInboundHandler {
         }
     }
 
+    // MARK: The client's side
+
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch Self.unwrapInboundIn(data) {
-        case .head(let head):
-            startRequest(head, context: context)
-        case .body(let buffer):
+        var incoming = Self.unwrapInboundIn(data)
+        if inbound.readableBytes == 0 {
+            inbound = incoming
+        } else {
+            inbound.writeBuffer(&incoming)
+        }
+        process(context)
+    }
+
+    func channelReadComplete(context: ChannelHandlerContext) {
+        if let connection, !connecting { connection.channel.flush() }
+        context.fireChannelReadComplete()
+    }
+
+    private func process(_ context: ChannelHandlerContext) {
+        while true {
             switch state {
-            case .connecting: pending.append(.body(.byteBuffer(buffer)))
-            case .forwarding: connection?.channel.write(HTTPClientRequestPart.body(.byteBuffer(buffer)), promise: nil)
-            case .idle, .discarding, .closed: break
-            }
-        case .end(let trailers):
-            requestComplete = true
-            switch state {
-            case .connecting: pending.append(.end(trailers))
-            case .forwarding: connection?.channel.writeAndFlush(HTTPClientRequestPart.end(trailers), promise: nil)
-            case .discarding: finishIdle(context)
-            case .idle, .closed: break
+            case .closed, .done:
+                return
+            case .head:
+                guard !inExchange, inbound.readableBytes > 0, readHead(context) else { return }
+            case .body:
+                guard inbound.readableBytes > 0 else { return }
+                guard let used = inbound.withUnsafeReadableBytes({ bytes in try? requestFramer.consume(bytes) }) else {
+                    fail(context, 400, "Bad Request", "malformed chunked request body")
+                    return
+                }
+                let slice = inbound.readSlice(length: used)!
+                if !discarding { forwardBody(slice) }
+                if requestFramer.isDone { requestFinished(context) }
             }
         }
     }
 
-    func channelReadComplete(context: ChannelHandlerContext) {
-        if state == .forwarding { connection?.channel.flush() }
-        context.fireChannelReadComplete()
+    /// Reads and starts the next request; false when its head is not complete yet (or was refused).
+    private func readHead(_ context: ChannelHandlerContext) -> Bool {
+        let limit = listener.plane.configuration.maximumHeaderBytes
+        var out = context.channel.allocator.buffer(capacity: min(inbound.readableBytes, limit) + forwardedFields.count + 64)
+        var previousFor: [UInt8]?
+        let parsed = inbound.withUnsafeReadableBytes { bytes in
+            Result { () throws(MessageHead.Failure) in
+                try MessageHead.parse(bytes, limit: limit, isRequest: true) { line, name, value in
+                    if let name {
+                        if MessageHead.isHopByHop(name) { return }
+                        if name.count == 15 && MessageHead.equalsLowercase(name, "x-forwarded-for"), let value {
+                            if previousFor == nil { previousFor = [] } else { previousFor! += Array(", ".utf8) }
+                            previousFor! += Array(value)
+                            return
+                        }
+                        if (name.count == 17 && MessageHead.equalsLowercase(name, "x-forwarded-proto"))
+                            || (name.count == 16 && MessageHead.equalsLowercase(name, "x-forwarded-port"))
+                        {
+                            return
+                        }
+                    }
+                    out.writeBytes(line)
+                    out.writeStaticString("\r\n")
+                }
+            }
+        }
+        let head: MessageHead
+        switch parsed {
+        case .success(let value):
+            head = value
+        case .failure(.incomplete):
+            return false
+        case .failure(.tooLarge):
+            fail(context, 431, "Request Header Fields Too Large", "the request head is larger than \(limit) bytes")
+            return false
+        case .failure(.invalid(let why)):
+            fail(context, 400, "Bad Request", why)
+            return false
+        }
+        inbound.moveReaderIndex(forwardBy: head.length)
+        if let previousFor {
+            out.writeStaticString("X-Forwarded-For: ")
+            out.writeBytes(previousFor)
+            out.writeString(", \(clientAddress)\r\n\(protoAndPort)\r\n")
+        } else {
+            out.writeBytes(forwardedFields)
+        }
+        startRequest(head, out, context: context)
+        return true
     }
 
-    private func startRequest(_ head: HTTPRequestHead, context: ChannelHandlerContext) {
+    private func startRequest(_ head: MessageHead, _ out: ByteBuffer, context: ChannelHandlerContext) {
         started = .now()
-        clientKeepAlive = head.isKeepAlive
-        clientVersion = head.version
-        requestComplete = false
+        inExchange = true
+        clientKeepAlive = head.keepAlive
+        requestIsHead = head.isHead
         responseStarted = false
+        discarding = false
+        requestFramer = BodyFramer.request(head)
+        state = requestFramer.isDone ? .done : .body
         let plane = listener.plane
+        guard !head.isConnect else {
+            respondError(context, 405, "Method Not Allowed", "a load balancer listener does not tunnel CONNECT")
+            return
+        }
         let admitted = plane.admission.decide(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort))
         guard admitted.allowed else {
             plane.logger.notice("connection refused", metadata: ["listener": "\(listener)", "client": "\(clientAddress)", "reason": "\(admitted.reason)"])
@@ -118,108 +201,132 @@ final class FrontendHandler: ChannelInboundHandler {
         }
         switch plane.choose(balancer: listener.balancer, node: node, port: listener.listener.instancePort) {
         case .unavailable(let reason):
-            respondError(.serviceUnavailable, reason)
+            respondError(context, 503, "Service Unavailable", reason)
         case .instance(let instance, let nodeInterface, let address):
             instanceID = instance
             counted = true
             let decision = plane.admit(.backend(node: nodeInterface, instance: instance, port: listener.listener.instancePort), kind: "backend")
             guard decision.allowed else {
                 plane.logger.notice("backend connection refused", metadata: ["listener": "\(listener)", "instance": "\(instance)", "reason": "\(decision.reason)"])
-                respondError(.gatewayTimeout, decision.reason)
+                respondError(context, 504, "Gateway Timeout", decision.reason)
                 return
             }
-            pending = [.head(forwardedHead(head))]
-            state = .connecting
+            pending = [out]
+            connecting = true
             // The load balancer streams the body on, so it answers "100-continue" itself.
-            if head.headers["expect"].contains(where: { $0.lowercased() == "100-continue" }) {
-                context.writeAndFlush(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .continue))), promise: nil)
-            }
+            if head.expectContinue { context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil) }
             let timeoutAmount = plane.configuration.backendTimeout
             timeout = context.eventLoop.assumeIsolated().scheduleTask(in: timeoutAmount) { [weak self] in
-                guard let self, !self.responseStarted, self.state == .connecting || self.state == .forwarding else { return }
-                self.respondError(.gatewayTimeout, "instance \(instance) did not answer within \(timeoutAmount.nanoseconds / 1_000_000) ms")
+                guard let self, let context = self.context, self.inExchange, !self.responseStarted else { return }
+                self.respondError(context, 504, "Gateway Timeout", "instance \(instance) did not answer within \(timeoutAmount.nanoseconds / 1_000_000) ms")
             }
             let pool = plane.pool(for: context.eventLoop)
+            let isHead = requestIsHead
             pool.lease(address, connectTimeout: plane.configuration.connectTimeout).assumeIsolated().whenComplete { [weak self] result in
                 guard let self else { return }
                 switch result {
                 case .success(let connection):
-                    guard self.state == .connecting else {
+                    guard self.connecting, let context = self.context else {
                         pool.release(connection)
                         return
                     }
-                    connection.handler.owner = self
+                    self.connecting = false
+                    connection.handler.prepare(owner: self, requestIsHead: isHead)
                     self.connection = connection
-                    self.state = .forwarding
                     for part in self.pending { connection.channel.write(part, promise: nil) }
                     self.pending = []
                     connection.channel.flush()
+                    _ = context
                 case .failure(let error):
-                    guard self.state == .connecting else { return }
-                    self.respondError(.badGateway, "cannot connect to instance \(instance) at \(address): \(error)")
+                    guard self.connecting, let context = self.context else { return }
+                    self.connecting = false
+                    self.respondError(context, 502, "Bad Gateway", "cannot connect to instance \(instance) at \(address): \(error)")
                 }
             }
         }
     }
 
-    private func forwardedHead(_ head: HTTPRequestHead) -> HTTPRequestHead {
-        var forwarded = head
-        forwarded.version = .http1_1
-        for name in Self.hopByHop { forwarded.headers.remove(name: name) }
-        // X-Forwarded-For, -Proto, -Port (ELB Classic guide, "HTTP headers and Classic Load Balancers").
-        let previous = head.headers["x-forwarded-for"].joined(separator: ", ")
-        forwarded.headers.replaceOrAdd(name: "X-Forwarded-For", value: previous.isEmpty ? clientAddress : "\(previous), \(clientAddress)")
-        forwarded.headers.replaceOrAdd(name: "X-Forwarded-Proto", value: listener.listener.listenerProtocol == .https ? "https" : "http")
-        forwarded.headers.replaceOrAdd(name: "X-Forwarded-Port", value: String(listener.listener.loadBalancerPort))
-        return forwarded
+    private func forwardBody(_ slice: ByteBuffer) {
+        if connecting {
+            pending.append(slice)
+        } else if let connection {
+            connection.channel.write(slice, promise: nil)
+        }
     }
 
-    static let hopByHop = ["connection", "keep-alive", "proxy-connection", "te", "trailer", "upgrade", "proxy-authorization", "expect"]
+    private func requestFinished(_ context: ChannelHandlerContext) {
+        if inExchange {
+            state = .done
+        } else {
+            // The response was already complete (the load balancer's own, or an early answer).
+            state = .head
+            discarding = false
+        }
+    }
 
     // MARK: The backend's side
 
-    func backendRead(_ part: HTTPClientResponsePart) {
-        guard let context, state == .forwarding else { return }
-        switch part {
-        case .head(let head) where head.status.code / 100 == 1:
-            break  // interim responses are the load balancer's own business (see "100-continue" above)
-        case .head(var head):
-            timeout?.cancel()
-            responseStarted = true
-            backendKeepAlive = head.isKeepAlive
-            for name in Self.hopByHop { head.headers.remove(name: name) }
-            if !clientKeepAlive { head.headers.replaceOrAdd(name: "connection", value: "close") }
-            head.version = clientVersion
-            listener.plane.metrics.responded(listener, instance: instanceID, status: Int(head.status.code))
-            context.write(Self.wrapOutboundOut(.head(head)), promise: nil)
-        case .body(let buffer):
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        case .end(let trailers):
-            listener.plane.metrics.completed(listener, nanoseconds: (NIODeadline.now() - started).nanoseconds)
-            let done = context.writeAndFlush(Self.wrapOutboundOut(.end(trailers)))
-            if let connection {
-                connection.handler.owner = nil
-                self.connection = nil
-                if backendKeepAlive && requestComplete {
-                    listener.plane.pool(for: context.eventLoop).release(connection)
-                } else {
-                    connection.channel.close(promise: nil)
-                }
-            }
-            finishExchange(context, done: done)
+    func backendHead(_ out: inout ByteBuffer, status: Int, untilClose: Bool) {
+        guard let context, inExchange else { return }
+        timeout?.cancel()
+        responseStarted = true
+        self.status = status
+        if !clientKeepAlive || untilClose {
+            clientKeepAlive = false
+            out.writeStaticString("Connection: close\r\n")
         }
+        out.writeStaticString("\r\n")
+        context.write(Self.wrapOutboundOut(out), promise: nil)
+    }
+
+    func backendBody(_ slice: ByteBuffer) {
+        context?.write(Self.wrapOutboundOut(slice), promise: nil)
     }
 
     func backendFlush() { context?.flush() }
 
+    /// The response is complete; the backend connection may be reused if it said so.
+    func backendEnd(reusable: Bool) {
+        guard let context, inExchange else { return }
+        listener.plane.metrics.responded(listener, instance: instanceID, status: status)
+        listener.plane.metrics.completed(listener, nanoseconds: (NIODeadline.now() - started).nanoseconds)
+        context.flush()
+        if state == .body { discarding = true }
+        if let connection {
+            self.connection = nil
+            if reusable && state != .body {
+                listener.plane.pool(for: context.eventLoop).release(connection)
+            } else {
+                connection.handler.owner = nil
+                connection.channel.close(promise: nil)
+            }
+        }
+        finishExchange(context)
+    }
+
     func backendClosed() {
         connection = nil
-        guard state == .forwarding || state == .connecting else { return }
+        guard let context, inExchange else { return }
         if responseStarted {
             state = .closed
-            context?.close(promise: nil)
+            context.close(promise: nil)
         } else {
-            respondError(.badGateway, "instance \(instanceID) closed the connection without a response")
+            respondError(context, 502, "Bad Gateway", "instance \(instanceID) closed the connection without a response")
+        }
+    }
+
+    func backendFailed(_ why: String) {
+        guard let context, inExchange else { return }
+        if let connection {
+            connection.handler.owner = nil
+            connection.channel.close(promise: nil)
+            self.connection = nil
+        }
+        if responseStarted {
+            state = .closed
+            context.close(promise: nil)
+        } else {
+            respondError(context, 502, "Bad Gateway", "instance \(instanceID) answered with something that is not HTTP: \(why)")
         }
     }
 
@@ -235,68 +342,79 @@ final class FrontendHandler: ChannelInboundHandler {
     // MARK: Ending an exchange
 
     /// A response made by the load balancer itself (503, 502, 504), with the reason in a header and the body.
-    private func respondError(_ status: HTTPResponseStatus, _ reason: String) {
-        guard let context else { return }
+    private func respondError(_ context: ChannelHandlerContext, _ code: Int, _ phrase: String, _ reason: String) {
         timeout?.cancel()
+        connecting = false
+        pending = []
         if let connection {
             connection.handler.owner = nil
             connection.channel.close(promise: nil)
             self.connection = nil
         }
-        pending = []
         if responseStarted {
             state = .closed
             context.close(promise: nil)
             return
         }
         responseStarted = true
-        let body = "\(status.code) \(status.reasonPhrase)\n\(reason)\n"
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "text/plain; charset=utf-8")
-        headers.add(name: "Content-Length", value: String(body.utf8.count))
-        headers.add(name: "X-LocalVPC-Reason", value: String(reason.map { $0.isASCII && !$0.isNewline ? $0 : " " }.prefix(1000)))
-        if !clientKeepAlive { headers.add(name: "Connection", value: "close") }
-        listener.plane.metrics.responded(listener, instance: instanceID.isEmpty ? "none" : instanceID, status: Int(status.code))
-        context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: clientVersion, status: status, headers: headers))), promise: nil)
-        context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-        let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
-        finishExchange(context, done: done)
+        status = code
+        context.write(Self.wrapOutboundOut(Self.errorResponse(code, phrase, reason, close: !clientKeepAlive, allocator: context.channel.allocator)), promise: nil)
+        context.flush()
+        listener.plane.metrics.responded(listener, instance: instanceID.isEmpty ? "none" : instanceID, status: code)
+        if state == .body { discarding = true }
+        finishExchange(context)
     }
 
-    private func finishExchange(_ context: ChannelHandlerContext, done: EventLoopFuture<Void>) {
-        timeout?.cancel()
-        releaseInstance()
-        if !clientKeepAlive {
-            state = .closed
+    /// A malformed request: answered, then the connection is closed (its framing cannot be trusted).
+    private func fail(_ context: ChannelHandlerContext, _ code: Int, _ phrase: String, _ reason: String) {
+        state = .closed
+        if !responseStarted && !inExchange {
+            listener.plane.metrics.responded(listener, instance: "none", status: code)
             let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-            return
-        }
-        if requestComplete {
-            finishIdle(context)
+            context.writeAndFlush(Self.wrapOutboundOut(Self.errorResponse(code, phrase, reason, close: true, allocator: context.channel.allocator)))
+                .whenComplete { _ in channel.close(promise: nil) }
         } else {
-            state = .discarding
+            context.close(promise: nil)
         }
     }
 
-    /// Ends the request's count against its instance (least outstanding requests).
-    private func releaseInstance() {
+    static func errorResponse(_ code: Int, _ phrase: String, _ reason: String, close: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
+        let body = "\(code) \(phrase)\n\(reason)\n"
+        let header = String(reason.map { $0.isASCII && !$0.isNewline ? $0 : " " }.prefix(1000))
+        var text = "HTTP/1.1 \(code) \(phrase)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nX-LocalVPC-Reason: \(header)\r\n"
+        if close { text += "Connection: close\r\n" }
+        text += "\r\n" + body
+        return allocator.buffer(string: text)
+    }
+
+    private func finishExchange(_ context: ChannelHandlerContext) {
+        timeout?.cancel()
+        inExchange = false
         if counted {
             listener.plane.finished(balancer: listener.balancer, instance: instanceID)
             counted = false
         }
         instanceID = ""
-    }
-
-    private func finishIdle(_ context: ChannelHandlerContext) {
-        state = .idle
+        if !clientKeepAlive {
+            state = .closed
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
+            return
+        }
         idleSince = .now()
+        if state == .done {
+            state = .head
+            process(context)  // a pipelined request may be waiting
+        }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
         idleTimer?.cancel()
-        releaseInstance()
+        if counted {
+            listener.plane.finished(balancer: listener.balancer, instance: instanceID)
+            counted = false
+        }
         if let connection {
             connection.handler.owner = nil
             connection.channel.close(promise: nil)
@@ -308,6 +426,7 @@ final class FrontendHandler: ChannelInboundHandler {
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         listener.plane.logger.debug("client connection error", metadata: ["listener": "\(listener)", "error": "\(error)"])
+        state = .closed
         context.close(promise: nil)
     }
 }

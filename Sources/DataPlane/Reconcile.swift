@@ -168,10 +168,6 @@ extension DataPlane {
     private func listenerBootstrap(_ listener: ListenerRuntime) -> ServerBootstrap {
         let tls = listener.listener.listenerProtocol == .https || listener.listener.listenerProtocol == .ssl ? self.tls : nil
         let layer7 = listener.listener.listenerProtocol == .http || listener.listener.listenerProtocol == .https
-        var decoderLimits = NIOHTTPDecoderLimitConfiguration()
-        decoderLimits.maxHeaderFieldSize = configuration.maximumHeaderBytes
-        decoderLimits.maxHeaderListSize = configuration.maximumHeaderBytes
-        let limits = decoderLimits
         return ServerBootstrap(group: group)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -190,8 +186,6 @@ extension DataPlane {
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try sync.configureHTTPServerPipeline(
-                        withErrorHandling: true, withEncoderConfiguration: .init(), withDecoderLimitConfiguration: limits)
                     try sync.addHandler(FrontendHandler(listener: listener, node: node))
                 }
             }

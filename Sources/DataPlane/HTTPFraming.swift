@@ -1,0 +1,274 @@
+import NIOCore
+
+/// Byte-level HTTP/1.1 framing for the load balancer's proxy path: a message head is found and read
+/// where it lies in the connection's buffer (no header objects), rewritten in one pass, and bodies are
+/// relayed as the bytes that arrived, with only their boundaries tracked (Content-Length, chunked, or
+/// until close). RFC 9112, "HTTP/1.1", sections 2-7.
+struct MessageHead {
+    /// Bytes of the head, through the blank line.
+    var length = 0
+    var major = 1
+    var minor = 1
+    /// Requests: whether the method is HEAD (its response has no body) or CONNECT.
+    var isHead = false
+    var isConnect = false
+    /// Responses: the status code.
+    var status = 0
+    var contentLength: Int?
+    var chunked = false
+    var hasTransferEncoding = false
+    var connectionClose = false
+    var connectionKeepAlive = false
+    var expectContinue = false
+
+    /// Whether the connection stays open after this message (RFC 9112, 9.3).
+    var keepAlive: Bool {
+        if connectionClose { return false }
+        return major > 1 || (major == 1 && minor >= 1) || connectionKeepAlive
+    }
+
+    enum Failure: Error { case incomplete, tooLarge, invalid(String) }
+
+    /// Headers a proxy does not forward (RFC 9110, 7.6.1), and the ones the load balancer sets itself.
+    static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
+        switch name.count {
+        case 2: return equalsLowercase(name, "te")
+        case 6: return equalsLowercase(name, "expect")
+        case 7: return equalsLowercase(name, "trailer") || equalsLowercase(name, "upgrade")
+        case 10: return equalsLowercase(name, "connection") || equalsLowercase(name, "keep-alive")
+        case 16: return equalsLowercase(name, "proxy-connection")
+        case 19: return equalsLowercase(name, "proxy-authorization")
+        default: return false
+        }
+    }
+
+    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+        guard bytes.count == lower.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
+        for index in 0..<bytes.count {
+            var byte = bytes[index]
+            if byte >= 65 && byte <= 90 { byte |= 0x20 }
+            if byte != expected[index] { return false }
+        }
+        return true
+    }
+
+    static func containsLowercase(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+        let count = lower.utf8CodeUnitCount
+        guard bytes.count >= count else { return false }
+        for start in 0...(bytes.count - count) where equalsLowercase(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]), lower) {
+            return true
+        }
+        return false
+    }
+
+    /// The end of the head (index after "\r\n\r\n") in the bytes, if it is there.
+    static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+        var index = 3
+        while index < bytes.count {
+            if bytes[index] == 10 && bytes[index - 1] == 13 && bytes[index - 2] == 10 && bytes[index - 3] == 13 { return index + 1 }
+            index += 1
+        }
+        return nil
+    }
+
+    /// Parses the head at the start of the bytes. `visit` sees the start line, then every header line
+    /// as (name, value) without surrounding spaces; it may copy what it forwards.
+    static func parse(
+        _ bytes: UnsafeRawBufferPointer, limit: Int, isRequest: Bool,
+        visit: (_ line: UnsafeRawBufferPointer, _ name: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) -> Void
+    ) throws(Failure) -> MessageHead {
+        guard let end = headEnd(bytes) else {
+            if bytes.count > limit { throw .tooLarge }
+            throw .incomplete
+        }
+        if end > limit { throw .tooLarge }
+        var head = MessageHead()
+        head.length = end
+        var lineStart = 0
+        var first = true
+        while lineStart < end - 2 {
+            var lineEnd = lineStart
+            while lineEnd < end && bytes[lineEnd] != 13 { lineEnd += 1 }
+            guard lineEnd + 1 < end, bytes[lineEnd + 1] == 10 else { throw .invalid("a line does not end in CRLF") }
+            let line = UnsafeRawBufferPointer(rebasing: bytes[lineStart..<lineEnd])
+            if first {
+                try head.parseStartLine(line, isRequest: isRequest)
+                visit(line, nil, nil)
+                first = false
+            } else {
+                guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { throw .invalid("a header line has no name") }
+                let name = UnsafeRawBufferPointer(rebasing: line[0..<colon])
+                guard !name.contains(where: { $0 == 32 || $0 == 9 }) else { throw .invalid("a header name contains white space") }
+                var valueStart = colon + 1
+                var valueEnd = line.count
+                while valueStart < valueEnd && (line[valueStart] == 32 || line[valueStart] == 9) { valueStart += 1 }
+                while valueEnd > valueStart && (line[valueEnd - 1] == 32 || line[valueEnd - 1] == 9) { valueEnd -= 1 }
+                let value = UnsafeRawBufferPointer(rebasing: line[valueStart..<valueEnd])
+                try head.note(name: name, value: value)
+                visit(line, name, value)
+            }
+            lineStart = lineEnd + 2
+        }
+        if isRequest && head.hasTransferEncoding && head.contentLength != nil {
+            throw .invalid("both Content-Length and Transfer-Encoding")
+        }
+        if isRequest && head.hasTransferEncoding && !head.chunked {
+            throw .invalid("a request's Transfer-Encoding must end in chunked")
+        }
+        return head
+    }
+
+    private mutating func parseStartLine(_ line: UnsafeRawBufferPointer, isRequest: Bool) throws(Failure) {
+        let parts = line.split(separator: 32, maxSplits: 2, omittingEmptySubsequences: false)
+        guard parts.count >= 2 else { throw .invalid("malformed start line") }
+        let versionPart = isRequest ? (parts.count == 3 ? parts[2] : parts[1]) : parts[0]
+        guard parts.count == 3 || !isRequest else { throw .invalid("malformed request line") }
+        let version = Array(versionPart)
+        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == UInt8(ascii: "."),
+            (48...57).contains(version[5]), (48...57).contains(version[7])
+        else { throw .invalid("malformed HTTP version") }
+        major = Int(version[5] - 48)
+        minor = Int(version[7] - 48)
+        guard major == 1 else { throw .invalid("unsupported HTTP version") }
+        if isRequest {
+            let method = Array(parts[0])
+            guard !method.isEmpty, method.allSatisfy({ (65...90).contains($0) || $0 == 45 || $0 == 95 }) else { throw .invalid("malformed method") }
+            isHead = method == Array("HEAD".utf8)
+            isConnect = method == Array("CONNECT".utf8)
+        } else {
+            let code = Array(parts[1])
+            guard code.count == 3, code.allSatisfy({ (48...57).contains($0) }) else { throw .invalid("malformed status code") }
+            status = Int(code[0] - 48) * 100 + Int(code[1] - 48) * 10 + Int(code[2] - 48)
+        }
+    }
+
+    private mutating func note(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(Failure) {
+        switch name.count {
+        case 14 where Self.equalsLowercase(name, "content-length"):
+            guard !value.isEmpty, value.count <= 18, value.allSatisfy({ (48...57).contains($0) }) else { throw .invalid("invalid Content-Length") }
+            let length = value.reduce(0) { $0 * 10 + Int($1 - 48) }
+            if let contentLength, contentLength != length { throw .invalid("conflicting Content-Length values") }
+            contentLength = length
+        case 17 where Self.equalsLowercase(name, "transfer-encoding"):
+            hasTransferEncoding = true
+            chunked = Self.containsLowercase(value, "chunked")
+        case 10 where Self.equalsLowercase(name, "connection"):
+            if Self.containsLowercase(value, "close") { connectionClose = true }
+            if Self.containsLowercase(value, "keep-alive") { connectionKeepAlive = true }
+        case 6 where Self.equalsLowercase(name, "expect"):
+            if Self.containsLowercase(value, "100-continue") { expectContinue = true }
+        default:
+            break
+        }
+    }
+}
+
+/// Where a message body ends, tracked over the bytes as they arrive (RFC 9112, 6 and 7.1).
+struct BodyFramer {
+    enum State: Equatable {
+        case length(Int)
+        case chunkSize(Int, digits: Int)
+        case chunkExtension(Int)
+        case chunkSizeLF(Int)
+        case chunkData(Int)
+        case chunkDataCR, chunkDataLF
+        case trailerStart, trailerLine, trailerLineLF, finalLF
+        case untilClose
+        case done
+    }
+
+    var state: State
+
+    /// The framing of a request body.
+    static func request(_ head: MessageHead) -> BodyFramer {
+        if head.chunked { return BodyFramer(state: .chunkSize(0, digits: 0)) }
+        return BodyFramer(state: (head.contentLength ?? 0) > 0 ? .length(head.contentLength!) : .done)
+    }
+
+    /// The framing of a response body, given the request it answers (RFC 9112, 6.3).
+    static func response(_ head: MessageHead, toHeadRequest: Bool) -> BodyFramer {
+        if toHeadRequest || head.status / 100 == 1 || head.status == 204 || head.status == 304 { return BodyFramer(state: .done) }
+        if head.chunked { return BodyFramer(state: .chunkSize(0, digits: 0)) }
+        if head.hasTransferEncoding { return BodyFramer(state: .untilClose) }
+        if let length = head.contentLength { return BodyFramer(state: length > 0 ? .length(length) : .done) }
+        return BodyFramer(state: .untilClose)
+    }
+
+    var isDone: Bool { state == .done }
+
+    struct Invalid: Error {}
+
+    /// How many of the bytes belong to the body (the rest is the next message).
+    mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(Invalid) -> Int {
+        var index = 0
+        while index < bytes.count {
+            switch state {
+            case .done:
+                return index
+            case .untilClose:
+                return bytes.count
+            case .length(let remaining):
+                let take = min(remaining, bytes.count - index)
+                index += take
+                state = remaining - take == 0 ? .done : .length(remaining - take)
+            case .chunkData(let remaining):
+                let take = min(remaining, bytes.count - index)
+                index += take
+                state = remaining - take == 0 ? .chunkDataCR : .chunkData(remaining - take)
+            default:
+                try step(bytes[index])
+                index += 1
+            }
+        }
+        return index
+    }
+
+    private mutating func step(_ byte: UInt8) throws(Invalid) {
+        switch state {
+        case .chunkSize(let size, let digits):
+            if let digit = Self.hex(byte) {
+                guard digits < 15 else { throw Invalid() }
+                state = .chunkSize(size * 16 + digit, digits: digits + 1)
+            } else if digits > 0 && (byte == 59 || byte == 32 || byte == 9) {
+                state = .chunkExtension(size)
+            } else if digits > 0 && byte == 13 {
+                state = .chunkSizeLF(size)
+            } else {
+                throw Invalid()
+            }
+        case .chunkExtension(let size):
+            if byte == 13 { state = .chunkSizeLF(size) }
+        case .chunkSizeLF(let size):
+            guard byte == 10 else { throw Invalid() }
+            state = size == 0 ? .trailerStart : .chunkData(size)
+        case .chunkDataCR:
+            guard byte == 13 else { throw Invalid() }
+            state = .chunkDataLF
+        case .chunkDataLF:
+            guard byte == 10 else { throw Invalid() }
+            state = .chunkSize(0, digits: 0)
+        case .trailerStart:
+            state = byte == 13 ? .finalLF : .trailerLine
+        case .trailerLine:
+            if byte == 13 { state = .trailerLineLF }
+        case .trailerLineLF:
+            guard byte == 10 else { throw Invalid() }
+            state = .trailerStart
+        case .finalLF:
+            guard byte == 10 else { throw Invalid() }
+            state = .done
+        case .length, .chunkData, .untilClose, .done:
+            break
+        }
+    }
+
+    private static func hex(_ byte: UInt8) -> Int? {
+        switch byte {
+        case 48...57: Int(byte - 48)
+        case 65...70: Int(byte - 55)
+        case 97...102: Int(byte - 87)
+        default: nil
+        }
+    }
+}
