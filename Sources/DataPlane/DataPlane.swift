@@ -152,7 +152,7 @@ public final class DataPlane: Sendable {
         var instanceStates: [String: Instance.State] = [:]
         var health: [HealthKey: HealthRecord] = [:]
         var healthTasks: [HealthKey: (task: RepeatedTask, check: ClassicLoadBalancer.HealthCheck)] = [:]
-        var listeners: [ListenerKey: any Channel] = [:]
+        var listeners: [ListenerKey: [any Channel]] = [:]
         var demoServers: [String: (channel: any Channel, address: SocketAddress)] = [:]
         var egress: [String: (channel: any Channel, address: SocketAddress)] = [:]
         var backendAddresses: [String: SocketAddress] = [:]
@@ -217,7 +217,7 @@ public final class DataPlane: Sendable {
         let channels = runtime.withLock { runtime -> [any Channel] in
             for (_, entry) in runtime.healthTasks { entry.task.cancel() }
             runtime.healthTasks = [:]
-            return Array(runtime.listeners.values) + runtime.demoServers.values.map(\.channel) + runtime.egress.values.map(\.channel)
+            return runtime.listeners.values.flatMap { $0 } + runtime.demoServers.values.map(\.channel) + runtime.egress.values.map(\.channel)
         }
         for channel in channels { try? await channel.close() }
         try? await group.shutdownGracefully()

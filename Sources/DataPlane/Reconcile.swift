@@ -1,4 +1,9 @@
 import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 import Logging
 import NIOCore
 import NIOHTTP1
@@ -58,7 +63,7 @@ extension DataPlane {
             let demo = configuration.demoBackends
                 ? registered.filter { id in runtime.demoServers[id] == nil && !self.hasExplicitBackend(id, instanceByReference) }.sorted() : []
             let egress = topology.instances.map(\.id.rawValue).filter { runtime.egress[$0] == nil }
-            return (missing, Array(stale.values), demo, egress)
+            return (missing, stale.values.flatMap { $0 }, demo, egress)
         }
         for channel in staleListeners { try? await channel.close() }
 
@@ -79,8 +84,8 @@ extension DataPlane {
             announce(Endpoint(kind: "egress", owner: "\(name) \(id)", url: "http://\(requested.host):\(address.port ?? 0)", note: "HTTP_PROXY/HTTPS_PROXY"))
         }
         for key in wantedListeners {
-            let channel = try await bindListener(key)
-            runtime.withLock { $0.listeners[key] = channel }
+            let channels = try await bindListener(key)
+            runtime.withLock { $0.listeners[key] = channels }
         }
         reconcileHealthChecks(topology)
     }
@@ -146,31 +151,45 @@ extension DataPlane {
         return HostAndPort(host: "127.0.0.1", port: configuration.listenerPortOffset.map { $0 + port } ?? 0)
     }
 
-    private func bindListener(_ key: ListenerKey) async throws -> any Channel {
+    /// Binds a listener once per event loop on one port (SO_REUSEPORT): each loop accepts its own
+    /// connections and keeps them, so no connection is handed between threads.
+    private func bindListener(_ key: ListenerKey) async throws -> [any Channel] {
         let requested = listenAddress(key)
         let listenerRuntime = ListenerRuntime(plane: self, balancer: key.balancer, listener: key.listener)
-        let channel: any Channel
+        let loops = Array(group.makeIterator())
+        var channels: [any Channel] = []
         do {
-            channel = try await listenerBootstrap(listenerRuntime).bind(host: requested.host, port: requested.port).get()
+            channels.append(try await listenerBootstrap(listenerRuntime, on: loops[0]).bind(host: requested.host, port: requested.port).get())
         } catch where configuration.listen["\(key.balancer):\(key.listener.loadBalancerPort)"] == nil {
             // The default port is taken: any free port will do (it is printed).
             logger.warning("default listener port taken, using a free one", metadata: ["listener": "\(listenerRuntime)", "port": "\(requested.port)"])
-            channel = try await listenerBootstrap(listenerRuntime).bind(host: requested.host, port: 0).get()
+            channels.append(try await listenerBootstrap(listenerRuntime, on: loops[0]).bind(host: requested.host, port: 0).get())
+        }
+        let port = channels[0].localAddress?.port ?? requested.port
+        for loop in loops.dropFirst() {
+            do {
+                channels.append(try await listenerBootstrap(listenerRuntime, on: loop).bind(host: requested.host, port: port).get())
+            } catch {
+                logger.warning("cannot share the listener port with another event loop", metadata: ["listener": "\(listenerRuntime)", "error": "\(error)"])
+                break
+            }
         }
         let secure = key.listener.listenerProtocol == .https || key.listener.listenerProtocol == .ssl
         let scheme = key.listener.listenerProtocol == .https ? "https" : key.listener.listenerProtocol == .http ? "http" : secure ? "ssl" : "tcp"
         announce(Endpoint(
             kind: "listener", owner: "\(key.balancer) \(key.listener)",
-            url: "\(scheme)://\(requested.host):\(channel.localAddress?.port ?? requested.port)", note: secure ? tlsNote : ""))
-        return channel
+            url: "\(scheme)://\(requested.host):\(port)", note: secure ? tlsNote : ""))
+        return channels
     }
 
-    private func listenerBootstrap(_ listener: ListenerRuntime) -> ServerBootstrap {
+    private func listenerBootstrap(_ listener: ListenerRuntime, on loop: any EventLoop) -> ServerBootstrap {
         let tls = listener.listener.listenerProtocol == .https || listener.listener.listenerProtocol == .ssl ? self.tls : nil
         let layer7 = listener.listener.listenerProtocol == .http || listener.listener.listenerProtocol == .https
-        return ServerBootstrap(group: group)
+        return ServerBootstrap(group: loop, childGroup: loop)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
+            .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
+            .serverChannelOption(.maxMessagesPerRead, value: 16)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 // Admission: the engine must let the internet reach this listener.
