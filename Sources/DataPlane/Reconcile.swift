@@ -190,7 +190,8 @@ extension DataPlane {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(NIOBSDSocket.Option(rawValue: SO_REUSEPORT)), value: 1)
             .serverChannelOption(.maxMessagesPerRead, value: 16)
-            .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // Accepted sockets inherit TCP_NODELAY from the listening socket on Linux: no setsockopt per connection.
+            .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 // Admission: the engine must let the internet reach this listener.
                 let decision = admit(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort), kind: "listener")
