@@ -46,7 +46,9 @@ final class DemoHandler: ChannelInboundHandler {
             headers.add(name: "Content-Length", value: String(body.utf8.count))
             if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
             context.write(Self.wrapOutboundOut(.head(HTTPResponseHead(version: head.version, status: .ok, headers: headers))), promise: nil)
-            context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+            if head.method != .HEAD {
+                context.write(Self.wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
+            }
             let done = context.writeAndFlush(Self.wrapOutboundOut(.end(nil)))
             if !head.isKeepAlive {
                 let channel = context.channel

@@ -257,6 +257,14 @@ def main():
                 return None
 
     check(raw_exchange(b"GARBAGE\r\n\r\n").startswith(b"HTTP/1.1 400"), "a malformed request gets 400")
+    with socket.create_connection((host, int(port)), timeout=5) as raw:
+        raw.sendall(b"GET /one HTTP/1.1\r\nHost: x\r\n\r\nHEAD /two HTTP/1.1\r\nHost: x\r\n\r\n"
+                    b"GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        data = b""
+        while chunk := raw.recv(65536):
+            data += chunk
+    check(data.count(b"HTTP/1.1 200") == 3 and data.index(b"path: /one") < data.index(b"path: /three") and b"path: /two" not in data,
+          "pipelined requests are answered in order, and a HEAD response has no body (RFC 9112, 9.3.2 and 6.3)")
     check(raw_exchange(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n").startswith(b"HTTP/1.1 4"), "an oversized header gets a 4xx")
     started = time.time()
     closed = raw_exchange(b"GET / HTTP/1.1\r\nHost: x\r\n", wait=10)
