@@ -92,7 +92,11 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        .executableTarget(name: "localvpc", dependencies: ["LocalVPCCommands"], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "localvpc",
+            dependencies: ["LocalVPCCommands", .product(name: "NIOCore", package: "swift-nio"), .product(name: "NIOPosix", package: "swift-nio")],
+            swiftSettings: swiftSettings
+        ),
         .executableTarget(
             name: "localvpc-bench",
             dependencies: ["VPCModel", "VPCEngine", "TopologyFile", "VPCTesting"],
