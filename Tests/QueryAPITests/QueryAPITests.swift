@@ -72,6 +72,45 @@ struct QueryAPITests {
         }
     }
 
+    /// EC2 API reference, CreateSecurityGroup: a group name is unique within its VPC
+    /// (InvalidGroup.Duplicate); the same name is free in another VPC, and again once the group is
+    /// deleted. Names are looked up through an index that must follow every change, and a restart.
+    @Test func securityGroupNamesAreUniquePerVPC() async throws {
+        let folder = FileManager.default.temporaryDirectory.appendingPathComponent("localvpc-names-\(UUID().uuidString)")
+        defer { try? FileManager.default.removeItem(at: folder) }
+        let path = folder.appendingPathComponent("state.sqlite").path
+        let groupID: String
+        do {
+            let server = try QueryAPIServer(store: try Store(path: path))
+            groupID = try await Application(router: server.makeRouter()).test(.router) { client in
+                let (_, vpc) = try await Self.post(client, "Action=CreateVpc&Version=2016-11-15&CidrBlock=10.9.0.0%2F16")
+                let vpcID = try #require(Self.value("vpcId", in: vpc))
+                let create = "Action=CreateSecurityGroup&Version=2016-11-15&GroupName=web&GroupDescription=d"
+                let (first, created) = try await Self.post(client, create)
+                #expect(first == 200)
+                let groupID = try #require(Self.value("groupId", in: created))
+                let (again, duplicate) = try await Self.post(client, create)
+                #expect(again == 400 && duplicate.contains("InvalidGroup.Duplicate"))
+                let (other, _) = try await Self.post(client, create + "&VpcId=\(vpcID)")
+                #expect(other == 200, "the same name in another VPC")
+                return groupID
+            }
+        }
+        // After a restart the index is rebuilt from the store.
+        let server = try QueryAPIServer(store: try Store(path: path))
+        try await Application(router: server.makeRouter()).test(.router) { client in
+            let create = "Action=CreateSecurityGroup&Version=2016-11-15&GroupName=web&GroupDescription=d"
+            let (again, duplicate) = try await Self.post(client, create)
+            #expect(again == 400 && duplicate.contains("InvalidGroup.Duplicate"))
+            let (deleted, _) = try await Self.post(client, "Action=DeleteSecurityGroup&Version=2016-11-15&GroupId=\(groupID)")
+            #expect(deleted == 200)
+            let (reused, _) = try await Self.post(client, create)
+            #expect(reused == 200, "a deleted group's name is free again")
+            let (byName, described) = try await Self.post(client, "Action=DescribeSecurityGroups&Version=2016-11-15&GroupName.1=web")
+            #expect(byName == 200 && described.contains("<groupName>web</groupName>"))
+        }
+    }
+
     @Test func elbUsesItsOwnEnvelope() async throws {
         try await application().test(.router) { client in
             let (status, body) = try await Self.post(client, "Action=DescribeLoadBalancers&Version=2012-06-01", service: "elasticloadbalancing")

@@ -164,7 +164,7 @@ enum InstanceActions {
                 groups.append(group.id)
             }
             for name in p.list("SecurityGroup") {
-                guard let group = state.securityGroups.values.first(where: { $0.name == name && $0.vpcID == subnet.vpcID }) else {
+                guard let group = state.groupID(vpc: subnet.vpcID, name: name).flatMap({ state.securityGroups[$0] }) else {
                     throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(name)' does not exist in VPC '\(subnet.vpcID)'")
                 }
                 groups.append(group.id)

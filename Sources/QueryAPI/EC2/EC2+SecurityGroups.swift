@@ -88,7 +88,7 @@ enum SecurityGroupActions {
             } else {
                 throw APIError(code: "VPCIdNotSpecified", message: "No default VPC for this user")
             }
-            if state.securityGroups.values.contains(where: { $0.vpcID == vpcID && $0.name == name }) {
+            if state.groupID(vpc: vpcID, name: name) != nil {
                 throw APIError(code: "InvalidGroup.Duplicate", message: "The security group '\(name)' already exists for VPC '\(vpcID)'")
             }
             let id = SecurityGroup.ID(AWSID.make("sg"))
@@ -104,7 +104,8 @@ enum SecurityGroupActions {
     static func group(_ parameters: QueryParameters, _ state: RegionState) throws(APIError) -> SecurityGroup {
         if let id = parameters.string("GroupId") { return try state.securityGroup(id) }
         if let name = parameters.string("GroupName") {
-            guard let group = state.securityGroups.values.first(where: { $0.name == name && state.meta($0.vpcID.rawValue, "isDefault") == "true" }) else {
+            let defaultVPC = state.vpcs.values.first { state.meta($0.id.rawValue, "isDefault") == "true" }
+            guard let group = defaultVPC.flatMap({ state.groupID(vpc: $0.id, name: name) }).flatMap({ state.securityGroups[$0] }) else {
                 throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(name)' does not exist in default VPC")
             }
             return group
@@ -149,7 +150,7 @@ enum SecurityGroupActions {
                 if let id = pair.string("GroupId") {
                     peer = try state.securityGroup(id)
                 } else if let name = pair.string("GroupName") {
-                    guard let found = state.securityGroups.values.first(where: { $0.name == name && $0.vpcID == group.vpcID }) else {
+                    guard let found = state.groupID(vpc: group.vpcID, name: name).flatMap({ state.securityGroups[$0] }) else {
                         throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(name)' does not exist")
                     }
                     peer = found

@@ -61,7 +61,7 @@ extension RegionState {
     func vpcID(of subnetID: Subnet.ID) -> VPC.ID? { subnets[subnetID.rawValue]?.vpcID }
     func mainRouteTable(of vpc: VPC.ID) -> RouteTable? { routeTables.values.first { $0.vpcID == vpc && $0.isMain } }
     func defaultACL(of vpc: VPC.ID) -> NetworkACL? { networkACLs.values.first { $0.vpcID == vpc && $0.isDefault } }
-    func defaultGroup(of vpc: VPC.ID) -> SecurityGroup? { securityGroups.values.first { $0.vpcID == vpc && $0.name == "default" } }
+    func defaultGroup(of vpc: VPC.ID) -> SecurityGroup? { groupID(vpc: vpc, name: "default").flatMap { securityGroups[$0] } }
 
     /// The next free private address of a subnet (after the four AWS reserves).
     func freeAddress(in subnet: Subnet) -> IPv4Address? {

@@ -63,6 +63,15 @@ struct RegionState: Sendable {
     var paths: TreeDictionary<String, InsightsPath> = [:]
     var analyses: TreeDictionary<String, StoredAnalysis> = [:]
 
+    /// Security group IDs by "VPC ID|group name" (names are unique per VPC): derived from
+    /// `securityGroups`, so a name check does not scan every group.
+    private(set) var groupIDsByName: TreeDictionary<String, String> = [:]
+
+    static func groupNameKey(vpc: VPC.ID, name: String) -> String { "\(vpc.rawValue)|\(name)" }
+
+    /// The ID of the group with this name in this VPC, if any.
+    func groupID(vpc: VPC.ID, name: String) -> String? { groupIDsByName[Self.groupNameKey(vpc: vpc, name: name)] }
+
     /// Records changed by the current call.
     private(set) var touched: [RecordKind: Set<String>] = [:]
 
@@ -76,7 +85,14 @@ struct RegionState: Sendable {
     mutating func put(_ value: Subnet) { subnets[value.id.rawValue] = value; touch(.subnet, value.id.rawValue) }
     mutating func put(_ value: InternetGateway) { internetGateways[value.id.rawValue] = value; touch(.internetGateway, value.id.rawValue) }
     mutating func put(_ value: RouteTable) { routeTables[value.id.rawValue] = value; touch(.routeTable, value.id.rawValue) }
-    mutating func put(_ value: SecurityGroup) { securityGroups[value.id.rawValue] = value; touch(.securityGroup, value.id.rawValue) }
+    mutating func put(_ value: SecurityGroup) {
+        if let old = securityGroups[value.id.rawValue], old.name != value.name || old.vpcID != value.vpcID {
+            groupIDsByName[Self.groupNameKey(vpc: old.vpcID, name: old.name)] = nil
+        }
+        securityGroups[value.id.rawValue] = value
+        groupIDsByName[Self.groupNameKey(vpc: value.vpcID, name: value.name)] = value.id.rawValue
+        touch(.securityGroup, value.id.rawValue)
+    }
     mutating func put(_ value: NetworkACL) { networkACLs[value.id.rawValue] = value; touch(.networkACL, value.id.rawValue) }
     mutating func put(_ value: NetworkInterface) { networkInterfaces[value.id.rawValue] = value; touch(.networkInterface, value.id.rawValue) }
     mutating func put(_ value: Instance) { instances[value.id.rawValue] = value; touch(.instance, value.id.rawValue) }
@@ -93,7 +109,9 @@ struct RegionState: Sendable {
         case .subnet: subnets[id] = nil
         case .internetGateway: internetGateways[id] = nil
         case .routeTable: routeTables[id] = nil
-        case .securityGroup: securityGroups[id] = nil
+        case .securityGroup:
+            if let old = securityGroups[id] { groupIDsByName[Self.groupNameKey(vpc: old.vpcID, name: old.name)] = nil }
+            securityGroups[id] = nil
         case .networkACL: networkACLs[id] = nil
         case .networkInterface: networkInterfaces[id] = nil
         case .instance: instances[id] = nil
@@ -190,7 +208,10 @@ struct RegionState: Sendable {
         case .subnet: subnets[id] = try decoder.decode(Subnet.self, from: body)
         case .internetGateway: internetGateways[id] = try decoder.decode(InternetGateway.self, from: body)
         case .routeTable: routeTables[id] = try decoder.decode(RouteTable.self, from: body)
-        case .securityGroup: securityGroups[id] = try decoder.decode(SecurityGroup.self, from: body)
+        case .securityGroup:
+            let group = try decoder.decode(SecurityGroup.self, from: body)
+            securityGroups[id] = group
+            groupIDsByName[Self.groupNameKey(vpc: group.vpcID, name: group.name)] = id
         case .networkACL: networkACLs[id] = try decoder.decode(NetworkACL.self, from: body)
         case .networkInterface: networkInterfaces[id] = try decoder.decode(NetworkInterface.self, from: body)
         case .instance: instances[id] = try decoder.decode(Instance.self, from: body)
