@@ -131,14 +131,10 @@ final class BackendHandler: ChannelInboundHandler {
                 if used == 0 { return }
             } else {
                 var out = context.channel.allocator.buffer(capacity: min(buffer.readableBytes, 1024) + 64)
-                let parsed = buffer.withUnsafeReadableBytes { bytes in
-                    Result { () throws(MessageHead.Failure) in
-                        try MessageHead.parse(bytes, limit: Self.maximumHeadBytes, isRequest: false) { line, name, _ in
-                            if let name, MessageHead.isHopByHop(name) { return }
-                            out.writeBytes(line)
-                            out.writeStaticString("\r\n")
-                        }
-                    }
+                let parsed = MessageHead.parse(buffer, limit: Self.maximumHeadBytes, isRequest: false) { line, name, _ in
+                    if let name, MessageHead.isHopByHop(name) { return }
+                    out.writeBytes(line)
+                    out.writeStaticString("\r\n")
                 }
                 let head: MessageHead
                 switch parsed {

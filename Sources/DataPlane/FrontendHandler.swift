@@ -132,9 +132,7 @@ final class FrontendHandler: ChannelInboundHandler {
         let limit = listener.plane.configuration.maximumHeaderBytes
         var out = context.channel.allocator.buffer(capacity: min(inbound.readableBytes, limit) + forwardedFields.count + 64)
         var previousFor: [UInt8]?
-        let parsed = inbound.withUnsafeReadableBytes { bytes in
-            Result { () throws(MessageHead.Failure) in
-                try MessageHead.parse(bytes, limit: limit, isRequest: true) { line, name, value in
+        let parsed = MessageHead.parse(inbound, limit: limit, isRequest: true) { line, name, value in
                     if let name {
                         if MessageHead.isHopByHop(name) { return }
                         if name.count == 15 && MessageHead.equalsLowercase(name, "x-forwarded-for"), let value {
@@ -150,8 +148,6 @@ final class FrontendHandler: ChannelInboundHandler {
                     }
                     out.writeBytes(line)
                     out.writeStaticString("\r\n")
-                }
-            }
         }
         let head: MessageHead
         switch parsed {
@@ -304,29 +300,29 @@ final class FrontendHandler: ChannelInboundHandler {
         finishExchange(context)
     }
 
+    /// The backend closed the connection before the response was complete.
     func backendClosed() {
-        connection = nil
-        guard let context, inExchange else { return }
-        if responseStarted {
-            state = .closed
-            context.close(promise: nil)
-        } else {
-            respondError(context, 502, "Bad Gateway", "instance \(instanceID) closed the connection without a response")
-        }
+        abandonBackend("instance \(instanceID) closed the connection without a response")
     }
 
+    /// The backend's bytes are not an HTTP response.
     func backendFailed(_ why: String) {
-        guard let context, inExchange else { return }
+        abandonBackend("instance \(instanceID) answered with something that is not HTTP: \(why)")
+    }
+
+    /// Drops the backend connection; the client gets a 502, or, if its response already started, a close.
+    private func abandonBackend(_ reason: String) {
         if let connection {
             connection.handler.owner = nil
             connection.channel.close(promise: nil)
             self.connection = nil
         }
+        guard let context, inExchange else { return }
         if responseStarted {
             state = .closed
             context.close(promise: nil)
         } else {
-            respondError(context, 502, "Bad Gateway", "instance \(instanceID) answered with something that is not HTTP: \(why)")
+            respondError(context, 502, "Bad Gateway", reason)
         }
     }
 

@@ -119,6 +119,16 @@ struct MessageHead {
         return head
     }
 
+    /// Parses the head at the start of a buffer's readable bytes (the buffer is not moved).
+    static func parse(
+        _ buffer: ByteBuffer, limit: Int, isRequest: Bool,
+        visit: (_ line: UnsafeRawBufferPointer, _ name: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) -> Void
+    ) -> Result<MessageHead, Failure> {
+        buffer.withUnsafeReadableBytes { bytes in
+            Result { () throws(Failure) in try parse(bytes, limit: limit, isRequest: isRequest, visit: visit) }
+        }
+    }
+
     private mutating func parseStartLine(_ line: UnsafeRawBufferPointer, isRequest: Bool) throws(Failure) {
         let parts = line.split(separator: 32, maxSplits: 2, omittingEmptySubsequences: false)
         guard parts.count >= 2 else { throw .invalid("malformed start line") }

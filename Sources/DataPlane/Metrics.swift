@@ -35,9 +35,8 @@ public final class DataPlaneMetrics: Sendable {
 
     func responded(_ listener: ListenerRuntime, instance: String, status: Int) {
         let key = RequestKey(balancer: listener.balancer, port: listener.listener.loadBalancerPort, instance: instance, status: status)
-        let counter = requests.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = registry.makeCounter(
+        let counter = Self.cached(requests, key) {
+            registry.makeCounter(
                 descriptor: MetricNameDescriptor(
                     namespace: "localvpc", subsystem: "elb", metricName: "requests", unitName: "total",
                     helpText: "Requests answered by load balancer listeners, by instance and status code."),
@@ -45,41 +44,43 @@ public final class DataPlaneMetrics: Sendable {
                     ("load_balancer", listener.balancer), ("listener_port", String(listener.listener.loadBalancerPort)),
                     ("instance", instance), ("code", String(status)),
                 ])
-            counters[key] = counter
-            return counter
         }
         counter.increment()
     }
 
     func completed(_ listener: ListenerRuntime, nanoseconds: Int64) {
         let key = ListenerKey(balancer: listener.balancer, port: listener.listener.loadBalancerPort)
-        let histogram = histograms.withLock { histograms in
-            if let histogram = histograms[key] { return histogram }
-            let histogram = registry.makeDurationHistogram(
+        let histogram = Self.cached(histograms, key) {
+            registry.makeDurationHistogram(
                 descriptor: MetricNameDescriptor(
                     namespace: "localvpc", subsystem: "elb", metricName: "request_duration", unitName: "seconds",
                     helpText: "Time from a request's head to the end of its response."),
                 labels: [("load_balancer", listener.balancer), ("listener_port", String(listener.listener.loadBalancerPort))],
                 buckets: Self.latencyBuckets)
-            histograms[key] = histogram
-            return histogram
         }
         histogram.record(.nanoseconds(nanoseconds))
     }
 
     func admission(kind: String, allowed: Bool) {
         let key = AdmissionKey(kind: kind, allowed: allowed)
-        let counter = admissions.withLock { counters in
-            if let counter = counters[key] { return counter }
-            let counter = registry.makeCounter(
+        let counter = Self.cached(admissions, key) {
+            registry.makeCounter(
                 descriptor: MetricNameDescriptor(
                     namespace: "localvpc", subsystem: "admission", metricName: "decisions", unitName: "total",
                     helpText: "Connections admitted or refused by the engine, by flow kind."),
                 labels: [("kind", kind), ("verdict", allowed ? "allowed" : "refused")])
-            counters[key] = counter
-            return counter
         }
         counter.increment()
+    }
+
+    /// The metric for a key, made on first use.
+    private static func cached<Key: Hashable & Sendable, Metric: Sendable>(_ metrics: borrowing Mutex<[Key: Metric]>, _ key: Key, make: () -> Metric) -> Metric {
+        metrics.withLock { metrics in
+            if let metric = metrics[key] { return metric }
+            let metric = make()
+            metrics[key] = metric
+            return metric
+        }
     }
 
     func health(balancer: String, instance: String, inService: Bool) {
