@@ -99,7 +99,10 @@ let package = Package(
         ),
         .executableTarget(
             name: "localvpc-bench",
-            dependencies: ["VPCModel", "VPCEngine", "TopologyFile", "VPCTesting"],
+            dependencies: [
+                "VPCModel", "VPCEngine", "TopologyFile", "VPCTesting", "DataPlane",
+                .product(name: "Logging", package: "swift-log"),
+            ],
             swiftSettings: swiftSettings
         ),
         // The API benchmark against moto: a raw-HTTP load generator (sockets, keep-alive, botocore's bodies).

@@ -2,7 +2,9 @@
 // on the seed design and on generated VPCs. Run it release-built:
 //     swift run -c release localvpc-bench
 // Prints one JSON line per scenario.
+import DataPlane
 import Foundation
+import Logging
 import TopologyFile
 import VPCEngine
 import VPCModel
@@ -71,4 +73,32 @@ for count in [100, 1000] where selected("generated") {
         let result = try measure(iterations(count >= 1000 ? 200 : 500)) { reachable = try network.analyze(query).isReachable }
         report("generated: \(name)", instances: count + 1, compileMicroseconds: compile.median, result, reachable: reachable)
     }
+}
+
+// The data plane's admission: the first decision of a flow class runs the engine; every later
+// connection of the class is a cached lookup (issue 4: decisions "must not slow the proxy measurably").
+if selected("admission") {
+    let file = try TopologyFile(yaml: String(contentsOfFile: fixedPath, encoding: .utf8), file: fixedPath)
+    var logger = Logger(label: "bench")
+    logger.logLevel = .critical
+    guard let balancer = file.topology.loadBalancers.first else { fatalError("the fixed seed has a load balancer") }
+    let node = balancer.nodes[0].networkInterfaceID.rawValue
+    let instance = balancer.instanceIDs[0].rawValue
+    let flow = FlowClass.backend(node: node, instance: instance, port: 80)
+    var first: Decision?
+    let cold = measure(iterations(200)) {
+        let admission = Admission(NetworkView(version: 0, network: CompiledNetwork(file.topology)), logger: logger)
+        first = admission.decide(flow)
+    }
+    let admission = Admission(NetworkView(version: 0, network: CompiledNetwork(file.topology)), logger: logger)
+    _ = admission.decide(flow)
+    let batch = 1000
+    var allowed = true
+    let warm = measure(iterations(500)) {
+        for _ in 0..<batch { allowed = allowed && admission.decide(flow).allowed }
+    }
+    print(String(format: "{\"scenario\":\"admission: first decision (compile + engine)\",\"median_us\":%.1f,\"p90_us\":%.1f,\"allowed\":%@}",
+        cold.median, cold.p90, first?.allowed == true ? "true" : "false"))
+    print(String(format: "{\"scenario\":\"admission: cached decision\",\"median_ns\":%.1f,\"p90_ns\":%.1f,\"allowed\":%@}",
+        warm.median * 1000 / Double(batch), warm.p90 * 1000 / Double(batch), allowed ? "true" : "false"))
 }
