@@ -1,7 +1,6 @@
 import ArgumentParser
 import DataPlane
 import Foundation
-import Hummingbird
 import NIOCore
 import QueryAPI
 import TopologyFile
@@ -92,19 +91,12 @@ extension LocalVPC {
                 plane = started
                 metrics = { started.metrics.render() }
             }
-            let application = server.makeApplication(host: host, port: port, metrics: metrics) { channel in
-                let address = channel.localAddress
-                // Written unbuffered: scripts and tests read the real port from this line.
-                FileHandle.standardOutput.write(Data("LocalVPC listening on http://\(address?.ipAddress ?? host):\(address?.port ?? port) (state: \(path))\n".utf8))
-            }
-            let running = plane
-            do {
-                try await application.runService()
-            } catch {
-                await running?.shutdown()
-                throw error
-            }
-            await running?.shutdown()
+            let channel = try await listen(server, host: host, port: port, metrics: metrics)
+            let address = channel.localAddress
+            // Written unbuffered: scripts and tests read the real port from this line.
+            FileHandle.standardOutput.write(Data("LocalVPC listening on http://\(address?.ipAddress ?? host):\(address?.port ?? port) (state: \(path))\n".utf8))
+            await serveUntilSignalled(channel)
+            await plane?.shutdown()
         }
 
         static func defaultStatePath() -> String {

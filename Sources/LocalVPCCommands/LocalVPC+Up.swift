@@ -1,7 +1,6 @@
 import ArgumentParser
 import DataPlane
 import Foundation
-import Hummingbird
 import Logging
 import NIOCore
 import QueryAPI
@@ -109,6 +108,30 @@ struct DataPlaneOptions: ParsableArguments {
     }
 }
 
+/// Binds the API server, or exits 2 with the reason.
+func listen(_ server: QueryAPIServer, host: String, port: Int, metrics: (@Sendable () -> String)?) async throws -> any Channel {
+    do {
+        return try await server.startHTTP(host: host, port: port, metrics: metrics)
+    } catch {
+        printError("error: cannot listen on \(host):\(port): \(error)")
+        throw ExitCode(2)
+    }
+}
+
+/// Serves until SIGINT or SIGTERM, then closes the listening channel and returns.
+func serveUntilSignalled(_ channel: any Channel) async {
+    var sources: [any DispatchSourceSignal] = []
+    for number in [SIGINT, SIGTERM] {
+        signal(number, SIG_IGN)
+        let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
+        source.setEventHandler { channel.close(promise: nil) }
+        source.resume()
+        sources.append(source)
+    }
+    try? await channel.closeFuture.get()
+    for source in sources { source.cancel() }
+}
+
 /// The API server's region as the data plane sees it, compiled once per state version.
 final class LiveFeed: NetworkFeed {
     let server: QueryAPIServer
@@ -177,16 +200,10 @@ extension LocalVPC {
                 throw ExitCode(2)
             }
             let plane = try await dataPlane.start(server: server, region: file.topology.region)
-            let application = server.makeApplication(host: host, port: apiPort, metrics: { plane.metrics.render() }) { channel in
-                let port = channel.localAddress?.port ?? apiPort
-                FileHandle.standardOutput.write(Data("api http://\(host):\(port) (region \(file.topology.region))\nmetrics http://\(host):\(port)/metrics\nready\n".utf8))
-            }
-            do {
-                try await application.runService()
-            } catch {
-                await plane.shutdown()
-                throw error
-            }
+            let channel = try await listen(server, host: host, port: apiPort, metrics: { plane.metrics.render() })
+            let port = channel.localAddress?.port ?? apiPort
+            FileHandle.standardOutput.write(Data("api http://\(host):\(port) (region \(file.topology.region))\nmetrics http://\(host):\(port)/metrics\nready\n".utf8))
+            await serveUntilSignalled(channel)
             await plane.shutdown()
         }
     }

@@ -53,25 +53,6 @@ public struct QueryAPIServer: Sendable {
         return router
     }
 
-    /// The application, ready to run.
-    /// - Parameter metrics: when given, `GET /metrics` answers with it (Prometheus' text format).
-    public func makeApplication(
-        host: String, port: Int, metrics: (@Sendable () -> String)? = nil, onServerRunning: @escaping @Sendable (any Channel) async -> Void = { _ in }
-    ) -> some ApplicationProtocol {
-        let router = makeRouter()
-        if let metrics {
-            router.get("/metrics") { _, _ in
-                Response(
-                    status: .ok, headers: [.contentType: "text/plain; version=0.0.4; charset=utf-8"],
-                    body: ResponseBody(byteBuffer: ByteBuffer(string: metrics())))
-            }
-        }
-        return Application(
-            router: router,
-            configuration: .init(address: .hostname(host, port: port), serverName: "LocalVPC"),
-            onServerRunning: onServerRunning)
-    }
-
     /// The service and region a request is for.
     struct Target {
         enum Service { case ec2, elb }
@@ -119,30 +100,95 @@ public struct QueryAPIServer: Sendable {
         return "\(a)-\(b)-\(c)-\(d)-\(e)"
     }
 
+    /// A Query request, whatever carried it (the SwiftNIO front end, or Hummingbird in tests).
+    struct QueryRequest: Sendable {
+        var method: String
+        var path: String
+        var query: String
+        /// Header names lowercased.
+        var headers: [(String, String)]
+        var host: String
+        var body: ByteBuffer
+        /// The body was larger than `maximumBodySize` (and was not kept).
+        var bodyTooLarge = false
+
+        var authorization: String? { headers.first { $0.0 == "authorization" }?.1 }
+    }
+
+    /// A rendered response: status and XML text.
+    struct QueryResponse: Sendable {
+        var status: Int
+        var text: String
+    }
+
     func respond(to request: inout Request) async -> Response {
-        let requestID = Self.makeRequestID()
-        var target = Self.target(authorization: request.headers[.authorization], version: nil)
+        var body = ByteBuffer()
+        var tooLarge = false
         do {
-            var text = request.uri.query ?? ""
-            let body: ByteBuffer
-            do {
-                body = try await request.collectBody(upTo: Self.maximumBodySize)
-            } catch {
+            body = try await request.collectBody(upTo: Self.maximumBodySize)
+        } catch {
+            tooLarge = true
+        }
+        let headers = request.headers.map { ($0.name.canonicalName, $0.value) }
+        let query = QueryRequest(
+            method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
+            host: request.head.authority ?? "", body: body, bodyTooLarge: tooLarge)
+        let answer = await respond(query)
+        var fields = HTTPFields()
+        fields[.contentType] = "text/xml;charset=UTF-8"
+        return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: answer.text)))
+    }
+
+    /// The form text of a request: its query string and its body.
+    static func formText(_ request: QueryRequest) throws(APIError) -> String {
+        var text = request.query
+        if request.body.readableBytes > 0 {
+            guard let bodyText = String(validating: request.body.readableBytesView, as: UTF8.self) else {
+                throw APIError.malformedQueryString("The request body is not valid UTF-8.")
+            }
+            text += text.isEmpty ? bodyText : "&" + bodyText
+        }
+        return text
+    }
+
+    /// A `Describe*` answer straight from the cache of rendered results, without leaving the event
+    /// loop; nil when the request needs the full path (not cached, signed-request checking, not EC2).
+    func respondFromCache(_ request: QueryRequest) -> QueryResponse? {
+        guard verifier == nil, !request.bodyTooLarge, let authorization = request.authorization else { return nil }
+        let target = Self.target(authorization: authorization, version: nil)
+        guard target.service == .ec2, let text = try? Self.formText(request), let action = Self.action(in: text),
+            action.hasPrefix("Describe"), EC2Router.handlers[action] != nil,
+            let cached = emulator.cachedResponse(region: target.region, key: "\(action)?\(text)")
+        else { return nil }
+        return Self.ec2Response(action: action, requestID: Self.makeRequestID(), rendered: cached)
+    }
+
+    /// The value of the first `Action=` parameter, if it needs no decoding.
+    static func action(in text: String) -> String? {
+        for pair in text.utf8.split(separator: UInt8(ascii: "&")) where pair.starts(with: "Action=".utf8) {
+            let value = pair.dropFirst(7)
+            guard value.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) }) else { return nil }
+            return String(decoding: value, as: UTF8.self)
+        }
+        return nil
+    }
+
+    func respond(_ request: QueryRequest) async -> QueryResponse {
+        let requestID = Self.makeRequestID()
+        var target = Self.target(authorization: request.authorization, version: nil)
+        do {
+            if request.bodyTooLarge {
                 throw APIError(code: "RequestEntityTooLarge", message: "The request body is larger than \(Self.maximumBodySize) bytes.", status: 413)
             }
             if let verifier {
-                let headers = request.headers.map { ($0.name.canonicalName, $0.value) } + [("host", request.head.authority ?? "")]
-                try verifier.verify(method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
-                    body: Array(body.readableBytesView))
+                let hasHost = request.headers.contains { $0.0 == "host" }
+                let headers = hasHost ? request.headers : request.headers + [("host", request.host)]
+                try verifier.verify(method: request.method, path: request.path, query: request.query, headers: headers,
+                    body: Array(request.body.readableBytesView))
             }
-            if body.readableBytes > 0 {
-                guard let bodyText = String(validating: body.readableBytesView, as: UTF8.self) else {
-                    throw APIError.malformedQueryString("The request body is not valid UTF-8.")
-                }
-                text += text.isEmpty ? bodyText : "&" + bodyText
-            }
+            let text = try Self.formText(request)
             let parameters = try QueryParameters(formEncoded: Substring(text))
-            target = Self.target(authorization: request.headers[.authorization], version: parameters["Version"])
+            target = Self.target(authorization: request.authorization, version: parameters["Version"])
             guard let action = parameters.string("Action") else {
                 throw APIError(code: "MissingAction", message: "The request must contain the parameter Action")
             }
@@ -153,10 +199,10 @@ public struct QueryAPIServer: Sendable {
                 // cached per state version and dropped on the region's next change.
                 let cacheable = action.hasPrefix("Describe")
                 let key = cacheable ? "\(action)?\(text)" : ""
-                if cacheable, let cached = await emulator.cachedResponse(region: target.region, key: key) {
+                if cacheable, let cached = emulator.cachedResponse(region: target.region, key: key) {
                     return Self.ec2Response(action: action, requestID: requestID, rendered: cached)
                 }
-                let version = cacheable ? await emulator.version(of: target.region) : 0
+                let version = cacheable ? emulator.version(of: target.region) : 0
                 let children = try await handler(EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
                 var rendered = ""
                 for child in children { child.render(into: &rendered) }
@@ -175,41 +221,37 @@ public struct QueryAPIServer: Sendable {
         }
     }
 
-    static func xmlResponse(_ status: Int, _ root: XML) -> Response {
+    static func xmlResponse(_ status: Int, _ root: XML) -> QueryResponse {
         var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
         text.reserveCapacity(1024)
         root.render(into: &text)
-        var headers = HTTPFields()
-        headers[.contentType] = "text/xml;charset=UTF-8"
-        return Response(status: .init(code: status), headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return QueryResponse(status: status, text: text)
     }
 
     /// An EC2 response around its already-rendered children.
-    static func ec2Response(action: String, requestID: String, rendered: String) -> Response {
+    static func ec2Response(action: String, requestID: String, rendered: String) -> QueryResponse {
         var text = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<\(action)Response xmlns=\"\(ec2Namespace)\"><requestId>\(requestID)</requestId>"
         text.reserveCapacity(text.utf8.count + rendered.utf8.count + action.utf8.count + 16)
         text += rendered
         text += "</\(action)Response>"
-        var headers = HTTPFields()
-        headers[.contentType] = "text/xml;charset=UTF-8"
-        return Response(status: .ok, headers: headers, body: .init(byteBuffer: ByteBuffer(string: text)))
+        return QueryResponse(status: 200, text: text)
     }
 
-    static func elbResponse(action: String, requestID: String, children: [XML]) -> Response {
+    static func elbResponse(action: String, requestID: String, children: [XML]) -> QueryResponse {
         var root = XML("\(action)Response", [XML("\(action)Result", children), XML("ResponseMetadata", [XML("RequestId", requestID)])])
         root.attributes = "xmlns=\"\(elbNamespace)\""
         return xmlResponse(200, root)
     }
 
     /// EC2's error shape: `<Response><Errors><Error><Code>…</Code><Message>…</Message></Error></Errors><RequestID>…`.
-    static func ec2Error(_ error: APIError, requestID: String) -> Response {
+    static func ec2Error(_ error: APIError, requestID: String) -> QueryResponse {
         xmlResponse(error.status, XML("Response", [
             XML("Errors", [XML("Error", [XML("Code", error.code), XML("Message", error.message)])]), XML("RequestID", requestID),
         ]))
     }
 
     /// The awsQuery error shape of ELB: `<ErrorResponse><Error><Type>Sender</Type><Code>…`.
-    static func elbError(_ error: APIError, requestID: String) -> Response {
+    static func elbError(_ error: APIError, requestID: String) -> QueryResponse {
         var root = XML("ErrorResponse", [
             XML("Error", [XML("Type", error.status >= 500 ? "Receiver" : "Sender"), XML("Code", error.code), XML("Message", error.message)]),
             XML("RequestId", requestID),
