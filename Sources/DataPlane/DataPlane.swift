@@ -35,7 +35,9 @@ public struct DataPlaneConfiguration: Sendable {
     public var demoBackends = true
     /// A listener on port P binds 127.0.0.1:(P + offset) unless bound explicitly; nil picks free ports.
     public var listenerPortOffset: Int? = 8000
-    public var threads = System.coreCount
+    /// Event loop threads of the data plane's own; nil shares SwiftNIO's singleton group (one loop per
+    /// core), which `localvpc` also runs the API server and Swift concurrency on.
+    public var threads: Int?
 
     public init() {}
 }
@@ -109,6 +111,7 @@ public final class DataPlane: Sendable {
     let logger: Logger
     let admission: Admission
     let group: MultiThreadedEventLoopGroup
+    private let ownsGroup: Bool
     let feed: any NetworkFeed
     private let pools: Pools
     let runtime: Mutex<Runtime>
@@ -171,7 +174,8 @@ public final class DataPlane: Sendable {
         self.metrics = metrics
         self.onEndpoint = onEndpoint
         self.admission = Admission(view, logger: logger)
-        self.group = MultiThreadedEventLoopGroup(numberOfThreads: max(1, configuration.threads))
+        self.ownsGroup = configuration.threads != nil
+        self.group = configuration.threads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) } ?? .singleton
         let pools = Pools()
         for loop in group.makeIterator() { pools.byLoop[ObjectIdentifier(loop)] = BackendPool(eventLoop: loop) }
         self.pools = pools
@@ -220,7 +224,7 @@ public final class DataPlane: Sendable {
             return runtime.listeners.values.flatMap { $0 } + runtime.demoServers.values.map(\.channel) + runtime.egress.values.map(\.channel)
         }
         for channel in channels { try? await channel.close() }
-        try? await group.shutdownGracefully()
+        if ownsGroup { try? await group.shutdownGracefully() }
     }
 
     /// Every endpoint opened so far.

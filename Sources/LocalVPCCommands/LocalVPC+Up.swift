@@ -45,7 +45,7 @@ struct DataPlaneOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
-    @Option(help: "Event loop threads (default: one per core).")
+    @Option(help: "Event loop threads of the data plane's own (default: share the server's, one per core).")
     var threads: Int?
 
     func validate() throws {
