@@ -146,12 +146,10 @@ public final class DataPlane: Sendable {
     }
 
     struct Runtime {
-        var view: NetworkView
         var balancers: [String: ClassicLoadBalancer] = [:]
         var zoneOfSubnet: [Subnet.ID: String] = [:]
         var instanceZone: [String: String] = [:]
         var instanceNames: [String: String] = [:]
-        var instanceAddresses: [String: String] = [:]
         var instanceStates: [String: Instance.State] = [:]
         var health: [HealthKey: HealthRecord] = [:]
         var healthTasks: [HealthKey: (task: RepeatedTask, check: ClassicLoadBalancer.HealthCheck)] = [:]
@@ -179,7 +177,7 @@ public final class DataPlane: Sendable {
         let pools = Pools()
         for loop in group.makeIterator() { pools.byLoop[ObjectIdentifier(loop)] = BackendPool(eventLoop: loop) }
         self.pools = pools
-        self.runtime = Mutex(Runtime(view: view))
+        self.runtime = Mutex(Runtime())
         (self.tls, self.tlsNote) = try TLSSupport.serverContext(certificatePath: configuration.certificatePath, keyPath: configuration.keyPath)
     }
 

@@ -222,7 +222,7 @@ final class FrontendHandler: ChannelInboundHandler {
                 guard let self else { return }
                 switch result {
                 case .success(let connection):
-                    guard self.connecting, let context = self.context else {
+                    guard self.connecting, self.context != nil else {
                         pool.release(connection)
                         return
                     }
@@ -232,7 +232,6 @@ final class FrontendHandler: ChannelInboundHandler {
                     for part in self.pending { connection.channel.write(part, promise: nil) }
                     self.pending = []
                     connection.channel.flush()
-                    _ = context
                 case .failure(let error):
                     guard self.connecting, let context = self.context else { return }
                     self.connecting = false

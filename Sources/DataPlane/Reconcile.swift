@@ -47,11 +47,9 @@ extension DataPlane {
         let registered = Set(topology.loadBalancers.flatMap { $0.instanceIDs.map(\.rawValue) })
 
         let (wantedListeners, staleListeners, needDemo, needEgress) = runtime.withLock { runtime in
-            runtime.view = view
             runtime.balancers = balancers
             runtime.zoneOfSubnet = zoneOfSubnet
             runtime.instanceZone = instanceZone
-            runtime.instanceAddresses = instanceAddresses
             runtime.instanceNames = instanceNames
             runtime.instanceStates = instanceStates
             let wanted = topology.loadBalancers.flatMap { balancer in
