@@ -3,6 +3,9 @@ import NIOHTTP1
 import NIOPosix
 
 extension QueryAPIServer {
+    /// How long a connection may stay silent.
+    static let idleTimeout = TimeAmount.seconds(60)
+
     /// Serves the Query API over SwiftNIO directly: keep-alive HTTP/1.1 with TCP_NODELAY, one event
     /// loop per core. A `Describe*` call whose rendered answer is cached for the region's current state
     /// is answered on the event loop itself; every other call runs as a task (on the same loops, since
@@ -45,10 +48,12 @@ final class QueryHTTPHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch Self.unwrapInboundIn(data) {
         case .head(let head):
+            lastRead = .now()
             self.head = head
             body.clear()
             tooLarge = head.headers.first(name: "content-length").flatMap(Int.init).map { $0 > QueryAPIServer.maximumBodySize } ?? false
         case .body(var part):
+            lastRead = .now()
             guard !tooLarge else { return }
             if body.readableBytes + part.readableBytes > QueryAPIServer.maximumBodySize {
                 tooLarge = true
@@ -116,6 +121,31 @@ final class QueryHTTPHandler: ChannelInboundHandler {
     static func split(_ uri: String) -> (String, String) {
         guard let mark = uri.firstIndex(of: "?") else { return (uri, "") }
         return (String(uri[..<mark]), String(uri[uri.index(after: mark)...]))
+    }
+
+    /// A connection that sends nothing for `idleTimeout` is closed (slow or abandoned clients). The
+    /// timer looks at the last read lazily, so a request does not schedule a timer of its own.
+    private var lastRead = NIODeadline.now()
+    private var idleTimer: Scheduled<Void>?
+
+    func handlerAdded(context: ChannelHandlerContext) {
+        armIdleTimer(context, in: QueryAPIServer.idleTimeout)
+    }
+
+    func handlerRemoved(context: ChannelHandlerContext) {
+        idleTimer?.cancel()
+    }
+
+    private func armIdleTimer(_ context: ChannelHandlerContext, in delay: TimeAmount) {
+        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            guard let self else { return }
+            let silent = NIODeadline.now() - self.lastRead
+            if silent >= QueryAPIServer.idleTimeout {
+                context.close(promise: nil)
+            } else {
+                self.armIdleTimer(context, in: QueryAPIServer.idleTimeout - silent)
+            }
+        }
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
