@@ -159,10 +159,11 @@ extension LocalVPC {
         static let configuration = CommandConfiguration(
             abstract: "Run a topology file's network for real: its load balancers as local reverse proxies, its instances' egress through the NAT.",
             discussion: """
-                Starts the API server on the file's network (so `aws ec2 stop-instances` and friends change it live) and the
-                data plane: every listener of every Classic Load Balancer on a local port (HTTPS terminates TLS), health
-                checks as configured, and an egress proxy (HTTP_PROXY) per instance. Every connection is admitted or
-                refused by the engine on the current network, with the reason in the log.
+                Starts the API server on the file's network (so `aws ec2 stop-instances` and friends change it live) \
+                and the data plane: every listener of every Classic Load Balancer on a local port (HTTPS terminates \
+                TLS), health checks as configured, and an egress proxy (HTTP_PROXY) per instance. Every connection is \
+                admitted or refused by the engine on the current network, with the reason in the log.
+
                   localvpc up examples/seed-elb-nat-fixed.yaml
                   curl http://127.0.0.1:8080/    curl -k https://127.0.0.1:8443/
                 """
