@@ -130,6 +130,7 @@ let package = Package(
                 "DataPlane", "VPCModel", "VPCEngine", "TopologyFile",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

@@ -2,6 +2,7 @@ import DataPlane
 import Foundation
 import Logging
 import NIOCore
+import NIOPosix
 import Testing
 import TopologyFile
 import VPCEngine
@@ -148,6 +149,77 @@ import FoundationNetworking
         #expect(Admission.egressDestination(host: "127.0.0.1") == "internet")
         #expect(Admission.egressDestination(host: "93.184.216.34") == "93.184.216.34")
         #expect(Admission.egressDestination(host: "10.1.2.3") == "internet")
+    }
+
+    static func natGateway(state: String) -> String {
+        """
+        region: us-east-1
+        vpc: { name: gw, cidr: 10.0.0.0/16 }
+        internet-gateway: igw
+        subnets:
+          public: { cidr: 10.0.0.0/24, zone: us-east-1a }
+          private: { cidr: 10.0.1.0/24, zone: us-east-1a }
+        nat-gateways:
+          natgw: { subnet: public, state: \(state) }
+        route-tables:
+          public-rt:
+            subnets: [public]
+            routes:
+              - { destination: 0.0.0.0/0, target: igw }
+          private-rt:
+            subnets: [private]
+            routes:
+              - { destination: 0.0.0.0/0, target: natgw }
+        security-groups:
+          app-sg:
+            egress:
+              - { protocol: tcp, ports: 80, to: 0.0.0.0/0 }
+        instances:
+          app: { subnet: private, security-groups: [app-sg] }
+        """
+    }
+
+    /// VPC User Guide, "NAT gateways": a private subnet reaches the internet through an available NAT
+    /// gateway; a route to a failed or deleted one is a blackhole (BAD_STATE_ROUTE). Real connections
+    /// through the instance's egress proxy, to a loopback server standing in for example.com.
+    @Test func egressThroughANATGatewayFollowsItsState() async throws {
+        let internet = try await DemoBackend.start(identity: "the internet")
+        defer { internet.close(promise: nil) }
+        let internetPort = try #require(internet.localAddress?.port)
+        var results: [String: (Int, String)] = [:]
+        for state in ["available", "failed"] {
+            let file = try TopologyFile(yaml: Self.natGateway(state: state), file: "gw.yaml")
+            var configuration = DataPlaneConfiguration()
+            configuration.listenerPortOffset = nil
+            configuration.threads = 1
+            configuration.internet = ["example.com": HostAndPort(host: "127.0.0.1", port: internetPort)]
+            var logger = Logger(label: "test")
+            logger.logLevel = .critical
+            let plane = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
+            let egress = try #require(plane.endpoints.first { $0.kind == "egress" })
+            let proxy = try #require(HostAndPort(parsing: egress.url))
+            let reply = try await Self.exchange(
+                host: proxy.host, port: proxy.port, "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+            let status = Int(reply.split(separator: " ").dropFirst().first ?? "") ?? 0
+            results[state] = (status, reply)
+            await plane.shutdown()
+        }
+        #expect(results["available"]?.0 == 200 && results["available"]?.1.contains("the internet") == true, "\(results)")
+        #expect(results["failed"]?.0 == 403 && results["failed"]?.1.contains("BAD_STATE_ROUTE") == true, "\(results)")
+    }
+
+    /// Sends bytes on a new loopback connection and returns everything the peer sends until it closes.
+    static func exchange(host: String, port: Int, _ request: String) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: host, port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: request))
+            var reply = ""
+            for try await part in inbound { reply += String(buffer: part) }
+            return reply
+        }
     }
 
     @Test func bindingAddressesParse() {
