@@ -177,6 +177,7 @@ final class FrontendHandler: ChannelInboundHandler {
     private func startRequest(_ head: MessageHead, _ out: ByteBuffer, context: ChannelHandlerContext) {
         started = .now()
         inExchange = true
+        instanceID = ""
         clientKeepAlive = head.keepAlive
         requestIsHead = head.isHead
         responseStarted = false
@@ -285,6 +286,9 @@ final class FrontendHandler: ChannelInboundHandler {
         guard let context, inExchange else { return }
         listener.plane.metrics.responded(listener, instance: instanceID, status: status)
         listener.plane.metrics.completed(listener, nanoseconds: (NIODeadline.now() - started).nanoseconds)
+        // The request stops counting against its instance before the client can see the answer, so the
+        // client's next request (perhaps on another event loop) sees the instance as free.
+        releaseInstance()
         context.flush()
         if state == .body { discarding = true }
         if let connection {
@@ -353,6 +357,7 @@ final class FrontendHandler: ChannelInboundHandler {
         }
         responseStarted = true
         status = code
+        releaseInstance()
         context.write(Self.wrapOutboundOut(Self.errorResponse(code, phrase, reason, close: !clientKeepAlive, allocator: context.channel.allocator)), promise: nil)
         context.flush()
         listener.plane.metrics.responded(listener, instance: instanceID.isEmpty ? "none" : instanceID, status: code)
@@ -382,14 +387,18 @@ final class FrontendHandler: ChannelInboundHandler {
         return allocator.buffer(string: text)
     }
 
-    private func finishExchange(_ context: ChannelHandlerContext) {
-        timeout?.cancel()
-        inExchange = false
+    /// Ends the request's count against its instance (least outstanding requests).
+    private func releaseInstance() {
         if counted {
             listener.plane.finished(balancer: listener.balancer, instance: instanceID)
             counted = false
         }
-        instanceID = ""
+    }
+
+    private func finishExchange(_ context: ChannelHandlerContext) {
+        timeout?.cancel()
+        inExchange = false
+        releaseInstance()
         if !clientKeepAlive {
             state = .closed
             let channel = context.channel
@@ -406,10 +415,7 @@ final class FrontendHandler: ChannelInboundHandler {
     func channelInactive(context: ChannelHandlerContext) {
         timeout?.cancel()
         idleTimer?.cancel()
-        if counted {
-            listener.plane.finished(balancer: listener.balancer, instance: instanceID)
-            counted = false
-        }
+        releaseInstance()
         if let connection {
             connection.handler.owner = nil
             connection.channel.close(promise: nil)
