@@ -94,7 +94,7 @@ def main():
     up = spawn("up", topology, "--api-port", "0", "--listen", "elb:80=127.0.0.1:0", "--listen", "elb:443=127.0.0.1:0",
                "--backend", f"web-1=127.0.0.1:{port1}", "--backend", f"web-2=127.0.0.1:{port2}",
                "--internet", f"example.com=127.0.0.1:{internet_port}", "--health-check-scale", "0.05",
-               "--backend-timeout", "1.5", "--idle-timeout", "2", "--log-level", "warning")
+               "--backend-timeout", "1.5", "--idle-timeout", "6", "--log-level", "warning")
     lines = read_until(up, "ready")
     text = "\n".join(lines)
     http_url = re.search(r"listener elb HTTP:80 -> HTTP:80 (http://\S+)", text).group(1)
@@ -197,7 +197,7 @@ def main():
     connection.getresponse().read()
     socket_before = connection.sock.getsockname()
     aws("ec2", "authorize-security-group-ingress", "--group-id", group["nat-sg"], "--protocol", "tcp", "--port", "22", "--cidr", "10.0.0.0/16")
-    time.sleep(0.6)
+    time.sleep(1.0)
     connection.request("GET", "/after")
     response = connection.getresponse()
     check(response.status == 200 and response.read() and connection.sock.getsockname() == socket_before,
@@ -228,7 +228,7 @@ def main():
     status, body = through_proxy("web-1", "http://example.com:22/")
     check(status == 403 and "ENI_SG_RULES_MISMATCH" in body, "egress on a port web-sg does not allow is refused, with the rule")
     aws("ec2", "stop-instances", "--instance-ids", instance_ids["nat"])
-    time.sleep(0.6)
+    time.sleep(1.0)
     status, body = through_proxy("web-2", "http://example.com/")
     check(status == 403 and "BAD_STATE_ROUTE" in body, f"stopping the NAT instance ends outbound access: {body.strip()}")
     aws("ec2", "start-instances", "--instance-ids", instance_ids["nat"])
@@ -236,7 +236,7 @@ def main():
 
     # The internet -> listener admission: revoke elb-sg's port 80 rule and new connections are refused.
     aws("ec2", "revoke-security-group-ingress", "--group-id", group["elb-sg"], "--protocol", "tcp", "--port", "80", "--cidr", "0.0.0.0/0")
-    time.sleep(0.6)
+    time.sleep(1.0)
     try:
         status = get(http_url + "/", timeout=3)[0]
     except Exception as error:
@@ -244,7 +244,7 @@ def main():
     check(status != 200, f"with elb-sg closed on port 80, the listener refuses connections ({status})")
     check(get(https_url + "/", context=insecure)[0] == 200, "while HTTPS on 443 still works")
     aws("ec2", "authorize-security-group-ingress", "--group-id", group["elb-sg"], "--protocol", "tcp", "--port", "80", "--cidr", "0.0.0.0/0")
-    time.sleep(0.6)
+    time.sleep(1.0)
     check(get(http_url + "/")[0] == 200, "reopened, it serves again")
 
     # Hostile and slow clients.
@@ -267,8 +267,8 @@ def main():
           "pipelined requests are answered in order, and a HEAD response has no body (RFC 9112, 9.3.2 and 6.3)")
     check(raw_exchange(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n").startswith(b"HTTP/1.1 4"), "an oversized header gets a 4xx")
     started = time.time()
-    closed = raw_exchange(b"GET / HTTP/1.1\r\nHost: x\r\n", wait=10)
-    check(closed == b"" and time.time() - started < 5, f"a client that stalls mid-request is closed after the idle timeout ({time.time() - started:.1f} s)")
+    closed = raw_exchange(b"GET / HTTP/1.1\r\nHost: x\r\n", wait=15)
+    check(closed == b"" and 5 < time.time() - started < 10, f"a client that stalls mid-request is closed after the idle timeout ({time.time() - started:.1f} s)")
 
     # A backend that accepts but never answers: 504 after the backend timeout (TCP health check passes;
     # ELB Classic guide, "Troubleshoot a Classic Load Balancer: HTTP errors", HTTP 504: gateway timeout).
