@@ -1,4 +1,3 @@
-import Foundation
 import Logging
 import NIOCore
 import NIOPosix
@@ -31,40 +30,44 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         if buffer == nil { buffer = incoming } else { buffer!.writeBuffer(&incoming) }
-        guard let bytes = buffer?.readableBytesView else { return }
-        guard let end = Self.headerEnd(bytes) else {
-            if bytes.count > plane.configuration.maximumHeaderBytes { reply(context, 431, "Request Header Fields Too Large", "the request head is too large") }
+        guard var pending = buffer else { return }
+        // The head is read with the proxy path's parser (HTTPFraming.swift); hop-by-hop headers are
+        // dropped from a forwarded request, except Expect, which the destination answers.
+        var startLine = ""
+        var kept = ""
+        let parsed = MessageHead.parse(pending, limit: plane.configuration.maximumHeaderBytes, isRequest: true) { line, name, _ in
+            guard let name else {
+                startLine = String(decoding: line, as: UTF8.self)
+                return
+            }
+            if MessageHead.isHopByHop(name) && !MessageHead.equalsLowercase(name, "expect") { return }
+            kept += String(decoding: line, as: UTF8.self) + "\r\n"
+        }
+        let head: MessageHead
+        switch parsed {
+        case .success(let value):
+            head = value
+        case .failure(.incomplete):
             return
+        case .failure(.tooLarge):
+            return reply(context, 431, "Request Header Fields Too Large", "the request head is too large")
+        case .failure(.invalid(let why)):
+            return reply(context, 400, "Bad Request", why)
         }
         busy = true
-        let head = String(decoding: bytes[bytes.startIndex..<end], as: UTF8.self)
-        var rest = buffer!
-        rest.moveReaderIndex(forwardBy: end - bytes.startIndex + 4)
+        pending.moveReaderIndex(forwardBy: head.length)
         buffer = nil
-        handle(context, head: head, rest: rest)
+        let parts = startLine.split(separator: " ", maxSplits: 2, omittingEmptySubsequences: false)
+        handle(context, head: head, method: String(parts[0]), target: String(parts[1]), version: String(parts[2]), headers: kept, rest: pending)
     }
 
-    /// The index of "\r\n\r\n" in the bytes, if present.
-    static func headerEnd(_ bytes: ByteBufferView) -> Int? {
-        var index = bytes.startIndex
-        while index + 3 < bytes.endIndex {
-            if bytes[index] == 13, bytes[index + 1] == 10, bytes[index + 2] == 13, bytes[index + 3] == 10 { return index }
-            index += 1
-        }
-        return nil
-    }
-
-    private func handle(_ context: ChannelHandlerContext, head: String, rest: ByteBuffer) {
-        var lines = head.components(separatedBy: "\r\n")
-        let requestLine = lines.removeFirst().split(separator: " ", omittingEmptySubsequences: true)
-        guard requestLine.count == 3 else { return reply(context, 400, "Bad Request", "malformed request line") }
-        let method = String(requestLine[0])
-        let target = String(requestLine[1])
-        let version = String(requestLine[2])
+    private func handle(
+        _ context: ChannelHandlerContext, head: MessageHead, method: String, target: String, version: String, headers: String, rest: ByteBuffer
+    ) {
         let host: String
         let port: Int
         let forwardHead: String?
-        if method == "CONNECT" {
+        if head.isConnect {
             guard let parsed = HostAndPort(parsing: target), parsed.port > 0 else { return reply(context, 400, "Bad Request", "CONNECT needs host:port") }
             (host, port) = (parsed.host, parsed.port)
             forwardHead = nil
@@ -80,11 +83,7 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
             } else {
                 (host, port) = (String(authority), 80)
             }
-            let kept = lines.filter { line in
-                let name = line.prefix { $0 != ":" }.lowercased()
-                return !["proxy-connection", "proxy-authorization", "connection", "keep-alive"].contains(name)
-            }
-            forwardHead = "\(method) \(path.isEmpty ? "/" : path) \(version)\r\n" + kept.map { $0 + "\r\n" }.joined() + "Connection: close\r\n\r\n"
+            forwardHead = "\(method) \(path.isEmpty ? "/" : path) \(version)\r\n\(headers)Connection: close\r\n\r\n"
         }
         let destination = Admission.egressDestination(host: host)
         let decision = plane.admit(.egress(instance: instance, destination: destination, port: port), kind: "egress")

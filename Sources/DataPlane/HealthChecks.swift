@@ -1,4 +1,3 @@
-import Foundation
 import NIOTLS
 import Synchronization
 import Logging
@@ -193,14 +192,15 @@ final class ProbeHandler: ChannelInboundHandler {
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         var buffer = Self.unwrapInboundIn(data)
         received.writeBuffer(&buffer)
-        let text = String(buffer: received)
-        guard let lineEnd = text.range(of: "\r\n") else { return }
-        let statusLine = text[..<lineEnd.lowerBound]
-        let fields = statusLine.split(separator: " ")
-        if fields.count >= 2, fields[1] == "200" {
+        switch MessageHead.parse(received, limit: BackendHandler.maximumHeadBytes, isRequest: false, visit: { _, _, _ in }) {
+        case .failure(.incomplete):
+            return
+        case .failure(let failure):
+            promise.succeed("the answer to GET \(path) is not HTTP: \(failure)")
+        case .success(let head) where head.status == 200:
             promise.succeed(nil)
-        } else {
-            promise.succeed("HTTP status \(fields.count >= 2 ? String(fields[1]) : "?") from \(path)")
+        case .success(let head):
+            promise.succeed("HTTP status \(head.status) from \(path)")
         }
     }
 

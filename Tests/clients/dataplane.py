@@ -266,6 +266,8 @@ def main():
     check(data.count(b"HTTP/1.1 200") == 3 and data.index(b"path: /one") < data.index(b"path: /three") and b"path: /two" not in data,
           "pipelined requests are answered in order, and a HEAD response has no body (RFC 9112, 9.3.2 and 6.3)")
     check(raw_exchange(b"GET / HTTP/1.1\r\nHost: x\r\nX-Big: " + b"a" * 40000 + b"\r\n\r\n").startswith(b"HTTP/1.1 4"), "an oversized header gets a 4xx")
+    # ELB Classic guide, "Configure the idle connection timeout": a client connection without data for
+    # the idle timeout (default 60 s; 6 s here) is closed.
     started = time.time()
     closed = raw_exchange(b"GET / HTTP/1.1\r\nHost: x\r\n", wait=15)
     check(closed == b"" and 5 < time.time() - started < 10, f"a client that stalls mid-request is closed after the idle timeout ({time.time() - started:.1f} s)")
