@@ -48,11 +48,13 @@ let package = Package(
             dependencies: ["VPCModel", .product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
+        // Byte-level HTTP/1.1 framing (heads parsed in place, body boundaries), for the proxy and the API.
+        .target(name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
         // The EC2 and Classic ELB Query APIs (and Reachability Analyzer) over Hummingbird.
         .target(
             name: "QueryAPI",
             dependencies: [
-                "VPCModel", "VPCEngine", "VPCStore", "TopologyFile",
+                "VPCModel", "VPCEngine", "VPCStore", "TopologyFile", "HTTPWire",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "HashTreeCollections", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -67,7 +69,7 @@ let package = Package(
         .target(
             name: "DataPlane",
             dependencies: [
-                "VPCModel", "VPCEngine",
+                "VPCModel", "VPCEngine", "HTTPWire",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -127,7 +129,7 @@ let package = Package(
         .testTarget(
             name: "DataPlaneTests",
             dependencies: [
-                "DataPlane", "VPCModel", "VPCEngine", "TopologyFile",
+                "DataPlane", "HTTPWire", "VPCModel", "VPCEngine", "TopologyFile",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

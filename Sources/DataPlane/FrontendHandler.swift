@@ -1,4 +1,5 @@
 import Logging
+import HTTPWire
 import NIOCore
 import VPCModel
 

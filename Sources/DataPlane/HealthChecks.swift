@@ -1,6 +1,7 @@
 import NIOTLS
 import Synchronization
 import Logging
+import HTTPWire
 import NIOCore
 import NIOPosix
 import NIOSSL

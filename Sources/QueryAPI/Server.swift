@@ -64,11 +64,23 @@ public struct QueryAPIServer: Sendable {
         var region = "us-east-1"
         var service: Target.Service?
         if let authorization, let start = credentialStart(authorization) {
-            let scope = authorization.utf8[start...].prefix { $0 != UInt8(ascii: ",") && $0 != UInt8(ascii: " ") }
-                .split(separator: UInt8(ascii: "/")).map { String(decoding: $0, as: UTF8.self) }
-            if scope.count >= 5 {
-                region = String(scope[2])
-                service = scope[3] == "elasticloadbalancing" ? .elb : scope[3] == "ec2" ? .ec2 : nil
+            // "AKID/20261129/us-east-1/ec2/aws4_request": the third and fourth fields, read in place.
+            let bytes = authorization.utf8
+            var fields: [Range<String.UTF8View.Index>] = []
+            var fieldStart = start
+            var index = start
+            while fields.count < 5 {
+                if index == bytes.endIndex || bytes[index] == UInt8(ascii: "/") || bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: " ") {
+                    fields.append(fieldStart..<index)
+                    if index == bytes.endIndex || bytes[index] != UInt8(ascii: "/") { break }
+                    fieldStart = bytes.index(after: index)
+                }
+                index = bytes.index(after: index)
+            }
+            if fields.count >= 5 {
+                region = String(Substring(bytes[fields[2]]))
+                let name = bytes[fields[3]]
+                service = name.elementsEqual("elasticloadbalancing".utf8) ? .elb : name.elementsEqual("ec2".utf8) ? .ec2 : nil
             }
         }
         return Target(service: service ?? (version == "2012-06-01" ? .elb : .ec2), region: region)
@@ -86,18 +98,25 @@ public struct QueryAPIServer: Sendable {
         return nil
     }
 
-    /// A request ID in AWS's UUID form, from the system's random source (no file opened per request).
+    /// A request ID in AWS's UUID form (version 4 layout), without a system call.
     package static func makeRequestID() -> String {
-        var generator = SystemRandomNumberGenerator()
-        let high = generator.next() as UInt64
-        let low = generator.next() as UInt64
-        func hex(_ value: UInt64, _ digits: Int) -> String {
-            let text = String(value, radix: 16)
-            return String(repeating: "0", count: max(0, digits - text.count)) + text
+        let high = IDRandom.next()
+        let low = (IDRandom.next() & 0x3fff_ffff_ffff_ffff) | 0x8000_0000_0000_0000
+        let version4 = (high & 0xffff_ffff_ffff_0fff) | 0x4000
+        return String(unsafeUninitializedCapacity: 36) { buffer in
+            let digits: StaticString = "0123456789abcdef"
+            var index = 0
+            func put(_ value: UInt64, _ count: Int) {
+                for shift in stride(from: (count - 1) * 4, through: 0, by: -4) {
+                    buffer[index] = digits.utf8Start[Int(value >> UInt64(shift) & 15)]
+                    index += 1
+                }
+            }
+            func dash() { buffer[index] = UInt8(ascii: "-"); index += 1 }
+            put(version4 >> 32, 8); dash(); put(version4 >> 16, 4); dash(); put(version4, 4); dash()
+            put(low >> 48, 4); dash(); put(low, 12)
+            return index
         }
-        let a = hex(high >> 32, 8), b = hex(high >> 16 & 0xffff, 4), c = hex(0x4000 | (high & 0x0fff), 4)
-        let d = hex(0x8000 | (low >> 48 & 0x3fff), 4), e = hex(low & 0xffff_ffff_ffff, 12)
-        return "\(a)-\(b)-\(c)-\(d)-\(e)"
     }
 
     /// A Query request, whatever carried it (the SwiftNIO front end, or Hummingbird in tests).
@@ -111,8 +130,15 @@ public struct QueryAPIServer: Sendable {
         var body: ByteBuffer
         /// The body was larger than `maximumBodySize` (and was not kept).
         var bodyTooLarge = false
+        /// The form text (query string and body), once `prepare()` has read it.
+        var form: Result<String, APIError>?
 
         var authorization: String? { headers.first { $0.0 == "authorization" }?.1 }
+
+        /// Reads the form text once, for the checks that look at it before the call runs.
+        mutating func prepare() {
+            if form == nil { form = Result { () throws(APIError) in try QueryAPIServer.formText(self) } }
+        }
     }
 
     /// A rendered response: status and XML text.
@@ -133,7 +159,7 @@ public struct QueryAPIServer: Sendable {
         let query = QueryRequest(
             method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
             host: request.head.authority ?? "", body: body, bodyTooLarge: tooLarge)
-        let answer = await respond(query)
+        let answer = respond(query)
         var fields = HTTPFields()
         fields[.contentType] = "text/xml;charset=UTF-8"
         return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: answer.text)))
@@ -141,6 +167,7 @@ public struct QueryAPIServer: Sendable {
 
     /// The form text of a request: its query string and its body.
     static func formText(_ request: QueryRequest) throws(APIError) -> String {
+        if let form = request.form { return try form.get() }
         var text = request.query
         if request.body.readableBytes > 0 {
             guard let bodyText = String(validating: request.body.readableBytesView, as: UTF8.self) else {
@@ -154,13 +181,21 @@ public struct QueryAPIServer: Sendable {
     /// A `Describe*` answer straight from the cache of rendered results, without leaving the event
     /// loop; nil when the request needs the full path (not cached, signed-request checking, not EC2).
     func respondFromCache(_ request: QueryRequest) -> QueryResponse? {
-        guard verifier == nil, !request.bodyTooLarge, let authorization = request.authorization else { return nil }
+        guard verifier == nil, !request.bodyTooLarge, let text = try? Self.formText(request), let action = Self.action(in: text),
+            action.hasPrefix("Describe"), let authorization = request.authorization
+        else { return nil }
         let target = Self.target(authorization: authorization, version: nil)
-        guard target.service == .ec2, let text = try? Self.formText(request), let action = Self.action(in: text),
-            action.hasPrefix("Describe"), EC2Router.handlers[action] != nil,
+        guard target.service == .ec2, EC2Router.handlers[action] != nil,
             let cached = emulator.cachedResponse(region: target.region, key: "\(action)?\(text)")
         else { return nil }
         return Self.ec2Response(action: action, requestID: Self.makeRequestID(), rendered: cached)
+    }
+
+    /// Whether a request is cheap enough to answer on the event loop that read it: every call except
+    /// the reads that render or analyze a whole region (`Describe*`, `StartNetworkInsightsAnalysis`).
+    func runsInline(_ request: QueryRequest) -> Bool {
+        guard let text = try? Self.formText(request), let action = Self.action(in: text) else { return true }
+        return !action.hasPrefix("Describe") && action != "StartNetworkInsightsAnalysis"
     }
 
     /// The value of the first `Action=` parameter, if it needs no decoding.
@@ -173,7 +208,7 @@ public struct QueryAPIServer: Sendable {
         return nil
     }
 
-    func respond(_ request: QueryRequest) async -> QueryResponse {
+    func respond(_ request: QueryRequest) -> QueryResponse {
         let requestID = Self.makeRequestID()
         var target = Self.target(authorization: request.authorization, version: nil)
         do {
@@ -203,14 +238,14 @@ public struct QueryAPIServer: Sendable {
                     return Self.ec2Response(action: action, requestID: requestID, rendered: cached)
                 }
                 let version = cacheable ? emulator.version(of: target.region) : 0
-                let children = try await handler(EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
+                let children = try handler(EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
                 var rendered = ""
                 for child in children { child.render(into: &rendered) }
                 if cacheable { emulator.cache(rendered, region: target.region, key: key, version: version) }
                 return Self.ec2Response(action: action, requestID: requestID, rendered: rendered)
             case .elb:
                 guard let handler = ELBActions.handlers[action] else { throw APIError.invalidAction(action) }
-                let children = try await handler(EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
+                let children = try handler(EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
                 return Self.elbResponse(action: action, requestID: requestID, children: children)
             }
         } catch let error as APIError {
@@ -277,7 +312,7 @@ enum EC2Router {
 extension QueryAPIServer {
     /// Replaces the state of the topology's region with the topology (for `serve --load`).
     public func replaceRegion(with topology: Topology) async throws {
-        try await emulator.replace(region: topology.region, with: topology)
+        try emulator.replace(region: topology.region, with: topology)
     }
 }
 
@@ -285,7 +320,7 @@ extension QueryAPIServer {
     /// A region's network with resources named by their Name tags, and the VPC to export: the one
     /// asked for, else the only VPC that is not the default VPC.
     public func exportTopology(region: String, vpc: String?) async throws -> (Topology, VPC.ID) {
-        let (state, topology) = try await namedTopology(region: region)
+        let (state, topology) = try namedTopology(region: region)
         if let vpc {
             guard state.vpcs[vpc] != nil else { throw APIError.notFound("InvalidVpcID.NotFound", "vpc", vpc) }
             return (topology, VPC.ID(vpc))
@@ -303,8 +338,8 @@ extension QueryAPIServer {
 extension QueryAPIServer {
     /// A region's network with resources named by their Name tags (as `export` writes it and the
     /// data plane names instances).
-    func namedTopology(region: String) async throws(APIError) -> (RegionState, Topology) {
-        let state = try await emulator.snapshot(region)
+    func namedTopology(region: String) throws(APIError) -> (RegionState, Topology) {
+        let state = try emulator.snapshot(region)
         var topology = state.topology
         topology.accountID = accountID
         func tagName(_ id: String) -> String? { state.tags(of: id)["Name"] }
@@ -322,7 +357,7 @@ extension QueryAPIServer {
     /// resources named by their Name tags. Calls between changes return the same version.
     public func liveNetwork(region: String) async throws -> (version: Int, topology: Topology) {
         let version = emulator.version(of: region)
-        let (_, topology) = try await namedTopology(region: region)
+        let (_, topology) = try namedTopology(region: region)
         return (version, topology)
     }
 

@@ -39,10 +39,16 @@ public struct Store: Sendable {
         try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
         var configuration = Configuration()
         configuration.prepareDatabase { db in
-            // WAL + NORMAL: commits survive a process crash; only an OS crash can lose the last ones.
+            // One server owns the file: exclusive locking keeps SQLite from taking and releasing file
+            // locks (six fcntl calls) around every transaction, and keeps the WAL index in memory. A
+            // second server on the same file gets "database is locked" instead of sharing it.
+            try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
+            // WAL + NORMAL: a commit is appended to the log by one write, without fsync; it survives
+            // a process crash (kill -9), and only an OS crash can lose the last ones.
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        try self.init(writer: DatabasePool(path: path, configuration: configuration))
+        try self.init(writer: DatabaseQueue(path: path, configuration: configuration))
     }
 
     /// A store in memory, for tests.

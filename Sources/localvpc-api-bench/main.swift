@@ -20,28 +20,34 @@ let boto3Count = option("--boto3", 500)
 
 let binaryFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
 
-/// Form encoding as botocore does it (unreserved characters kept, everything else %XX).
-func percentEncode(_ text: String) -> String {
-    var out = ""
-    out.reserveCapacity(text.utf8.count)
+/// Form encoding as botocore does it (unreserved characters kept, everything else %XX), appended as bytes.
+func percentEncode(_ text: String, into out: inout [UInt8]) {
+    let hex: StaticString = "0123456789ABCDEF"
     for byte in text.utf8 {
         switch byte {
         case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"), UInt8(ascii: "0")...UInt8(ascii: "9"),
             UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"):
-            out.unicodeScalars.append(Unicode.Scalar(byte))
+            out.append(byte)
         default:
-            let hex = Array("0123456789ABCDEF".utf8)
-            out += "%"
-            out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte >> 4)]))
-            out.unicodeScalars.append(Unicode.Scalar(hex[Int(byte & 15)]))
+            out.append(UInt8(ascii: "%"))
+            out.append(hex.utf8Start[Int(byte >> 4)])
+            out.append(hex.utf8Start[Int(byte & 15)])
         }
     }
-    return out
 }
 
+/// A request as botocore sends it: its form body and headers. Built as bytes, so the load generator
+/// spends its time waiting for the server rather than formatting.
 func request(port: UInt16, _ parameters: [(String, String)]) -> [UInt8] {
-    let body = (parameters + [("Version", "2016-11-15")]).map { "\($0.0)=\(percentEncode($0.1))" }.joined(separator: "&")
-    let head = """
+    var body: [UInt8] = []
+    body.reserveCapacity(256)
+    for (name, value) in parameters + [("Version", "2016-11-15")] {
+        if !body.isEmpty { body.append(UInt8(ascii: "&")) }
+        body.append(contentsOf: name.utf8)
+        body.append(UInt8(ascii: "="))
+        percentEncode(value, into: &body)
+    }
+    var out = Array("""
         POST / HTTP/1.1\r
         Host: 127.0.0.1:\(port)\r
         Accept-Encoding: identity\r
@@ -49,11 +55,31 @@ func request(port: UInt16, _ parameters: [(String, String)]) -> [UInt8] {
         Content-Type: application/x-www-form-urlencoded; charset=utf-8\r
         X-Amz-Date: 20261129T120000Z\r
         Authorization: AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/ec2/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=\(String(repeating: "0", count: 64))\r
-        Content-Length: \(body.utf8.count)\r
+        Content-Length: \(body.count)\r
         \r
 
-        """
-    return Array((head + body).utf8)
+        """.utf8)
+    out += body
+    return out
+}
+
+/// The text of the first `<tag>…</tag>` in a response body, found on bytes.
+func value(_ tag: String, in body: ArraySlice<UInt8>) -> String? {
+    let open = Array("<\(tag)>".utf8)
+    let close = Array("</\(tag)>".utf8)
+    guard let start = find(open, in: body, from: body.startIndex) else { return nil }
+    let valueStart = start + open.count
+    guard let end = find(close, in: body, from: valueStart) else { return nil }
+    return String(decoding: body[valueStart..<end], as: UTF8.self)
+}
+
+func find(_ pattern: [UInt8], in bytes: ArraySlice<UInt8>, from: Int) -> Int? {
+    guard bytes.endIndex - from >= pattern.count else { return nil }
+    outer: for index in from...(bytes.endIndex - pattern.count) where bytes[index] == pattern[0] {
+        for offset in 1..<pattern.count where bytes[index + offset] != pattern[offset] { continue outer }
+        return index
+    }
+    return nil
 }
 
 func value(_ tag: String, in xml: String) -> String? {
@@ -62,6 +88,8 @@ func value(_ tag: String, in xml: String) -> String? {
 }
 
 struct Failure: Error, CustomStringConvertible { var description: String }
+
+func text(_ body: ArraySlice<UInt8>) -> String { String(decoding: body.prefix(300), as: UTF8.self) }
 
 /// A server under test, started as its own process.
 final class ServerProcess {
@@ -137,24 +165,24 @@ func run(_ server: ServerProcess) throws -> Figures {
     let connection = try HTTPConnection(port: port)
     // (a) one VPC, N groups with 5 ingress rules each.
     let start = Date()
-    let vpcResponse = try connection.send(request(port: port, [("Action", "CreateVpc"), ("CidrBlock", "10.0.0.0/16")]))
-    guard vpcResponse.status == 200, let vpc = value("vpcId", in: vpcResponse.body) else { throw Failure(description: "\(server.name): CreateVpc failed: \(vpcResponse.body.prefix(300))") }
+    let vpcResponse = try connection.exchange(request(port: port, [("Action", "CreateVpc"), ("CidrBlock", "10.0.0.0/16")]))
+    guard vpcResponse.status == 200, let vpc = value("vpcId", in: vpcResponse.body) else { throw Failure(description: "\(server.name): CreateVpc failed: \(text(vpcResponse.body))") }
     var calls = 1
     var firstGroup = ""
     for index in 0..<groupCount {
-        let created = try connection.send(request(port: port, [
+        let created = try connection.exchange(request(port: port, [
             ("Action", "CreateSecurityGroup"), ("GroupName", "bench-\(index)"), ("GroupDescription", "benchmark group \(index)"), ("VpcId", vpc),
         ]))
-        guard created.status == 200, let group = value("groupId", in: created.body) else { throw Failure(description: "\(server.name): CreateSecurityGroup failed: \(created.body.prefix(300))") }
+        guard created.status == 200, let group = value("groupId", in: created.body) else { throw Failure(description: "\(server.name): CreateSecurityGroup failed: \(text(created.body))") }
         if index == 0 { firstGroup = group }
         calls += 1
         for rule in 0..<5 {
             let port80 = String(8000 + rule)
-            let authorized = try connection.send(request(port: port, [
+            let authorized = try connection.exchange(request(port: port, [
                 ("Action", "AuthorizeSecurityGroupIngress"), ("GroupId", group), ("IpPermissions.1.IpProtocol", "tcp"),
                 ("IpPermissions.1.FromPort", port80), ("IpPermissions.1.ToPort", port80), ("IpPermissions.1.IpRanges.1.CidrIp", "10.\(rule).0.0/16"),
             ]))
-            guard authorized.status == 200 else { throw Failure(description: "\(server.name): Authorize failed: \(authorized.body.prefix(300))") }
+            guard authorized.status == 200 else { throw Failure(description: "\(server.name): Authorize failed: \(text(authorized.body))") }
             calls += 1
         }
     }

@@ -1,4 +1,4 @@
-@testable import DataPlane
+@testable import HTTPWire
 import Testing
 
 /// The proxy path's byte-level HTTP/1.1 framing (RFC 9112).

@@ -163,6 +163,8 @@ struct QueryAPITests {
         let id = QueryAPIServer.makeRequestID()
         #expect(id.split(separator: "-").map(\.count) == [8, 4, 4, 4, 12])
         #expect(id.allSatisfy { $0 == "-" || $0.isHexDigit })
+        #expect(UUID(uuidString: id) != nil)
+        #expect(Array(id)[14] == "4" && "89ab".contains(Array(id)[19]))  // version 4, RFC 4122 variant
         #expect(id != QueryAPIServer.makeRequestID())
     }
 

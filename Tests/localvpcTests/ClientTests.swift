@@ -150,6 +150,19 @@ import VPCModel
         server.stop()
     }
 
+    /// The API front end's own HTTP/1.1 handling over raw sockets: keep-alive, pipelining (answers in
+    /// order, a change seen by the read behind it), 100-continue, split bodies, 400/411/413/431.
+    @Test func apiSpeaksHTTP11OverRawSockets() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"))
+        let (status, output) = try Self.script("http_wire.py", [server.url], in: directory)
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("all checks passed"))
+        #expect(server.process.isRunning)
+        server.stop()
+    }
+
     /// `localvpc up` with real traffic (issue 4): HTTP and HTTPS through the ELB to two real backend
     /// processes, a backend killed and revived, an SG edit that fails the health checks (503), the NAT
     /// stopped and started through the aws CLI, malformed and slow clients, 504, metrics, status.

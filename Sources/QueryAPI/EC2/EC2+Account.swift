@@ -10,7 +10,7 @@ enum AccountActions {
         "CreateTags": createTags, "DeleteTags": deleteTags, "DescribeTags": describeTags,
     ]
 
-    static func describeAvailabilityZones(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeAvailabilityZones(_ call: EC2Call) throws(APIError) -> [XML] {
         let names = call.parameters.list("ZoneName")
         let zones = Regions.zones(call.region)
         for name in names where !zones.contains(name) {
@@ -31,15 +31,15 @@ enum AccountActions {
         })]
     }
 
-    static func describeRegions(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeRegions(_ call: EC2Call) throws(APIError) -> [XML] {
         let names = call.parameters.list("RegionName")
         return [XML.set("regionInfo", Regions.names.filter { names.isEmpty || names.contains($0) }.map { region in
             XML("item", [XML("regionName", region), XML("regionEndpoint", "ec2.\(region).amazonaws.com"), XML("optInStatus", "opt-in-not-required")])
         })]
     }
 
-    static func describeAccountAttributes(_ call: EC2Call) async throws(APIError) -> [XML] {
-        let state = try await call.emulator.snapshot(call.region)
+    static func describeAccountAttributes(_ call: EC2Call) throws(APIError) -> [XML] {
+        let state = try call.emulator.snapshot(call.region)
         let defaultVPC = state.vpcs.values.first { state.meta($0.id.rawValue, "isDefault") == "true" }?.id.rawValue ?? "none"
         let attributes: [(String, [String])] = [
             ("supported-platforms", ["VPC"]), ("default-vpc", [defaultVPC]), ("max-instances", ["20"]),
@@ -87,7 +87,7 @@ enum AccountActions {
         }
     }
 
-    static func createTags(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createTags(_ call: EC2Call) throws(APIError) -> [XML] {
         let resources = call.parameters.list("ResourceId")
         guard !resources.isEmpty else { throw APIError.missingParameter("The request must contain the parameter resourceIdSet") }
         var tags: [(String, String)] = []
@@ -98,7 +98,7 @@ enum AccountActions {
             }
             tags.append((key, tag["Value"] ?? ""))
         }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             for id in resources {
                 guard exists(id, in: state) else { throw APIError(code: "InvalidID", message: "The ID '\(id)' is not valid") }
                 var current = state.tags(of: id)
@@ -111,11 +111,11 @@ enum AccountActions {
         }
     }
 
-    static func deleteTags(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteTags(_ call: EC2Call) throws(APIError) -> [XML] {
         let resources = call.parameters.list("ResourceId")
         guard !resources.isEmpty else { throw APIError.missingParameter("The request must contain the parameter resourceIdSet") }
         let tags = call.parameters.structures("Tag").compactMap { tag in tag.string("Key").map { ($0, tag["Value"]) } }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             for id in resources {
                 guard exists(id, in: state) else { throw APIError(code: "InvalidID", message: "The ID '\(id)' is not valid") }
                 var current = state.tags(of: id)
@@ -128,9 +128,9 @@ enum AccountActions {
         }
     }
 
-    static func describeTags(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeTags(_ call: EC2Call) throws(APIError) -> [XML] {
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         var items: [XML] = []
         for (id, set) in state.tagSets.sorted(by: { $0.key < $1.key }) {
             for (key, value) in set.tags.sorted(by: { $0.key < $1.key }) {

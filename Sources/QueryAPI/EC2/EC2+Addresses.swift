@@ -30,9 +30,9 @@ enum AddressActions {
         }
     }
 
-    static func allocateAddress(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func allocateAddress(_ call: EC2Call) throws(APIError) -> [XML] {
         let tags = call.parameters.tags(for: "elastic-ip")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let eip = ElasticIP(id: .init(AWSID.make("eipalloc")), publicIP: state.freePublicAddress())
             state.put(eip)
             if !tags.isEmpty { state.setTags(tags, on: eip.id.rawValue) }
@@ -54,9 +54,9 @@ enum AddressActions {
 
     /// Associates an Elastic IP with an instance's primary interface or a given interface. An
     /// auto-assigned public IP on that address is released, as on AWS.
-    static func associateAddress(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func associateAddress(_ call: EC2Call) throws(APIError) -> [XML] {
         let p = call.parameters
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var eip = try eip(p, state)
             var interface: NetworkInterface
             if let instanceID = p.string("InstanceId") {
@@ -101,9 +101,9 @@ enum AddressActions {
         }
     }
 
-    static func disassociateAddress(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func disassociateAddress(_ call: EC2Call) throws(APIError) -> [XML] {
         let p = call.parameters
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var eip: ElasticIP
             if let association = p.string("AssociationId") {
                 guard let found = state.elasticIPs.values.first(where: { state.meta($0.id.rawValue, "association") == association }) else {
@@ -120,8 +120,8 @@ enum AddressActions {
         }
     }
 
-    static func releaseAddress(_ call: EC2Call) async throws(APIError) -> [XML] {
-        try await call.emulator.mutate(call.region) { state throws(APIError) in
+    static func releaseAddress(_ call: EC2Call) throws(APIError) -> [XML] {
+        try call.emulator.mutate(call.region) { state throws(APIError) in
             let eip = try eip(call.parameters, state)
             if eip.association != nil || state.natGateways.values.contains(where: { $0.elasticIPID == eip.id && $0.state != .deleted }) {
                 throw APIError(code: "InvalidIPAddress.InUse", message: "Address \(eip.publicIP) is in use.")
@@ -131,11 +131,11 @@ enum AddressActions {
         }
     }
 
-    static func describeAddresses(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeAddresses(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("AllocationId")
         let ips = call.parameters.list("PublicIp")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state.elasticIPs[$0] != nil }, code: "InvalidAllocationID.NotFound", noun: "allocation")
         for ip in ips where !state.elasticIPs.values.contains(where: { $0.publicIP.description == ip }) {
             throw APIError(code: "InvalidAddress.NotFound", message: "Address '\(ip)' not found.")
@@ -187,12 +187,12 @@ enum AddressActions {
         }
     }
 
-    static func createNatGateway(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createNatGateway(_ call: EC2Call) throws(APIError) -> [XML] {
         let p = call.parameters
         let subnetID = try p.required("SubnetId")
         let connectivity = p.string("ConnectivityType") ?? "public"
         let tags = p.tags(for: "natgateway")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let subnet = try state.subnet(subnetID)
             var eip: ElasticIP?
             if connectivity == "public" {
@@ -223,10 +223,10 @@ enum AddressActions {
         }
     }
 
-    static func describeNatGateways(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeNatGateways(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("NatGatewayId")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         for id in ids where state.natGateways[id] == nil {
             throw APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found")
         }
@@ -247,9 +247,9 @@ enum AddressActions {
         return [XML.set("natGatewaySet", items)]
     }
 
-    static func deleteNatGateway(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteNatGateway(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NatGatewayId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var gateway = try state.natGateway(id)
             // Deleting releases the interface and the Elastic IP association; routes to it turn blackhole.
             if let interface = state.networkInterfaces[gateway.networkInterfaceID.rawValue] {

@@ -41,7 +41,7 @@ enum InsightsActions {
         }
     }
 
-    static func createPath(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createPath(_ call: EC2Call) throws(APIError) -> [XML] {
         let p = call.parameters
         let source = try p.required("Source")
         let protocolText = try p.required("Protocol").lowercased()
@@ -61,7 +61,7 @@ enum InsightsActions {
             throw APIError.invalidParameterValue("Value (\(ip)) is not a valid IPv4 address.")
         }
         let tags = p.tags(for: "network-insights-path")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             try checkEndpoint(source, "source", state)
             if let destination { try checkEndpoint(destination, "destination", state) }
             let path = InsightsPath(
@@ -73,9 +73,9 @@ enum InsightsActions {
         }
     }
 
-    static func describePaths(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describePaths(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("NetworkInsightsPathId")
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state.paths[$0] != nil }, code: "InvalidNetworkInsightsPathId.NotFound", noun: "network insights path")
         let filters = Filters(call.parameters)
         var items: [XML] = []
@@ -94,9 +94,9 @@ enum InsightsActions {
         return [XML.set("networkInsightsPathSet", items)]
     }
 
-    static func deletePath(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deletePath(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NetworkInsightsPathId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             guard state.paths[id] != nil else { throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", id) }
             if state.analyses.values.contains(where: { $0.pathID == id }) {
                 throw APIError.dependencyViolation("The network insights path \(id) has analyses; delete them first.")
@@ -107,14 +107,14 @@ enum InsightsActions {
     }
 
     /// Runs the engine on the region as it is now. Analyses complete immediately (`succeeded`).
-    static func startAnalysis(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func startAnalysis(_ call: EC2Call) throws(APIError) -> [XML] {
         let p = call.parameters
         let pathID = try p.required("NetworkInsightsPathId")
         let through = p.list("FilterInArn").map { String($0.split(separator: "/").last ?? "") }
         let avoiding = p.list("FilterOutArn").map { String($0.split(separator: "/").last ?? "") }
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         guard let path = state.paths[pathID] else { throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", pathID) }
-        let network = try await call.emulator.network(call.region)
+        let network = try call.emulator.network(call.region)
         let query = PathQuery(
             from: path.sourceIP ?? plainID(path.source), to: path.destinationIP ?? plainID(path.destination ?? ""),
             protocol: path.ipProtocol == "udp" ? .udp : .tcp, ports: try? path.destinationPort.map { try PortRange(port: $0) },
@@ -135,7 +135,7 @@ enum InsightsActions {
         do { encoded = try JSONEncoder().encode(analysis) } catch { throw APIError.internalError("\(error)") }
         let stored = StoredAnalysis(id: id, pathID: pathID, analysis: encoded)
         let tags = p.tags(for: "network-insights-analysis")
-        try await call.emulator.mutate(call.region) { state throws(APIError) in
+        try call.emulator.mutate(call.region) { state throws(APIError) in
             state.put(stored)
             if !tags.isEmpty { state.setTags(tags, on: id) }
         }
@@ -147,10 +147,10 @@ enum InsightsActions {
         return id.hasPrefix("igw-") ? "internet" : id
     }
 
-    static func describeAnalyses(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeAnalyses(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("NetworkInsightsAnalysisId")
         let pathID = call.parameters.string("NetworkInsightsPathId")
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state.analyses[$0] != nil }, code: "InvalidNetworkInsightsAnalysisId.NotFound", noun: "network insights analysis")
         let items = try state.analyses.values.sorted { $0.id < $1.id }
             .filter { (ids.isEmpty || ids.contains($0.id)) && (pathID == nil || $0.pathID == pathID) }
@@ -158,9 +158,9 @@ enum InsightsActions {
         return [XML.set("networkInsightsAnalysisSet", items)]
     }
 
-    static func deleteAnalysis(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteAnalysis(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NetworkInsightsAnalysisId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             guard state.analyses[id] != nil else {
                 throw APIError.notFound("InvalidNetworkInsightsAnalysisId.NotFound", "network insights analysis", id)
             }

@@ -6,8 +6,8 @@ import HashTreeCollections
 enum InstanceActions {
     static let handlers: [String: EC2Handler] = [
         "RunInstances": runInstances, "DescribeInstances": describeInstances,
-        "StopInstances": { call throws(APIError) in try await changeState(call, to: .stopped) }, "StartInstances": { call throws(APIError) in try await changeState(call, to: .running) },
-        "TerminateInstances": { call throws(APIError) in try await changeState(call, to: .terminated) },
+        "StopInstances": { call throws(APIError) in try changeState(call, to: .stopped) }, "StartInstances": { call throws(APIError) in try changeState(call, to: .running) },
+        "TerminateInstances": { call throws(APIError) in try changeState(call, to: .terminated) },
         "ModifyInstanceAttribute": modifyInstanceAttribute, "DescribeInstanceAttribute": describeInstanceAttribute,
         "CreateNetworkInterface": createNetworkInterface, "DescribeNetworkInterfaces": describeNetworkInterfaces,
         "DeleteNetworkInterface": deleteNetworkInterface, "ModifyNetworkInterfaceAttribute": modifyNetworkInterfaceAttribute,
@@ -133,7 +133,7 @@ enum InstanceActions {
         return name == "item" ? [XML("item", content)] : content
     }
 
-    static func runInstances(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func runInstances(_ call: EC2Call) throws(APIError) -> [XML] {
         let p = call.parameters
         let image = try p.required("ImageId")
         guard let minCount = try p.int("MinCount"), let maxCount = try p.int("MaxCount") else {
@@ -145,7 +145,7 @@ enum InstanceActions {
         let spec = p.structures("NetworkInterface").first
         let tags = p.tags(for: "instance")
         let instanceType = p.string("InstanceType") ?? "m1.small"
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let subnetID = spec?.string("SubnetId") ?? p.string("SubnetId")
             let subnet: Subnet
             if let subnetID {
@@ -202,10 +202,10 @@ enum InstanceActions {
         }
     }
 
-    static func describeInstances(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeInstances(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("InstanceId")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state.instances[$0] != nil }, code: "InvalidInstanceID.NotFound", noun: "instance")
         var reservations: [String: [Instance]] = [:]
         for instance in state.instances.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(instance.id.rawValue) {
@@ -238,10 +238,10 @@ enum InstanceActions {
     /// Stop, start, terminate. The change takes effect at once; the response shows AWS's transitional
     /// state (stopping, pending, shutting-down). An auto-assigned public IP is released on stop and a
     /// new one assigned on start; an Elastic IP stays; termination deletes the interface.
-    static func changeState(_ call: EC2Call, to target: Instance.State) async throws(APIError) -> [XML] {
+    static func changeState(_ call: EC2Call, to target: Instance.State) throws(APIError) -> [XML] {
         let ids = call.parameters.list("InstanceId")
         guard !ids.isEmpty else { throw APIError.missingParameter("The request must contain the parameter InstanceId") }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var changes: [XML] = []
             for id in ids {
                 var instance = try state.instance(id)
@@ -285,7 +285,7 @@ enum InstanceActions {
         }
     }
 
-    static func modifyInstanceAttribute(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func modifyInstanceAttribute(_ call: EC2Call) throws(APIError) -> [XML] {
         let p = call.parameters
         let id = try p.required("InstanceId")
         var sourceDestCheck = try p.bool("SourceDestCheck.Value")
@@ -302,7 +302,7 @@ enum InstanceActions {
         guard sourceDestCheck != nil || instanceType != nil || !groups.isEmpty else {
             throw APIError.missingParameter("The request must contain exactly one attribute to modify")
         }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let instance = try state.instance(id)
             guard var interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue] else {
                 throw APIError(code: "IncorrectInstanceState", message: "The instance '\(id)' is terminated.")
@@ -318,10 +318,10 @@ enum InstanceActions {
         }
     }
 
-    static func describeInstanceAttribute(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeInstanceAttribute(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("InstanceId")
         let attribute = try call.parameters.required("Attribute")
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         let instance = try state.instance(id)
         let interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue]
         switch attribute {
@@ -334,11 +334,11 @@ enum InstanceActions {
 
     // MARK: Network interfaces
 
-    static func createNetworkInterface(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createNetworkInterface(_ call: EC2Call) throws(APIError) -> [XML] {
         let p = call.parameters
         let subnetID = try p.required("SubnetId")
         let tags = p.tags(for: "network-interface")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let subnet = try state.subnet(subnetID)
             let address = try state.privateAddress(p.string("PrivateIpAddress"), in: subnet)
             var groups = try p.list("SecurityGroupId").map { id throws(APIError) in try state.securityGroup(id).id }
@@ -351,10 +351,10 @@ enum InstanceActions {
         }
     }
 
-    static func describeNetworkInterfaces(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeNetworkInterfaces(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("NetworkInterfaceId")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state.networkInterfaces[$0] != nil }, code: "InvalidNetworkInterfaceID.NotFound", noun: "network interface")
         var items: [XML] = []
         for interface in state.networkInterfaces.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(interface.id.rawValue) {
@@ -379,9 +379,9 @@ enum InstanceActions {
         return [XML.set("networkInterfaceSet", items)]
     }
 
-    static func deleteNetworkInterface(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteNetworkInterface(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NetworkInterfaceId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let interface = try state.networkInterface(id)
             guard interface.owner == .detached else {
                 throw APIError(code: "InvalidNetworkInterface.InUse", message: "Interface: [\(id)] in use.")
@@ -395,7 +395,7 @@ enum InstanceActions {
         }
     }
 
-    static func modifyNetworkInterfaceAttribute(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func modifyNetworkInterfaceAttribute(_ call: EC2Call) throws(APIError) -> [XML] {
         let p = call.parameters
         let id = try p.required("NetworkInterfaceId")
         let sourceDestCheck = try p.bool("SourceDestCheck.Value")
@@ -404,7 +404,7 @@ enum InstanceActions {
         guard sourceDestCheck != nil || description != nil || !groups.isEmpty else {
             throw APIError.missingParameter("The request must contain exactly one attribute to modify")
         }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var interface = try state.networkInterface(id)
             if let sourceDestCheck { interface.sourceDestCheck = sourceDestCheck }
             if !groups.isEmpty {

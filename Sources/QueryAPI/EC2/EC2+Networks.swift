@@ -42,23 +42,23 @@ enum NetworkActions {
         }
     }
 
-    static func createVpc(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createVpc(_ call: EC2Call) throws(APIError) -> [XML] {
         let block = try cidr(try call.parameters.required("CidrBlock"))
         guard (16...28).contains(block.prefixLength) else {
             throw APIError(code: "InvalidVpc.Range", message: "The CIDR '\(block)' is invalid.")
         }
         let tags = call.parameters.tags(for: "vpc")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let vpc = DefaultVPC.makeVPC(in: &state, cidr: block, isDefault: false)
             if !tags.isEmpty { state.setTags(tags, on: vpc.id.rawValue) }
             return [vpcXML(vpc, state, call.accountID, name: "vpc")]
         }
     }
 
-    static func describeVpcs(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeVpcs(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("VpcId")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state.vpcs[$0] != nil }, code: "InvalidVpcID.NotFound", noun: "vpc")
         var items: [XML] = []
         for vpc in state.vpcs.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(vpc.id.rawValue) {
@@ -79,9 +79,9 @@ enum NetworkActions {
         return [XML.set("vpcSet", items)]
     }
 
-    static func deleteVpc(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteVpc(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("VpcId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let vpc = try state.vpc(id)
             // AWS refuses while anything but the VPC's own defaults remains (DependencyViolation).
             let inUse = !state.subnets.values.filter { $0.vpcID == vpc.id }.isEmpty
@@ -100,10 +100,10 @@ enum NetworkActions {
         }
     }
 
-    static func describeVpcAttribute(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeVpcAttribute(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("VpcId")
         let attribute = try call.parameters.required("Attribute")
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         _ = try state.vpc(id)
         guard ["enableDnsSupport", "enableDnsHostnames", "enableNetworkAddressUsageMetrics"].contains(attribute) else {
             throw APIError.invalidParameterValue("Value (\(attribute)) for parameter attribute is invalid. Unknown attribute.")
@@ -111,7 +111,7 @@ enum NetworkActions {
         return [XML("vpcId", id), XML(attribute, [XML("value", state.meta(id, attribute) ?? "false")])]
     }
 
-    static func modifyVpcAttribute(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func modifyVpcAttribute(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("VpcId")
         var changes: [(String, Bool)] = []
         for attribute in ["EnableDnsSupport", "EnableDnsHostnames", "EnableNetworkAddressUsageMetrics"] {
@@ -122,7 +122,7 @@ enum NetworkActions {
         guard changes.count == 1 else {
             throw APIError.invalidParameterCombination("Fields for multiple attribute types specified: exactly one attribute must be modified per call.")
         }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             _ = try state.vpc(id)
             for (attribute, value) in changes { state.setMeta(id, attribute, value.xml) }
             return [XML("return", "true")]
@@ -150,12 +150,12 @@ enum NetworkActions {
         }
     }
 
-    static func createSubnet(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createSubnet(_ call: EC2Call) throws(APIError) -> [XML] {
         let vpcID = try call.parameters.required("VpcId")
         let block = try cidr(try call.parameters.required("CidrBlock"))
         let zone = call.parameters.string("AvailabilityZone")
         let tags = call.parameters.tags(for: "subnet")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let vpc = try state.vpc(vpcID)
             guard (16...28).contains(block.prefixLength) else {
                 throw APIError(code: "InvalidSubnet.Range", message: "The CIDR '\(block)' is invalid.")
@@ -178,10 +178,10 @@ enum NetworkActions {
         }
     }
 
-    static func describeSubnets(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeSubnets(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("SubnetId")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state.subnets[$0] != nil }, code: "InvalidSubnetID.NotFound", noun: "subnet")
         var items: [XML] = []
         for subnet in state.subnets.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(subnet.id.rawValue) {
@@ -203,9 +203,9 @@ enum NetworkActions {
         return [XML.set("subnetSet", items)]
     }
 
-    static func deleteSubnet(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteSubnet(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("SubnetId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let subnet = try state.subnet(id)
             if state.networkInterfaces.values.contains(where: { $0.subnetID == subnet.id }) {
                 throw APIError.dependencyViolation("The subnet '\(id)' has dependencies and cannot be deleted.")
@@ -223,12 +223,12 @@ enum NetworkActions {
         }
     }
 
-    static func modifySubnetAttribute(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func modifySubnetAttribute(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("SubnetId")
         guard let mapPublic = try call.parameters.bool("MapPublicIpOnLaunch.Value") else {
             throw APIError.missingParameter("The request must contain exactly one attribute to modify (MapPublicIpOnLaunch is supported).")
         }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var subnet = try state.subnet(id)
             subnet.mapPublicIPOnLaunch = mapPublic
             state.put(subnet)
@@ -247,9 +247,9 @@ enum NetworkActions {
         }
     }
 
-    static func createInternetGateway(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createInternetGateway(_ call: EC2Call) throws(APIError) -> [XML] {
         let tags = call.parameters.tags(for: "internet-gateway")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let gateway = InternetGateway(id: .init(AWSID.make("igw")))
             state.put(gateway)
             if !tags.isEmpty { state.setTags(tags, on: gateway.id.rawValue) }
@@ -257,10 +257,10 @@ enum NetworkActions {
         }
     }
 
-    static func attachInternetGateway(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func attachInternetGateway(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("InternetGatewayId")
         let vpcID = try call.parameters.required("VpcId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var gateway = try state.internetGateway(id)
             let vpc = try state.vpc(vpcID)
             if let attached = gateway.attachedVPC {
@@ -275,10 +275,10 @@ enum NetworkActions {
         }
     }
 
-    static func detachInternetGateway(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func detachInternetGateway(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("InternetGatewayId")
         let vpcID = try call.parameters.required("VpcId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var gateway = try state.internetGateway(id)
             _ = try state.vpc(vpcID)
             guard gateway.attachedVPC?.rawValue == vpcID else {
@@ -299,10 +299,10 @@ enum NetworkActions {
         }
     }
 
-    static func describeInternetGateways(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeInternetGateways(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("InternetGatewayId")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state.internetGateways[$0] != nil }, code: "InvalidInternetGatewayID.NotFound", noun: "internetGateway")
         var items: [XML] = []
         for gateway in state.internetGateways.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(gateway.id.rawValue) {
@@ -320,9 +320,9 @@ enum NetworkActions {
         return [XML.set("internetGatewaySet", items)]
     }
 
-    static func deleteInternetGateway(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteInternetGateway(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("InternetGatewayId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let gateway = try state.internetGateway(id)
             if let vpc = gateway.attachedVPC {
                 throw APIError.dependencyViolation("The internetGateway '\(id)' has dependencies and cannot be deleted (attached to \(vpc)).")

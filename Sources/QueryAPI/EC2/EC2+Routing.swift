@@ -8,11 +8,11 @@ enum RoutingActions {
         "CreateRouteTable": createRouteTable, "DescribeRouteTables": describeRouteTables, "DeleteRouteTable": deleteRouteTable,
         "AssociateRouteTable": associateRouteTable, "DisassociateRouteTable": disassociateRouteTable,
         "ReplaceRouteTableAssociation": replaceRouteTableAssociation,
-        "CreateRoute": { call throws(APIError) in try await changeRoute(call, replacing: false) }, "ReplaceRoute": { call throws(APIError) in try await changeRoute(call, replacing: true) },
+        "CreateRoute": { call throws(APIError) in try changeRoute(call, replacing: false) }, "ReplaceRoute": { call throws(APIError) in try changeRoute(call, replacing: true) },
         "DeleteRoute": deleteRoute,
         "CreateNetworkAcl": createNetworkAcl, "DescribeNetworkAcls": describeNetworkAcls, "DeleteNetworkAcl": deleteNetworkAcl,
-        "CreateNetworkAclEntry": { call throws(APIError) in try await changeEntry(call, replacing: false) },
-        "ReplaceNetworkAclEntry": { call throws(APIError) in try await changeEntry(call, replacing: true) },
+        "CreateNetworkAclEntry": { call throws(APIError) in try changeEntry(call, replacing: false) },
+        "ReplaceNetworkAclEntry": { call throws(APIError) in try changeEntry(call, replacing: true) },
         "DeleteNetworkAclEntry": deleteNetworkAclEntry, "ReplaceNetworkAclAssociation": replaceNetworkAclAssociation,
     ]
 
@@ -69,25 +69,25 @@ enum RoutingActions {
         }
     }
 
-    static func createRouteTable(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createRouteTable(_ call: EC2Call) throws(APIError) -> [XML] {
         let vpcID = try call.parameters.required("VpcId")
         let tags = call.parameters.tags(for: "route-table")
-        let table = try await call.emulator.mutate(call.region) { state throws(APIError) in
+        let table = try call.emulator.mutate(call.region) { state throws(APIError) in
             let vpc = try state.vpc(vpcID)
             let table = RouteTable(id: .init(AWSID.make("rtb")), vpcID: vpc.id)
             state.put(table)
             if !tags.isEmpty { state.setTags(tags, on: table.id.rawValue) }
             return table
         }
-        let state = try await call.emulator.snapshot(call.region)
-        return [tableXML(table, state, try await call.emulator.network(call.region), call.accountID, name: "routeTable")]
+        let state = try call.emulator.snapshot(call.region)
+        return [tableXML(table, state, try call.emulator.network(call.region), call.accountID, name: "routeTable")]
     }
 
-    static func describeRouteTables(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeRouteTables(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("RouteTableId")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
-        let network = try await call.emulator.network(call.region)
+        let state = try call.emulator.snapshot(call.region)
+        let network = try call.emulator.network(call.region)
         try requireAll(ids, { state.routeTables[$0] != nil }, code: "InvalidRouteTableID.NotFound", noun: "routeTable")
         var items: [XML] = []
         for table in state.routeTables.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(table.id.rawValue) {
@@ -114,9 +114,9 @@ enum RoutingActions {
         return [XML.set("routeTableSet", items)]
     }
 
-    static func deleteRouteTable(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteRouteTable(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("RouteTableId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let table = try state.routeTable(id)
             if table.isMain || !table.associatedSubnets.isEmpty {
                 throw APIError.dependencyViolation("The routeTable '\(id)' has dependencies and cannot be deleted.")
@@ -126,10 +126,10 @@ enum RoutingActions {
         }
     }
 
-    static func associateRouteTable(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func associateRouteTable(_ call: EC2Call) throws(APIError) -> [XML] {
         let tableID = try call.parameters.required("RouteTableId")
         let subnetID = try call.parameters.required("SubnetId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var table = try state.routeTable(tableID)
             let subnet = try state.subnet(subnetID)
             guard subnet.vpcID == table.vpcID else {
@@ -155,9 +155,9 @@ enum RoutingActions {
         throw APIError.notFound("InvalidAssociationID.NotFound", "association", id)
     }
 
-    static func disassociateRouteTable(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func disassociateRouteTable(_ call: EC2Call) throws(APIError) -> [XML] {
         let associationID = try call.parameters.required("AssociationId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let (table, subnet) = try association(associationID, in: state)
             guard let subnet else {
                 throw APIError.invalidParameterValue("Cannot disassociate the main route table association \(associationID)")
@@ -170,10 +170,10 @@ enum RoutingActions {
         }
     }
 
-    static func replaceRouteTableAssociation(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func replaceRouteTableAssociation(_ call: EC2Call) throws(APIError) -> [XML] {
         let associationID = try call.parameters.required("AssociationId")
         let newTableID = try call.parameters.required("RouteTableId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let (old, subnet) = try association(associationID, in: state)
             var new = try state.routeTable(newTableID)
             guard new.vpcID == old.vpcID else {
@@ -204,7 +204,7 @@ enum RoutingActions {
         }
     }
 
-    static func changeRoute(_ call: EC2Call, replacing: Bool) async throws(APIError) -> [XML] {
+    static func changeRoute(_ call: EC2Call, replacing: Bool) throws(APIError) -> [XML] {
         let tableID = try call.parameters.required("RouteTableId")
         let destination = try NetworkActions.cidr(try call.parameters.required("DestinationCidrBlock"))
         let p = call.parameters
@@ -214,7 +214,7 @@ enum RoutingActions {
                 ? APIError.missingParameter("The request must contain exactly one of gatewayId, natGatewayId, instanceId or networkInterfaceId")
                 : APIError.invalidParameterCombination("The request must contain exactly one of gatewayId, natGatewayId, instanceId or networkInterfaceId")
         }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var table = try state.routeTable(tableID)
             let target: Route.Target
             if let gateway = p.string("GatewayId") {
@@ -255,10 +255,10 @@ enum RoutingActions {
         }
     }
 
-    static func deleteRoute(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteRoute(_ call: EC2Call) throws(APIError) -> [XML] {
         let tableID = try call.parameters.required("RouteTableId")
         let destination = try NetworkActions.cidr(try call.parameters.required("DestinationCidrBlock"))
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var table = try state.routeTable(tableID)
             guard let index = table.routes.firstIndex(where: { $0.destination == destination }) else {
                 throw APIError(code: "InvalidRoute.NotFound", message: "no route with destination-cidr-block \(destination) in route table \(tableID)")
@@ -307,10 +307,10 @@ enum RoutingActions {
         }
     }
 
-    static func createNetworkAcl(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createNetworkAcl(_ call: EC2Call) throws(APIError) -> [XML] {
         let vpcID = try call.parameters.required("VpcId")
         let tags = call.parameters.tags(for: "network-acl")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let vpc = try state.vpc(vpcID)
             // A new custom ACL denies everything until entries are added (VPC User Guide, "Custom network ACLs").
             let acl = NetworkACL(id: .init(AWSID.make("acl")), vpcID: vpc.id)
@@ -320,10 +320,10 @@ enum RoutingActions {
         }
     }
 
-    static func describeNetworkAcls(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeNetworkAcls(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("NetworkAclId")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state.networkACLs[$0] != nil }, code: "InvalidNetworkAclID.NotFound", noun: "networkAcl")
         var items: [XML] = []
         for acl in state.networkACLs.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(acl.id.rawValue) {
@@ -344,9 +344,9 @@ enum RoutingActions {
         return [XML.set("networkAclSet", items)]
     }
 
-    static func deleteNetworkAcl(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteNetworkAcl(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NetworkAclId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let acl = try state.networkACL(id)
             if acl.isDefault {
                 throw APIError(code: "InvalidParameterValue", message: "cannot delete default network ACL \(id)")
@@ -359,7 +359,7 @@ enum RoutingActions {
         }
     }
 
-    static func changeEntry(_ call: EC2Call, replacing: Bool) async throws(APIError) -> [XML] {
+    static func changeEntry(_ call: EC2Call, replacing: Bool) throws(APIError) -> [XML] {
         let p = call.parameters
         let id = try p.required("NetworkAclId")
         guard let number = try p.int("RuleNumber") else { throw APIError.missingParameter("The request must contain the parameter ruleNumber") }
@@ -384,7 +384,7 @@ enum RoutingActions {
             do { ports = try PortRange(from: from, to: to) } catch { throw APIError.invalidParameterValue(error.message) }
         }
         let entry = NetworkACLEntry(ruleNumber: number, direction: egress ? .egress : .ingress, ipProtocol: ipProtocol, ports: ports, cidr: block, action: action)
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var acl = try state.networkACL(id)
             let existing = acl.entries.firstIndex { $0.ruleNumber == number && $0.direction == entry.direction }
             if replacing {
@@ -403,11 +403,11 @@ enum RoutingActions {
         }
     }
 
-    static func deleteNetworkAclEntry(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func deleteNetworkAclEntry(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NetworkAclId")
         guard let number = try call.parameters.int("RuleNumber") else { throw APIError.missingParameter("The request must contain the parameter ruleNumber") }
         let egress = try call.parameters.bool("Egress") ?? false
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var acl = try state.networkACL(id)
             guard let index = acl.entries.firstIndex(where: { $0.ruleNumber == number && ($0.direction == .egress) == egress }) else {
                 throw APIError(code: "InvalidNetworkAclEntry.NotFound", message: "The network acl entry identified by \(number) does not exist.")
@@ -418,10 +418,10 @@ enum RoutingActions {
         }
     }
 
-    static func replaceNetworkAclAssociation(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func replaceNetworkAclAssociation(_ call: EC2Call) throws(APIError) -> [XML] {
         let associationID = try call.parameters.required("AssociationId")
         let aclID = try call.parameters.required("NetworkAclId")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var target = try state.networkACL(aclID)
             guard let subnet = state.subnets.values.first(where: { aclAssociationID($0.id, state) == associationID }) else {
                 throw APIError.notFound("InvalidAssociationID.NotFound", "association", associationID)

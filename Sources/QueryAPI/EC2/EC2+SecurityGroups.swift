@@ -6,10 +6,10 @@ enum SecurityGroupActions {
     static let handlers: [String: EC2Handler] = [
         "CreateSecurityGroup": createSecurityGroup, "DescribeSecurityGroups": describeSecurityGroups,
         "DeleteSecurityGroup": deleteSecurityGroup,
-        "AuthorizeSecurityGroupIngress": { call throws(APIError) in try await authorize(call, .ingress) },
-        "AuthorizeSecurityGroupEgress": { call throws(APIError) in try await authorize(call, .egress) },
-        "RevokeSecurityGroupIngress": { call throws(APIError) in try await revoke(call, .ingress) },
-        "RevokeSecurityGroupEgress": { call throws(APIError) in try await revoke(call, .egress) },
+        "AuthorizeSecurityGroupIngress": { call throws(APIError) in try authorize(call, .ingress) },
+        "AuthorizeSecurityGroupEgress": { call throws(APIError) in try authorize(call, .egress) },
+        "RevokeSecurityGroupIngress": { call throws(APIError) in try revoke(call, .ingress) },
+        "RevokeSecurityGroupEgress": { call throws(APIError) in try revoke(call, .egress) },
         "DescribeSecurityGroupRules": describeSecurityGroupRules,
     ]
 
@@ -68,7 +68,7 @@ enum SecurityGroupActions {
         }
     }
 
-    static func createSecurityGroup(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func createSecurityGroup(_ call: EC2Call) throws(APIError) -> [XML] {
         let name = try call.parameters.required("GroupName")
         let description = try call.parameters.required("GroupDescription")
         let vpcParameter = call.parameters.string("VpcId")
@@ -79,7 +79,7 @@ enum SecurityGroupActions {
         if name.lowercased().hasPrefix("sg-") {
             throw APIError.invalidParameterValue("Group names may not be in the format sg-*.")
         }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             let vpcID: VPC.ID
             if let vpcParameter {
                 vpcID = try state.vpc(vpcParameter).id
@@ -198,8 +198,8 @@ enum SecurityGroupActions {
         }
     }
 
-    static func authorize(_ call: EC2Call, _ direction: Direction) async throws(APIError) -> [XML] {
-        try await call.emulator.mutate(call.region) { state throws(APIError) in
+    static func authorize(_ call: EC2Call, _ direction: Direction) throws(APIError) -> [XML] {
+        try call.emulator.mutate(call.region) { state throws(APIError) in
             var group = try group(call.parameters, state)
             var added = try rules(call.parameters, state, in: group)
             let existing = group.rules(direction)
@@ -215,8 +215,8 @@ enum SecurityGroupActions {
         }
     }
 
-    static func revoke(_ call: EC2Call, _ direction: Direction) async throws(APIError) -> [XML] {
-        try await call.emulator.mutate(call.region) { state throws(APIError) in
+    static func revoke(_ call: EC2Call, _ direction: Direction) throws(APIError) -> [XML] {
+        try call.emulator.mutate(call.region) { state throws(APIError) in
             var group = try group(call.parameters, state)
             var rules = group.rules(direction)
             let ids = call.parameters.list("SecurityGroupRuleId")
@@ -241,11 +241,11 @@ enum SecurityGroupActions {
         }
     }
 
-    static func describeSecurityGroups(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeSecurityGroups(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("GroupId")
         let names = call.parameters.list("GroupName")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         for id in ids where state.securityGroups[id] == nil {
             throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(id)' does not exist")
         }
@@ -279,10 +279,10 @@ enum SecurityGroupActions {
         return [XML.set("securityGroupInfo", items)]
     }
 
-    static func describeSecurityGroupRules(_ call: EC2Call) async throws(APIError) -> [XML] {
+    static func describeSecurityGroupRules(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("SecurityGroupRuleId")
         let filters = Filters(call.parameters)
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         var items: [XML] = []
         var found: Set<String> = []
         for group in state.securityGroups.values.sorted(by: { $0.id < $1.id }) {
@@ -308,8 +308,8 @@ enum SecurityGroupActions {
         return [XML.set("securityGroupRuleSet", items)]
     }
 
-    static func deleteSecurityGroup(_ call: EC2Call) async throws(APIError) -> [XML] {
-        try await call.emulator.mutate(call.region) { state throws(APIError) in
+    static func deleteSecurityGroup(_ call: EC2Call) throws(APIError) -> [XML] {
+        try call.emulator.mutate(call.region) { state throws(APIError) in
             let group = try group(call.parameters, state)
             let id = group.id.rawValue
             if group.name == "default" {

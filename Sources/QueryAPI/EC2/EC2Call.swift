@@ -10,7 +10,7 @@ struct EC2Call: Sendable {
 }
 
 /// An EC2 action: its response's child elements (the wrapper and request ID are added around them).
-typealias EC2Handler = @Sendable (EC2Call) async throws(APIError) -> [XML]
+typealias EC2Handler = @Sendable (EC2Call) throws(APIError) -> [XML]
 
 extension RegionState {
     /// A resource by ID, or EC2's `NotFound` error for its kind.

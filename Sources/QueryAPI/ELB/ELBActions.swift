@@ -6,7 +6,7 @@ import HashTreeCollections
 typealias ELBCall = EC2Call
 
 /// An ELB action: the children of its `<ActionResult>` element.
-typealias ELBHandler = @Sendable (ELBCall) async throws(APIError) -> [XML]
+typealias ELBHandler = @Sendable (ELBCall) throws(APIError) -> [XML]
 
 /// The Classic Load Balancer actions. Lists are `Name.member.N` on the way in and `<Name><member>` out.
 enum ELBActions {
@@ -14,12 +14,12 @@ enum ELBActions {
         "CreateLoadBalancer": createLoadBalancer, "DeleteLoadBalancer": deleteLoadBalancer,
         "DescribeLoadBalancers": describeLoadBalancers,
         "CreateLoadBalancerListeners": createListeners, "DeleteLoadBalancerListeners": deleteListeners,
-        "RegisterInstancesWithLoadBalancer": { call throws(APIError) in try await changeInstances(call, register: true) },
-        "DeregisterInstancesFromLoadBalancer": { call throws(APIError) in try await changeInstances(call, register: false) },
+        "RegisterInstancesWithLoadBalancer": { call throws(APIError) in try changeInstances(call, register: true) },
+        "DeregisterInstancesFromLoadBalancer": { call throws(APIError) in try changeInstances(call, register: false) },
         "ConfigureHealthCheck": configureHealthCheck, "DescribeInstanceHealth": describeInstanceHealth,
         "ApplySecurityGroupsToLoadBalancer": applySecurityGroups,
-        "AttachLoadBalancerToSubnets": { call throws(APIError) in try await changeSubnets(call, attach: true) },
-        "DetachLoadBalancerFromSubnets": { call throws(APIError) in try await changeSubnets(call, attach: false) },
+        "AttachLoadBalancerToSubnets": { call throws(APIError) in try changeSubnets(call, attach: true) },
+        "DetachLoadBalancerFromSubnets": { call throws(APIError) in try changeSubnets(call, attach: false) },
         "DescribeLoadBalancerAttributes": describeAttributes, "ModifyLoadBalancerAttributes": modifyAttributes,
         "AddTags": addTags, "RemoveTags": removeTags, "DescribeTags": describeTags,
     ]
@@ -93,7 +93,7 @@ enum ELBActions {
         return result
     }
 
-    static func createLoadBalancer(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func createLoadBalancer(_ call: ELBCall) throws(APIError) -> [XML] {
         let p = call.parameters
         let name = try p.required("LoadBalancerName")
         guard name.count <= 32, name.first?.isLetter == true || name.first?.isNumber == true, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }), !name.hasSuffix("-") else {
@@ -108,7 +108,7 @@ enum ELBActions {
         let scheme = ClassicLoadBalancer.Scheme(rawValue: p.string("Scheme") ?? "internet-facing")
         guard let scheme else { throw APIError(code: "InvalidScheme", message: "Scheme must be internet-facing or internal.") }
         let tags = Dictionary(p.structures("Tags.member").compactMap { tag in tag.string("Key").map { ($0, tag["Value"] ?? "") } }, uniquingKeysWith: { _, last in last })
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             if state.loadBalancers[name] != nil {
                 throw APIError(code: "DuplicateLoadBalancerName", message: "Load balancer name '\(name)' already exists for this account.")
             }
@@ -135,9 +135,9 @@ enum ELBActions {
         }
     }
 
-    static func deleteLoadBalancer(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func deleteLoadBalancer(_ call: ELBCall) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             // Deleting a load balancer that does not exist succeeds (AWS is idempotent here).
             guard let balancer = state.loadBalancers[name] else { return [] }
             for node in balancer.nodes { state.remove(.networkInterface, node.networkInterfaceID.rawValue) }
@@ -163,9 +163,9 @@ enum ELBActions {
         }
     }
 
-    static func describeLoadBalancers(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func describeLoadBalancers(_ call: ELBCall) throws(APIError) -> [XML] {
         let names = members(call.parameters, "LoadBalancerNames")
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         for name in names where state.loadBalancers[name] == nil { throw notFound(name) }
         let items = state.loadBalancers.values.sorted { $0.id < $1.id }.filter { names.isEmpty || names.contains($0.name) }.map { balancer in
             XML("member") {
@@ -190,11 +190,11 @@ enum ELBActions {
         return [XML("LoadBalancerDescriptions", items)]
     }
 
-    static func createListeners(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func createListeners(_ call: ELBCall) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
         let listeners = try call.parameters.structures("Listeners.member").map { spec throws(APIError) in try listener(spec) }
         guard !listeners.isEmpty else { throw APIError(code: "ValidationError", message: "At least one listener is required.") }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var balancer = try balancer(name, state)
             for listener in listeners {
                 if let existing = balancer.listeners.first(where: { $0.loadBalancerPort == listener.loadBalancerPort }) {
@@ -208,10 +208,10 @@ enum ELBActions {
         }
     }
 
-    static func deleteListeners(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func deleteListeners(_ call: ELBCall) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
         let ports = members(call.parameters, "LoadBalancerPorts").compactMap(Int.init)
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var balancer = try balancer(name, state)
             balancer.listeners.removeAll { ports.contains($0.loadBalancerPort) }
             state.put(balancer)
@@ -219,11 +219,11 @@ enum ELBActions {
         }
     }
 
-    static func changeInstances(_ call: ELBCall, register: Bool) async throws(APIError) -> [XML] {
+    static func changeInstances(_ call: ELBCall, register: Bool) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
         let ids = call.parameters.structures("Instances.member").compactMap { $0.string("InstanceId") }
         guard !ids.isEmpty else { throw APIError(code: "ValidationError", message: "Instances is required.") }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var balancer = try balancer(name, state)
             for id in ids {
                 guard let instance = state.instances[id], instance.state != .terminated else {
@@ -246,7 +246,7 @@ enum ELBActions {
         }
     }
 
-    static func configureHealthCheck(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func configureHealthCheck(_ call: ELBCall) throws(APIError) -> [XML] {
         let p = call.parameters
         let name = try p.required("LoadBalancerName")
         var check = ClassicLoadBalancer.HealthCheck(target: try p.required("HealthCheck.Target"))
@@ -260,7 +260,7 @@ enum ELBActions {
             throw APIError(code: "ValidationError", message: "HealthCheck Target must be PROTOCOL:PORT[/path], e.g. HTTP:80/index.html or TCP:80.")
         }
         (check.interval, check.timeout, check.unhealthyThreshold, check.healthyThreshold) = (interval, timeout, unhealthy, healthy)
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var balancer = try balancer(name, state)
             balancer.healthCheck = check
             state.put(balancer)
@@ -272,15 +272,15 @@ enum ELBActions {
     /// (reason Instance); one the load balancer's nodes cannot reach on the health-check port (security
     /// groups, ACLs, routes, as the engine decides) is OutOfService after failed checks; otherwise
     /// InService. The data plane (`localvpc up`) will replace this with real checks.
-    static func describeInstanceHealth(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func describeInstanceHealth(_ call: ELBCall) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
         let asked = call.parameters.structures("Instances.member").compactMap { $0.string("InstanceId") }
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         let balancer = try balancer(name, state)
         for id in asked where !balancer.instanceIDs.contains(.init(id)) {
             throw APIError(code: "InvalidInstance", message: "Could not find EC2 instance \(id).")
         }
-        let network = try await call.emulator.network(call.region)
+        let network = try call.emulator.network(call.region)
         let port = balancer.healthCheck.port ?? 80
         var items: [XML] = []
         for id in balancer.instanceIDs where asked.isEmpty || asked.contains(id.rawValue) {
@@ -304,10 +304,10 @@ enum ELBActions {
         return [XML("InstanceStates", items)]
     }
 
-    static func applySecurityGroups(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func applySecurityGroups(_ call: ELBCall) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
         let ids = members(call.parameters, "SecurityGroups")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var balancer = try balancer(name, state)
             var groups: [SecurityGroup.ID] = []
             for id in ids {
@@ -328,10 +328,10 @@ enum ELBActions {
         }
     }
 
-    static func changeSubnets(_ call: ELBCall, attach: Bool) async throws(APIError) -> [XML] {
+    static func changeSubnets(_ call: ELBCall, attach: Bool) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
         let ids = members(call.parameters, "Subnets")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var balancer = try balancer(name, state)
             if attach {
                 let current = Set(balancer.nodes.map(\.subnetID.rawValue))
@@ -368,16 +368,16 @@ enum ELBActions {
         }
     }
 
-    static func describeAttributes(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func describeAttributes(_ call: ELBCall) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         return [attributesXML(try balancer(name, state))]
     }
 
-    static func modifyAttributes(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func modifyAttributes(_ call: ELBCall) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
         let crossZone = try call.parameters.bool("LoadBalancerAttributes.CrossZoneLoadBalancing.Enabled")
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             var balancer = try balancer(name, state)
             if let crossZone { balancer.crossZone = crossZone }
             state.put(balancer)
@@ -385,11 +385,11 @@ enum ELBActions {
         }
     }
 
-    static func addTags(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func addTags(_ call: ELBCall) throws(APIError) -> [XML] {
         let names = members(call.parameters, "LoadBalancerNames")
         let tags = call.parameters.structures("Tags.member").compactMap { tag in tag.string("Key").map { ($0, tag["Value"] ?? "") } }
         guard !names.isEmpty, !tags.isEmpty else { throw APIError(code: "ValidationError", message: "LoadBalancerNames and Tags are required.") }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             for name in names {
                 _ = try balancer(name, state)
                 var current = state.tags(of: tagKey(name))
@@ -401,10 +401,10 @@ enum ELBActions {
         }
     }
 
-    static func removeTags(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func removeTags(_ call: ELBCall) throws(APIError) -> [XML] {
         let names = members(call.parameters, "LoadBalancerNames")
         let keys = call.parameters.structures("Tags.member").compactMap { $0.string("Key") }
-        return try await call.emulator.mutate(call.region) { state throws(APIError) in
+        return try call.emulator.mutate(call.region) { state throws(APIError) in
             for name in names {
                 _ = try balancer(name, state)
                 var current = state.tags(of: tagKey(name))
@@ -415,9 +415,9 @@ enum ELBActions {
         }
     }
 
-    static func describeTags(_ call: ELBCall) async throws(APIError) -> [XML] {
+    static func describeTags(_ call: ELBCall) throws(APIError) -> [XML] {
         let names = members(call.parameters, "LoadBalancerNames")
-        let state = try await call.emulator.snapshot(call.region)
+        let state = try call.emulator.snapshot(call.region)
         let items = try names.map { name throws(APIError) -> XML in
             _ = try balancer(name, state)
             return XML("member", [XML("LoadBalancerName", name), XML("Tags", state.tags(of: tagKey(name)).sorted { $0.key < $1.key }.map {

@@ -8,71 +8,76 @@ import HashTreeCollections
 /// The one owner of the emulated account's state: every region, in memory and in the store.
 ///
 /// A call runs on a copy of its region; only when the store has committed the call's changes does the
-/// copy replace the region, so a failing call changes nothing, in memory or on disk.
-actor Emulator {
+/// copy replace the region, so a failing call changes nothing, in memory or on disk. Calls that change
+/// state run one at a time (under `regions`' lock); they are synchronous, so the API server runs a
+/// call on the event loop that read it, without a hop to another thread and back.
+final class Emulator: Sendable {
     let store: Store
     let accountID: String
-    private var regions: [String: RegionState] = [:]
-    /// The committed state of every region, for readers: they take a snapshot without waiting for the
-    /// actor (copies share structure, so this is O(1)).
-    private let published = Mutex<[String: RegionState]>([:])
+    /// The state every change starts from; its lock serializes changes.
+    private let regions: Mutex<[String: RegionState]>
+    /// The committed state of every region, for readers: they take a snapshot without waiting for a
+    /// change in progress (copies share structure, so this is O(1)).
+    private let published: Mutex<[String: RegionState]>
     /// Compiled networks of the published states, dropped on every change.
     private let networks = Mutex<[String: CompiledNetwork]>([:])
     /// Rendered Describe results per region, valid for one state version.
     private let responses = Mutex<[String: (version: Int, entries: [String: String])]>([:])
     /// Each region's state version, bumped by every commit.
     private let versions = Mutex<[String: Int]>([:])
-    private let encoder = JSONEncoder()
     /// Live health from a running data plane, when there is one (for `DescribeInstanceHealth`).
-    nonisolated let healthSource = HealthSourceBox()
+    let healthSource = HealthSourceBox()
 
     init(store: Store, accountID: String) throws {
         self.store = store
         self.accountID = accountID
         let decoder = JSONDecoder()
+        var loaded: [String: RegionState] = [:]
         for record in try store.loadAll() {
-            var state = regions[record.region] ?? RegionState(region: record.region)
+            var state = loaded[record.region] ?? RegionState(region: record.region)
             try state.load(record, decoder: decoder)
-            regions[record.region] = state
+            loaded[record.region] = state
         }
-        let loaded = regions
-        published.withLock { $0 = loaded }
+        regions = Mutex(loaded)
+        published = Mutex(loaded)
     }
 
     /// Runs a call that may change a region; commits it to the store before it takes effect.
     func mutate<Result: Sendable>(_ region: String, _ body: (inout RegionState) throws(APIError) -> Result) throws(APIError) -> Result {
-        var state = try existingOrNew(region)
-        let result = try body(&state)
-        try commit(&state)
-        return result
+        try regions.withLock { (regions: inout [String: RegionState]) throws(APIError) -> sending Result in
+            var state = try existingOrNew(region, in: &regions)
+            let result = try body(&state)
+            try commit(&state, into: &regions)
+            return result
+        }
     }
 
-    /// Runs a call that only reads a region.
+    /// Runs a call that only reads a region (its committed state).
     func read<Result: Sendable>(_ region: String, _ body: (RegionState) throws(APIError) -> Result) throws(APIError) -> Result {
-        try body(try existingOrNew(region))
+        try body(try snapshot(region))
     }
 
-    /// A snapshot of a region's committed state, to read and render outside the actor.
-    nonisolated func snapshot(_ region: String) async throws(APIError) -> RegionState {
+    /// A snapshot of a region's committed state, to read and render without holding any lock.
+    func snapshot(_ region: String) throws(APIError) -> RegionState {
         if let state = published.withLock({ $0[region] }) { return state }
-        return try await existingOrNewIsolated(region)
+        return try regions.withLock { (regions: inout [String: RegionState]) throws(APIError) -> sending RegionState in
+            try existingOrNew(region, in: &regions)
+        }
     }
-
-    private func existingOrNewIsolated(_ region: String) throws(APIError) -> RegionState { try existingOrNew(region) }
 
     /// The compiled network of a region, compiled once per change.
-    nonisolated func network(_ region: String) async throws(APIError) -> CompiledNetwork {
+    func network(_ region: String) throws(APIError) -> CompiledNetwork {
         if let network = networks.withLock({ $0[region] }) { return network }
-        let network = CompiledNetwork(try await snapshot(region).topology)
-        networks.withLock { $0[region] = network }
+        let version = version(of: region)
+        let network = CompiledNetwork(try snapshot(region).topology)
+        // Cache it only if no change was committed meanwhile (a reader never caches a stale network).
+        networks.withLock { if self.version(of: region) == version { $0[region] = network } }
         return network
     }
 
-    func commitReplacing(_ state: inout RegionState) throws(APIError) { try commit(&state) }
-
-    private func commit(_ state: inout RegionState) throws(APIError) {
+    private func commit(_ state: inout RegionState, into regions: inout [String: RegionState]) throws(APIError) {
         do {
-            try store.apply(try state.change(encoder: encoder))
+            try store.apply(try state.change(encoder: JSONEncoder()))
         } catch {
             throw APIError.internalError("The state could not be saved: \(error)")
         }
@@ -81,16 +86,18 @@ actor Emulator {
         let committed = state
         // Publish before dropping the compiled network, so a reader never compiles a stale state into the cache.
         published.withLock { $0[committed.region] = committed }
-        networks.withLock { $0[committed.region] = nil }
-        versions.withLock { $0[committed.region, default: 0] += 1 }
+        networks.withLock { networks in
+            networks[committed.region] = nil
+            versions.withLock { $0[committed.region, default: 0] += 1 }
+        }
         responses.withLock { $0[committed.region] = nil }
     }
 
     /// The version of a region's committed state.
-    nonisolated func version(of region: String) -> Int { versions.withLock { $0[region] ?? 0 } }
+    func version(of region: String) -> Int { versions.withLock { $0[region] ?? 0 } }
 
     /// A cached rendered result for a request, if the region has not changed since it was rendered.
-    nonisolated func cachedResponse(region: String, key: String) -> String? {
+    func cachedResponse(region: String, key: String) -> String? {
         let current = version(of: region)
         return responses.withLock { cache in
             guard let entry = cache[region], entry.version == current else { return nil }
@@ -99,7 +106,7 @@ actor Emulator {
     }
 
     /// Remembers a rendered result, if the state it was rendered from is still current (bounded size).
-    nonisolated func cache(_ rendered: String, region: String, key: String, version: Int) {
+    func cache(_ rendered: String, region: String, key: String, version: Int) {
         guard version == self.version(of: region), rendered.utf8.count < 1 << 20 else { return }
         responses.withLock { cache in
             var entry: (version: Int, entries: [String: String]) = cache[region].flatMap { $0.version == version ? $0 : nil } ?? (version: version, entries: [:])
@@ -110,14 +117,14 @@ actor Emulator {
     }
 
     /// A region as it is, or, the first time it is used, as a new AWS account has it: a default VPC.
-    private func existingOrNew(_ region: String) throws(APIError) -> RegionState {
+    private func existingOrNew(_ region: String, in regions: inout [String: RegionState]) throws(APIError) -> RegionState {
         if let state = regions[region] { return state }
         guard Regions.isKnown(region) else {
             throw APIError(code: "AuthFailure", message: "AWS was not able to validate the provided access credentials (unknown region '\(region)').", status: 401)
         }
         var state = RegionState(region: region)
         DefaultVPC.create(in: &state, accountID: accountID)
-        try commit(&state)
+        try commit(&state, into: &regions)
         return state
     }
 }
@@ -125,7 +132,12 @@ actor Emulator {
 extension Emulator {
     /// Replaces a region's state with a topology, in one transaction.
     func replace(region: String, with topology: Topology) throws {
-        var state = try existingOrNewIsolated(region)
+        try mutate(region) { (state: inout RegionState) throws(APIError) in
+            Self.replace(&state, with: topology)
+        }
+    }
+
+    private static func replace(_ state: inout RegionState, with topology: Topology) {
         for kind in RecordKind.allCases {
             let ids: [String] =
                 switch kind {
@@ -179,6 +191,5 @@ extension Emulator {
         for table in topology.routeTables { if let name = table.name { state.setTags(["Name": name], on: table.id.rawValue) } }
         for acl in topology.networkACLs { if let name = acl.name { state.setTags(["Name": name], on: acl.id.rawValue) } }
         for gateway in topology.internetGateways { if let name = gateway.name { state.setTags(["Name": name], on: gateway.id.rawValue) } }
-        try commitReplacing(&state)
     }
 }

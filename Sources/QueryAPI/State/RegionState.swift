@@ -86,11 +86,12 @@ struct RegionState: Sendable {
     mutating func put(_ value: InternetGateway) { internetGateways[value.id.rawValue] = value; touch(.internetGateway, value.id.rawValue) }
     mutating func put(_ value: RouteTable) { routeTables[value.id.rawValue] = value; touch(.routeTable, value.id.rawValue) }
     mutating func put(_ value: SecurityGroup) {
-        if let old = securityGroups[value.id.rawValue], old.name != value.name || old.vpcID != value.vpcID {
-            groupIDsByName[Self.groupNameKey(vpc: old.vpcID, name: old.name)] = nil
+        // The name index changes only when a group is new or renamed (not on every rule change).
+        let old = securityGroups.updateValue(value, forKey: value.id.rawValue)
+        if old?.name != value.name || old?.vpcID != value.vpcID {
+            if let old { groupIDsByName[Self.groupNameKey(vpc: old.vpcID, name: old.name)] = nil }
+            groupIDsByName[Self.groupNameKey(vpc: value.vpcID, name: value.name)] = value.id.rawValue
         }
-        securityGroups[value.id.rawValue] = value
-        groupIDsByName[Self.groupNameKey(vpc: value.vpcID, name: value.name)] = value.id.rawValue
         touch(.securityGroup, value.id.rawValue)
     }
     mutating func put(_ value: NetworkACL) { networkACLs[value.id.rawValue] = value; touch(.networkACL, value.id.rawValue) }
@@ -184,15 +185,15 @@ struct RegionState: Sendable {
         case .subnet: try subnets[id].map(encoder.encode)
         case .internetGateway: try internetGateways[id].map(encoder.encode)
         case .routeTable: try routeTables[id].map(encoder.encode)
-        case .securityGroup: try securityGroups[id].map(encoder.encode)
+        case .securityGroup: securityGroups[id].map(RecordJSON.encode)
         case .networkACL: try networkACLs[id].map(encoder.encode)
         case .networkInterface: try networkInterfaces[id].map(encoder.encode)
         case .instance: try instances[id].map(encoder.encode)
         case .elasticIP: try elasticIPs[id].map(encoder.encode)
         case .natGateway: try natGateways[id].map(encoder.encode)
         case .loadBalancer: try loadBalancers[id].map(encoder.encode)
-        case .tags: try tagSets[id].map(encoder.encode)
-        case .metadata: try metadata[id].map(encoder.encode)
+        case .tags: tagSets[id].map(RecordJSON.encode)
+        case .metadata: metadata[id].map(RecordJSON.encode)
         case .insightsPath: try paths[id].map(encoder.encode)
         case .insightsAnalysis: try analyses[id].map(encoder.encode)
         }

@@ -1,3 +1,5 @@
+import Synchronization
+
 /// The regions LocalVPC answers for, with three Availability Zones each.
 enum Regions {
     static let names = [
@@ -23,9 +25,28 @@ enum Regions {
 /// Random AWS-shaped IDs: a prefix and 17 hex digits.
 enum AWSID {
     static func make(_ prefix: String) -> String {
-        var generator = SystemRandomNumberGenerator()
-        let value = generator.next() & 0x0fff_ffff_ffff_ffff
+        let value = IDRandom.next() & 0x0fff_ffff_ffff_ffff
         let hex = String(value, radix: 16)
         return "\(prefix)-0" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex
+    }
+}
+
+/// Random numbers for resource and request IDs, without a system call each.
+///
+/// SplitMix64 over an atomic counter seeded once from the system's random source: successive values
+/// are distinct (the mix is a bijection of the counter) and unpredictable enough for IDs, which, as in
+/// AWS, are names and not secrets. `SystemRandomNumberGenerator` made one `getrandom` call per value,
+/// three per API call.
+enum IDRandom {
+    private static let counter = Atomic<UInt64>({
+        var system = SystemRandomNumberGenerator()
+        return system.next()
+    }())
+
+    static func next() -> UInt64 {
+        var z = counter.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue
+        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+        return z ^ (z >> 31)
     }
 }

@@ -8,17 +8,32 @@ struct QueryParameters: Sendable {
     /// - Throws: ``APIError`` for bad percent-encoding or invalid UTF-8.
     init(formEncoded text: Substring) throws(APIError) {
         var values: [String: String] = [:]
-        for pair in text.split(separator: "&", omittingEmptySubsequences: true) {
-            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
-            guard let key = Self.decode(parts[0]), let value = Self.decode(parts.count > 1 ? parts[1] : "") else {
-                throw APIError.malformedQueryString("The request has a parameter that is not valid form encoding: \(pair.prefix(60))")
+        let bytes = text.utf8
+        var pairStart = bytes.startIndex
+        // One pass over the bytes: pairs end at "&", a pair's name at its first "=".
+        while pairStart < bytes.endIndex {
+            var pairEnd = pairStart
+            var equals: Substring.UTF8View.Index?
+            while pairEnd < bytes.endIndex, bytes[pairEnd] != UInt8(ascii: "&") {
+                if equals == nil, bytes[pairEnd] == UInt8(ascii: "=") { equals = pairEnd }
+                pairEnd = bytes.index(after: pairEnd)
             }
-            values[key] = value
+            if pairEnd > pairStart {
+                let nameEnd = equals ?? pairEnd
+                let valueStart = equals.map { bytes.index(after: $0) } ?? pairEnd
+                guard let key = Self.decode(text[pairStart..<nameEnd]), let value = Self.decode(text[valueStart..<pairEnd]) else {
+                    throw APIError.malformedQueryString("The request has a parameter that is not valid form encoding: \(text[pairStart..<pairEnd].prefix(60))")
+                }
+                values[key] = value
+            }
+            pairStart = pairEnd < bytes.endIndex ? bytes.index(after: pairEnd) : pairEnd
         }
         self.values = values
     }
 
     private static func decode(_ text: Substring) -> String? {
+        // Most names and values need no decoding (botocore encodes only what it must).
+        if !text.utf8.contains(where: { $0 == UInt8(ascii: "%") || $0 == UInt8(ascii: "+") }) { return String(text) }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(text.utf8.count)
         var iterator = text.utf8.makeIterator()
@@ -82,15 +97,24 @@ struct QueryParameters: Sendable {
         return result
     }
 
-    /// The members of `Name.N.*` as sub-parameters, for lists of structures.
+    /// The members of `Name.N.*` as sub-parameters, for lists of structures: `Name.1`, `Name.2`, …
+    /// up to the first index that is missing. One pass over the parameters.
     func structures(_ name: String) -> [QueryParameters] {
+        let prefix = name.utf8.count + 1
+        var members: [Int: [String: String]] = [:]
+        for (key, value) in values where key.utf8.count > prefix + 1 && key.hasPrefix(name) && key.utf8.dropFirst(prefix - 1).first == UInt8(ascii: ".") {
+            // "Name.12.Member": the index, then the member name after its dot.
+            let rest = key.utf8.dropFirst(prefix)
+            guard let dot = rest.firstIndex(of: UInt8(ascii: ".")), dot > rest.startIndex, rest[rest.startIndex] != UInt8(ascii: "0"),
+                rest[rest.startIndex..<dot].allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }),
+                let index = Int(Substring(rest[rest.startIndex..<dot]))
+            else { continue }
+            members[index, default: [:]][String(Substring(rest[rest.index(after: dot)...]))] = value
+        }
         var result: [QueryParameters] = []
         var index = 1
-        while true {
-            let prefix = "\(name).\(index)."
-            let members = values.filter { $0.key.hasPrefix(prefix) }
-            if members.isEmpty { break }
-            result.append(QueryParameters(Dictionary(uniqueKeysWithValues: members.map { (String($0.key.dropFirst(prefix.count)), $0.value) })))
+        while let found = members[index] {
+            result.append(QueryParameters(found))
             index += 1
         }
         return result

@@ -4,19 +4,30 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
 
     public init(_ value: UInt32) { self.value = value }
 
-    /// Parses dotted-quad notation ("10.0.1.5"); returns nil for anything else.
+    /// Parses dotted-quad notation ("10.0.1.5"): four decimal numbers 0-255 of one to three ASCII
+    /// digits; returns nil for anything else. Reads the UTF-8 bytes once, without splitting.
     public init?(_ string: some StringProtocol) {
         var result: UInt32 = 0
+        var octet: UInt32 = 0
+        var digits = 0
         var octets = 0
-        for part in string.split(separator: ".", omittingEmptySubsequences: false) {
-            guard !part.isEmpty, part.count <= 3, part.allSatisfy({ $0.isASCII && $0.isNumber }),
-                let octet = UInt32(part), octet <= 255
-            else { return nil }
-            result = result << 8 | octet
-            octets += 1
+        for byte in string.utf8 {
+            if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                digits += 1
+                guard digits <= 3 else { return nil }
+                octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
+            } else if byte == UInt8(ascii: ".") {
+                guard digits > 0, octet <= 255, octets < 3 else { return nil }
+                result = result << 8 | octet
+                octets += 1
+                octet = 0
+                digits = 0
+            } else {
+                return nil
+            }
         }
-        guard octets == 4 else { return nil }
-        self.value = result
+        guard digits > 0, octet <= 255, octets == 3 else { return nil }
+        self.value = result << 8 | octet
     }
 
     /// Parses an address, throwing a ``ModelError`` with a clear message.

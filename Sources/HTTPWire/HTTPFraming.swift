@@ -1,36 +1,38 @@
 import NIOCore
 
-/// Byte-level HTTP/1.1 framing for the load balancer's proxy path: a message head is found and read
+/// Byte-level HTTP/1.1 framing, shared by the load balancer's proxy path and the Query API's front end: a message head is found and read
 /// where it lies in the connection's buffer (no header objects), rewritten in one pass, and bodies are
 /// relayed as the bytes that arrived, with only their boundaries tracked (Content-Length, chunked, or
 /// until close). RFC 9112, "HTTP/1.1", sections 2-7.
-struct MessageHead {
+package struct MessageHead {
+    package init() {}
+
     /// Bytes of the head, through the blank line.
-    var length = 0
-    var major = 1
-    var minor = 1
+    package var length = 0
+    package var major = 1
+    package var minor = 1
     /// Requests: whether the method is HEAD (its response has no body) or CONNECT.
-    var isHead = false
-    var isConnect = false
+    package var isHead = false
+    package var isConnect = false
     /// Responses: the status code.
-    var status = 0
-    var contentLength: Int?
-    var chunked = false
-    var hasTransferEncoding = false
-    var connectionClose = false
-    var connectionKeepAlive = false
-    var expectContinue = false
+    package var status = 0
+    package var contentLength: Int?
+    package var chunked = false
+    package var hasTransferEncoding = false
+    package var connectionClose = false
+    package var connectionKeepAlive = false
+    package var expectContinue = false
 
     /// Whether the connection stays open after this message (RFC 9112, 9.3).
-    var keepAlive: Bool {
+    package var keepAlive: Bool {
         if connectionClose { return false }
         return major > 1 || (major == 1 && minor >= 1) || connectionKeepAlive
     }
 
-    enum Failure: Error { case incomplete, tooLarge, invalid(String) }
+    package enum Failure: Error { case incomplete, tooLarge, invalid(String) }
 
     /// Headers a proxy does not forward (RFC 9110, 7.6.1), and the ones the load balancer sets itself.
-    static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
+    package static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
         switch name.count {
         case 2: return equalsLowercase(name, "te")
         case 6: return equalsLowercase(name, "expect")
@@ -42,7 +44,7 @@ struct MessageHead {
         }
     }
 
-    static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+    package static func equalsLowercase(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
         guard bytes.count == lower.utf8CodeUnitCount else { return false }
         let expected = UnsafeRawBufferPointer(start: lower.utf8Start, count: lower.utf8CodeUnitCount)
         for index in 0..<bytes.count {
@@ -53,7 +55,7 @@ struct MessageHead {
         return true
     }
 
-    static func containsLowercase(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
+    package static func containsLowercase(_ bytes: UnsafeRawBufferPointer, _ lower: StaticString) -> Bool {
         let count = lower.utf8CodeUnitCount
         guard bytes.count >= count else { return false }
         for start in 0...(bytes.count - count) where equalsLowercase(UnsafeRawBufferPointer(rebasing: bytes[start..<(start + count)]), lower) {
@@ -63,7 +65,7 @@ struct MessageHead {
     }
 
     /// The end of the head (index after "\r\n\r\n") in the bytes, if it is there.
-    static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
+    package static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
         var index = 3
         while index < bytes.count {
             if bytes[index] == 10 && bytes[index - 1] == 13 && bytes[index - 2] == 10 && bytes[index - 3] == 13 { return index + 1 }
@@ -74,7 +76,7 @@ struct MessageHead {
 
     /// Parses the head at the start of the bytes. `visit` sees the start line, then every header line
     /// as (name, value) without surrounding spaces; it may copy what it forwards.
-    static func parse(
+    package static func parse(
         _ bytes: UnsafeRawBufferPointer, limit: Int, isRequest: Bool,
         visit: (_ line: UnsafeRawBufferPointer, _ name: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) -> Void
     ) throws(Failure) -> MessageHead {
@@ -120,7 +122,7 @@ struct MessageHead {
     }
 
     /// Parses the head at the start of a buffer's readable bytes (the buffer is not moved).
-    static func parse(
+    package static func parse(
         _ buffer: ByteBuffer, limit: Int, isRequest: Bool,
         visit: (_ line: UnsafeRawBufferPointer, _ name: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) -> Void
     ) -> Result<MessageHead, Failure> {
@@ -175,8 +177,8 @@ struct MessageHead {
 }
 
 /// Where a message body ends, tracked over the bytes as they arrive (RFC 9112, 6 and 7.1).
-struct BodyFramer {
-    enum State: Equatable {
+package struct BodyFramer {
+    package enum State: Equatable {
         case length(Int)
         case chunkSize(Int, digits: Int)
         case chunkExtension(Int)
@@ -188,16 +190,18 @@ struct BodyFramer {
         case done
     }
 
-    var state: State
+    package var state: State
+
+    package init(state: State) { self.state = state }
 
     /// The framing of a request body.
-    static func request(_ head: MessageHead) -> BodyFramer {
+    package static func request(_ head: MessageHead) -> BodyFramer {
         if head.chunked { return BodyFramer(state: .chunkSize(0, digits: 0)) }
         return BodyFramer(state: (head.contentLength ?? 0) > 0 ? .length(head.contentLength!) : .done)
     }
 
     /// The framing of a response body, given the request it answers (RFC 9112, 6.3).
-    static func response(_ head: MessageHead, toHeadRequest: Bool) -> BodyFramer {
+    package static func response(_ head: MessageHead, toHeadRequest: Bool) -> BodyFramer {
         if toHeadRequest || head.status / 100 == 1 || head.status == 204 || head.status == 304 { return BodyFramer(state: .done) }
         if head.chunked { return BodyFramer(state: .chunkSize(0, digits: 0)) }
         if head.hasTransferEncoding { return BodyFramer(state: .untilClose) }
@@ -205,12 +209,12 @@ struct BodyFramer {
         return BodyFramer(state: .untilClose)
     }
 
-    var isDone: Bool { state == .done }
+    package var isDone: Bool { state == .done }
 
-    struct Invalid: Error {}
+    package struct Invalid: Error {}
 
     /// How many of the bytes belong to the body (the rest is the next message).
-    mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(Invalid) -> Int {
+    package mutating func consume(_ bytes: UnsafeRawBufferPointer) throws(Invalid) -> Int {
         var index = 0
         while index < bytes.count {
             switch state {
