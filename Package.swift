@@ -125,7 +125,11 @@ let package = Package(
             dependencies: ["VPCModel", "VPCEngine", "TopologyFile"],
             swiftSettings: swiftSettings
         ),
-        .testTarget(name: "VPCStoreTests", dependencies: ["VPCStore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VPCStoreTests",
+            dependencies: ["VPCStore", .product(name: "GRDB", package: "GRDB.swift")],
+            swiftSettings: swiftSettings
+        ),
         .testTarget(
             name: "DataPlaneTests",
             dependencies: [

@@ -59,7 +59,7 @@ extension LocalVPC {
             do {
                 store = try Store(path: path)
             } catch {
-                printError("error: cannot open the state file \(path): \(error)")
+                printError(error is Store.InUse ? "error: \(error)" : "error: cannot open the state file \(path): \(error)")
                 throw ExitCode(2)
             }
             let server: QueryAPIServer

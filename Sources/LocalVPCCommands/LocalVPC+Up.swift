@@ -189,7 +189,7 @@ extension LocalVPC {
             do {
                 store = try state.map { try Store(path: $0) } ?? Store.inMemory()
             } catch {
-                printError("error: cannot open the state file \(state ?? ""): \(error)")
+                printError(error is Store.InUse ? "error: \(error)" : "error: cannot open the state file \(state ?? ""): \(error)")
                 throw ExitCode(2)
             }
             let server: QueryAPIServer

@@ -200,10 +200,18 @@ public struct QueryAPIServer: Sendable {
 
     /// The value of the first `Action=` parameter, if it needs no decoding.
     static func action(in text: String) -> String? {
-        for pair in text.utf8.split(separator: UInt8(ascii: "&")) where pair.starts(with: "Action=".utf8) {
-            let value = pair.dropFirst(7)
-            guard value.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) }) else { return nil }
-            return String(decoding: value, as: UTF8.self)
+        let bytes = text.utf8
+        var pairStart = bytes.startIndex
+        // Pair by pair, without splitting the text.
+        while pairStart < bytes.endIndex {
+            let pairEnd = bytes[pairStart...].firstIndex(of: UInt8(ascii: "&")) ?? bytes.endIndex
+            let pair = bytes[pairStart..<pairEnd]
+            if pair.starts(with: "Action=".utf8) {
+                let value = pair.dropFirst(7)
+                guard value.allSatisfy({ (65...90).contains($0) || (97...122).contains($0) || (48...57).contains($0) }) else { return nil }
+                return String(Substring(value))
+            }
+            pairStart = pairEnd < bytes.endIndex ? bytes.index(after: pairEnd) : pairEnd
         }
         return nil
     }

@@ -33,6 +33,14 @@ public struct Store: Sendable {
 
     private let writer: any DatabaseWriter
 
+    /// Another process (a running `localvpc serve`) holds the state file.
+    public struct InUse: Error, CustomStringConvertible {
+        public var path: String
+        public var description: String {
+            "\(path) is in use by another LocalVPC process (one server owns a state file); stop it, or give another --state"
+        }
+    }
+
     /// Opens (or creates) the database file, creating its folder.
     public init(path: String) throws {
         let folder = URL(fileURLWithPath: path).deletingLastPathComponent()
@@ -48,7 +56,11 @@ public struct Store: Sendable {
             try db.execute(sql: "PRAGMA journal_mode = WAL")
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
         }
-        try self.init(writer: DatabaseQueue(path: path, configuration: configuration))
+        do {
+            try self.init(writer: DatabaseQueue(path: path, configuration: configuration))
+        } catch let error as DatabaseError where error.resultCode == .SQLITE_BUSY || error.resultCode == .SQLITE_LOCKED {
+            throw InUse(path: path)
+        }
     }
 
     /// A store in memory, for tests.
@@ -84,17 +96,30 @@ public struct Store: Sendable {
     /// state whose write has not finished.
     public func apply(_ change: Change) throws {
         guard !change.isEmpty else { return }
-        try writer.write { db in
-            // Cached statements: prepared once per connection, not per call.
-            let upsert = try db.cachedStatement(
-                sql: "INSERT INTO record (region, kind, id, body) VALUES (?, ?, ?, ?) ON CONFLICT(region, kind, id) DO UPDATE SET body = excluded.body")
-            for record in change.upserts {
-                try upsert.execute(arguments: [record.region, record.kind, record.id, record.body])
+        try writer.writeWithoutTransaction { db in
+            // One transaction, begun and ended by cached statements (GRDB's own transaction helper
+            // prepares its BEGIN each time); any failure rolls everything back.
+            try db.cachedStatement(sql: "BEGIN IMMEDIATE TRANSACTION").execute()
+            do {
+                try write(change, db)
+                try db.cachedStatement(sql: "COMMIT TRANSACTION").execute()
+            } catch {
+                if db.isInsideTransaction { try? db.execute(sql: "ROLLBACK TRANSACTION") }
+                throw error
             }
-            let delete = try db.cachedStatement(sql: "DELETE FROM record WHERE region = ? AND kind = ? AND id = ?")
-            for deletion in change.deletions {
-                try delete.execute(arguments: [change.region, deletion.kind, deletion.id])
-            }
+        }
+    }
+
+    private func write(_ change: Change, _ db: Database) throws {
+        // Cached statements: prepared once per connection, not per call.
+        let upsert = try db.cachedStatement(
+            sql: "INSERT INTO record (region, kind, id, body) VALUES (?, ?, ?, ?) ON CONFLICT(region, kind, id) DO UPDATE SET body = excluded.body")
+        for record in change.upserts {
+            try upsert.execute(arguments: [record.region, record.kind, record.id, record.body])
+        }
+        let delete = try db.cachedStatement(sql: "DELETE FROM record WHERE region = ? AND kind = ? AND id = ?")
+        for deletion in change.deletions {
+            try delete.execute(arguments: [change.region, deletion.kind, deletion.id])
         }
     }
 }

@@ -269,6 +269,8 @@ do {
     let moto = try ServerProcess(name: "moto", executable: "/usr/bin/env", arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(motoPort)], fixedPort: motoPort)
     let motoFigures = try run(moto)
     report("moto", motoFigures)
+    moto.process.terminate()
+    moto.process.waitUntilExit()
     guard local.createSeconds > 0 else { exit(0) }
     print(String(format: "{\"ratio_create\":%.1f,\"ratio_describe_1conn\":%.1f,\"ratio_describe_8conn\":%.1f,\"ratio_boto3\":%.1f}",
         motoFigures.createSeconds / local.createSeconds, local.describe1.rate / motoFigures.describe1.rate,

@@ -13,6 +13,12 @@ struct AddressingTests {
         #expect(IPv4Address(text) == nil)
     }
 
+    @Test(arguments: ["0.0.0.0/0", "10.0.0.0/8", "10.100.9.0/24", "172.31.255.240/28", "255.255.255.255/32", "192.168.1.7/32"])
+    func cidrBlocksPrintAsParsed(text: String) throws {
+        #expect(try CIDRBlock(parsing: text).description == text)
+        #expect(IPv4Address(text.split(separator: "/")[0])?.description == String(text.split(separator: "/")[0]))
+    }
+
     @Test func cidrBlockRejectsHostBits() throws {
         let error = try #require(throws: ModelError.self) { try CIDRBlock(parsing: "10.0.0.1/16") }
         #expect(error.code == .invalidCIDRBlock)

@@ -160,6 +160,10 @@ import VPCModel
         #expect(status == 0, "\(output)")
         #expect(output.contains("all checks passed"))
         #expect(server.process.isRunning)
+        // One server owns a state file: a second one is refused with a clear error, not a shared file.
+        let second = try BinaryTests().run(["serve", "--port", "0", "--state", directory.appendingPathComponent("state.sqlite").path])
+        #expect(second.status == 2 && second.error.contains("is in use by another LocalVPC process"), "\(second.error)")
+        #expect(server.process.isRunning)
         server.stop()
     }
 

@@ -14,8 +14,8 @@ enum NetworkActions {
     ]
 
     static func cidr(_ text: String) throws(APIError) -> CIDRBlock {
-        guard let address = IPv4Address(text.split(separator: "/").first ?? ""), let length = text.split(separator: "/").last.flatMap({ Int($0) }),
-            text.contains("/"), (0...32).contains(length)
+        guard let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")), let address = IPv4Address(text[..<slash]),
+            let length = Int(text[text.index(after: slash)...]), (0...32).contains(length)
         else { throw APIError.invalidParameterValue("Value (\(text)) for parameter cidrBlock is invalid. This is not a valid CIDR block.") }
         // AWS accepts host bits and stores the network address.
         return CIDRBlock(containing: address, prefixLength: length)

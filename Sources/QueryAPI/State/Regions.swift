@@ -26,8 +26,13 @@ enum Regions {
 enum AWSID {
     static func make(_ prefix: String) -> String {
         let value = IDRandom.next() & 0x0fff_ffff_ffff_ffff
-        let hex = String(value, radix: 16)
-        return "\(prefix)-0" + String(repeating: "0", count: max(0, 16 - hex.count)) + hex
+        let digits: StaticString = "0123456789abcdef"
+        return prefix + String(unsafeUninitializedCapacity: 18) { buffer in
+            buffer[0] = UInt8(ascii: "-")
+            buffer[1] = UInt8(ascii: "0")
+            for index in 0..<16 { buffer[2 + index] = digits.utf8Start[Int(value >> UInt64(60 - 4 * index) & 15)] }
+            return 18
+        }
     }
 }
 

@@ -73,5 +73,14 @@ public struct CIDRBlock: Hashable, Sendable, CustomStringConvertible {
     }
     public func overlaps(_ other: CIDRBlock) -> Bool { contains(other.network) || other.contains(network) }
 
-    public var description: String { "\(network)/\(prefixLength)" }
+    public var description: String {
+        String(unsafeUninitializedCapacity: 18) { buffer in
+            var count = network.write(into: buffer)
+            buffer[count] = UInt8(ascii: "/")
+            count += 1
+            if prefixLength >= 10 { buffer[count] = UInt8(48 + prefixLength / 10); count += 1 }
+            buffer[count] = UInt8(48 + prefixLength % 10)
+            return count + 1
+        }
+    }
 }

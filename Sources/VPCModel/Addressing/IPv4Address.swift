@@ -39,7 +39,21 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     public var description: String {
-        "\(value >> 24).\(value >> 16 & 0xff).\(value >> 8 & 0xff).\(value & 0xff)"
+        String(unsafeUninitializedCapacity: 15) { write(into: $0) }
+    }
+
+    /// Writes the dotted quad into a buffer of at least 15 bytes; returns how many it wrote.
+    func write(into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int = 0) -> Int {
+        var index = start
+        for shift in [UInt32(24), 16, 8, 0] {
+            let octet = value >> shift & 0xff
+            if octet >= 100 { buffer[index] = UInt8(48 + octet / 100); index += 1 }
+            if octet >= 10 { buffer[index] = UInt8(48 + octet / 10 % 10); index += 1 }
+            buffer[index] = UInt8(48 + octet % 10)
+            index += 1
+            if shift > 0 { buffer[index] = UInt8(ascii: "."); index += 1 }
+        }
+        return index - start
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
