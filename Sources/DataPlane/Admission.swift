@@ -76,11 +76,31 @@ public final class Admission: Sendable {
         var decisions: [FlowClass: Decision] = [:]
     }
     private let state: Mutex<State>
+    /// The version of `state.view`, readable without the lock (for `Memo`).
+    private let version: Atomic<Int>
     private let logger: Logger
 
     public init(_ view: NetworkView, logger: Logger) {
         state = Mutex(State(view: view))
+        version = Atomic(view.version)
         self.logger = logger
+    }
+
+    /// One connection's last decision: while the network's version is unchanged, the same flow class
+    /// gets it again without the shared lock (a keep-alive connection re-checks every request).
+    public struct Memo {
+        var version: Int
+        var flow: FlowClass
+        var decision: Decision
+    }
+
+    /// `decide(_:)`, answered from the connection's memo when the network has not changed since.
+    public func decide(_ flow: FlowClass, memo: inout Memo?) -> Decision {
+        let current = version.load(ordering: .acquiring)
+        if let memo, memo.version == current, memo.flow == flow { return memo.decision }
+        let decision = decide(flow)
+        memo = Memo(version: current, flow: flow, decision: decision)
+        return decision
     }
 
     public var view: NetworkView { state.withLock { $0.view } }
@@ -90,6 +110,7 @@ public final class Admission: Sendable {
         state.withLock { state in
             guard state.view.version != view.version else { return }
             state = State(view: view)
+            version.store(view.version, ordering: .releasing)
         }
     }
 

@@ -1,5 +1,6 @@
 import Logging
 import NIOCore
+import Prometheus
 import NIOPosix
 import NIOSSL
 import Synchronization
@@ -91,10 +92,17 @@ final class ListenerRuntime: Sendable, CustomStringConvertible {
     let plane: DataPlane
     let balancer: String
     let listener: ClassicLoadBalancer.Listener
+    /// This listener's metrics, looked up once (not under the registry's lock per connection).
+    let latency: DurationHistogram
+    let connectionsAdmitted: Counter
+    let backendsAdmitted: Counter
     init(plane: DataPlane, balancer: String, listener: ClassicLoadBalancer.Listener) {
         self.plane = plane
         self.balancer = balancer
         self.listener = listener
+        latency = plane.metrics.latency(balancer: balancer, port: listener.loadBalancerPort)
+        connectionsAdmitted = plane.metrics.admissionCounter(kind: "listener", allowed: true)
+        backendsAdmitted = plane.metrics.admissionCounter(kind: "backend", allowed: true)
     }
     var description: String { "\(balancer) \(listener)" }
 }

@@ -1,6 +1,7 @@
 import Logging
 import HTTPWire
 import NIOCore
+import Prometheus
 import VPCModel
 
 /// One client connection to an HTTP or HTTPS load balancer listener (after TLS termination): each
@@ -42,7 +43,16 @@ final class FrontendHandler: ChannelInboundHandler {
     private var counted = false
     private var status = 0
     private var started = NIODeadline.now()
+    /// The backend timeout: the deadline of the request waiting for its answer, checked lazily by one
+    /// timer per connection (a request does not schedule and cancel a timer of its own).
     private var timeout: Scheduled<Void>?
+    private var answerDeadline: NIODeadline?
+    private var awaitedInstance = ""
+    /// This connection's last admission decisions and metrics, reused while nothing changed (no
+    /// shared lock per request).
+    private var listenerMemo: Admission.Memo?
+    private var backendMemo: Admission.Memo?
+    private var lastRequestCounter: (instance: String, status: Int, counter: Counter)?
     /// When the connection last became idle; the idle timer checks it lazily.
     private var idleSince = NIODeadline.now()
     private var idleTimer: Scheduled<Void>?
@@ -50,9 +60,11 @@ final class FrontendHandler: ChannelInboundHandler {
     private var forwardedFields: [UInt8] = []
     private var clientAddress = ""
 
-    init(listener: ListenerRuntime, node: Int) {
+    /// - Parameter admitted: the connection's own admission decision, reused by its first request.
+    init(listener: ListenerRuntime, node: Int, admitted: Admission.Memo? = nil) {
         self.listener = listener
         self.node = node
+        self.listenerMemo = admitted
     }
 
     func handlerAdded(context: ChannelHandlerContext) {
@@ -190,7 +202,7 @@ final class FrontendHandler: ChannelInboundHandler {
             respondError(context, 405, "Method Not Allowed", "a load balancer listener does not tunnel CONNECT")
             return
         }
-        let admitted = plane.admission.decide(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort))
+        let admitted = plane.admission.decide(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort), memo: &listenerMemo)
         guard admitted.allowed else {
             plane.logger.notice("connection refused", metadata: ["listener": "\(listener)", "client": "\(clientAddress)", "reason": "\(admitted.reason)"])
             state = .closed
@@ -203,7 +215,12 @@ final class FrontendHandler: ChannelInboundHandler {
         case .instance(let instance, let nodeInterface, let address):
             instanceID = instance
             counted = true
-            let decision = plane.admit(.backend(node: nodeInterface, instance: instance, port: listener.listener.instancePort), kind: "backend")
+            let decision = plane.admission.decide(.backend(node: nodeInterface, instance: instance, port: listener.listener.instancePort), memo: &backendMemo)
+            if decision.allowed {
+                listener.backendsAdmitted.increment()
+            } else {
+                plane.metrics.admission(kind: "backend", allowed: false)
+            }
             guard decision.allowed else {
                 plane.logger.notice("backend connection refused", metadata: ["listener": "\(listener)", "instance": "\(instance)", "reason": "\(decision.reason)"])
                 respondError(context, 504, "Gateway Timeout", decision.reason)
@@ -213,11 +230,9 @@ final class FrontendHandler: ChannelInboundHandler {
             connecting = true
             // The load balancer streams the body on, so it answers "100-continue" itself.
             if head.expectContinue { context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil) }
-            let timeoutAmount = plane.configuration.backendTimeout
-            timeout = context.eventLoop.assumeIsolated().scheduleTask(in: timeoutAmount) { [weak self] in
-                guard let self, let context = self.context, self.inExchange, !self.responseStarted else { return }
-                self.respondError(context, 504, "Gateway Timeout", "instance \(instance) did not answer within \(timeoutAmount.nanoseconds / 1_000_000) ms")
-            }
+            answerDeadline = .now() + plane.configuration.backendTimeout
+            awaitedInstance = instance
+            if timeout == nil { armBackendTimer(context, in: plane.configuration.backendTimeout) }
             let pool = plane.pool(for: context.eventLoop)
             let isHead = requestIsHead
             pool.lease(address, connectTimeout: plane.configuration.connectTimeout).assumeIsolated().whenComplete { [weak self] result in
@@ -239,6 +254,22 @@ final class FrontendHandler: ChannelInboundHandler {
                     self.connecting = false
                     self.respondError(context, 502, "Bad Gateway", "cannot connect to instance \(instance) at \(address): \(error)")
                 }
+            }
+        }
+    }
+
+    /// Fires at the earliest deadline; a request answered meanwhile cleared it, and a later one re-arms.
+    private func armBackendTimer(_ context: ChannelHandlerContext, in delay: TimeAmount) {
+        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
+            guard let self else { return }
+            self.timeout = nil
+            guard let deadline = self.answerDeadline, let context = self.context else { return }
+            let now = NIODeadline.now()
+            if now < deadline {
+                self.armBackendTimer(context, in: deadline - now)
+            } else if self.inExchange, !self.responseStarted {
+                let limit = self.listener.plane.configuration.backendTimeout
+                self.respondError(context, 504, "Gateway Timeout", "instance \(self.awaitedInstance) did not answer within \(limit.nanoseconds / 1_000_000) ms")
             }
         }
     }
@@ -265,7 +296,7 @@ final class FrontendHandler: ChannelInboundHandler {
 
     func backendHead(_ out: inout ByteBuffer, status: Int, untilClose: Bool) {
         guard let context, inExchange else { return }
-        timeout?.cancel()
+        answerDeadline = nil
         responseStarted = true
         self.status = status
         if !clientKeepAlive || untilClose {
@@ -285,8 +316,14 @@ final class FrontendHandler: ChannelInboundHandler {
     /// The response is complete; the backend connection may be reused if it said so.
     func backendEnd(reusable: Bool) {
         guard let context, inExchange else { return }
-        listener.plane.metrics.responded(listener, instance: instanceID, status: status)
-        listener.plane.metrics.completed(listener, nanoseconds: (NIODeadline.now() - started).nanoseconds)
+        if let last = lastRequestCounter, last.status == status, last.instance == instanceID {
+            last.counter.increment()
+        } else {
+            let counter = listener.plane.metrics.requestCounter(listener, instance: instanceID, status: status)
+            counter.increment()
+            lastRequestCounter = (instanceID, status, counter)
+        }
+        listener.latency.record(Duration.nanoseconds((NIODeadline.now() - started).nanoseconds))
         // The request stops counting against its instance before the client can see the answer, so the
         // client's next request (perhaps on another event loop) sees the instance as free.
         releaseInstance()
@@ -343,7 +380,7 @@ final class FrontendHandler: ChannelInboundHandler {
 
     /// A response made by the load balancer itself (503, 502, 504), with the reason in a header and the body.
     private func respondError(_ context: ChannelHandlerContext, _ code: Int, _ phrase: String, _ reason: String) {
-        timeout?.cancel()
+        answerDeadline = nil
         connecting = false
         pending = []
         if let connection {
@@ -397,7 +434,7 @@ final class FrontendHandler: ChannelInboundHandler {
     }
 
     private func finishExchange(_ context: ChannelHandlerContext) {
-        timeout?.cancel()
+        answerDeadline = nil
         inExchange = false
         releaseInstance()
         if !clientKeepAlive {

@@ -34,8 +34,14 @@ public final class DataPlaneMetrics: Sendable {
     }
 
     func responded(_ listener: ListenerRuntime, instance: String, status: Int) {
+        requestCounter(listener, instance: instance, status: status).increment()
+    }
+
+    /// The counter of a listener's requests answered by an instance with a status (a connection keeps
+    /// the one it used last, so a request does not look it up under the shared lock).
+    func requestCounter(_ listener: ListenerRuntime, instance: String, status: Int) -> Counter {
         let key = RequestKey(balancer: listener.balancer, port: listener.listener.loadBalancerPort, instance: instance, status: status)
-        let counter = Self.cached(requests, key) {
+        return Self.cached(requests, key) {
             registry.makeCounter(
                 descriptor: MetricNameDescriptor(
                     namespace: "localvpc", subsystem: "elb", metricName: "requests", unitName: "total",
@@ -45,32 +51,40 @@ public final class DataPlaneMetrics: Sendable {
                     ("instance", instance), ("code", String(status)),
                 ])
         }
-        counter.increment()
     }
 
     func completed(_ listener: ListenerRuntime, nanoseconds: Int64) {
-        let key = ListenerKey(balancer: listener.balancer, port: listener.listener.loadBalancerPort)
-        let histogram = Self.cached(histograms, key) {
+        latency(listener).record(.nanoseconds(nanoseconds))
+    }
+
+    /// The latency histogram of a listener (its runtime keeps it).
+    func latency(_ listener: ListenerRuntime) -> DurationHistogram { latency(balancer: listener.balancer, port: listener.listener.loadBalancerPort) }
+
+    func latency(balancer: String, port: Int) -> DurationHistogram {
+        let key = ListenerKey(balancer: balancer, port: port)
+        return Self.cached(histograms, key) {
             registry.makeDurationHistogram(
                 descriptor: MetricNameDescriptor(
                     namespace: "localvpc", subsystem: "elb", metricName: "request_duration", unitName: "seconds",
                     helpText: "Time from a request's head to the end of its response."),
-                labels: [("load_balancer", listener.balancer), ("listener_port", String(listener.listener.loadBalancerPort))],
+                labels: [("load_balancer", balancer), ("listener_port", String(port))],
                 buckets: Self.latencyBuckets)
         }
-        histogram.record(.nanoseconds(nanoseconds))
     }
 
     func admission(kind: String, allowed: Bool) {
+        admissionCounter(kind: kind, allowed: allowed).increment()
+    }
+
+    func admissionCounter(kind: String, allowed: Bool) -> Counter {
         let key = AdmissionKey(kind: kind, allowed: allowed)
-        let counter = Self.cached(admissions, key) {
+        return Self.cached(admissions, key) {
             registry.makeCounter(
                 descriptor: MetricNameDescriptor(
                     namespace: "localvpc", subsystem: "admission", metricName: "decisions", unitName: "total",
                     helpText: "Connections admitted or refused by the engine, by flow kind."),
                 labels: [("kind", kind), ("verdict", allowed ? "allowed" : "refused")])
         }
-        counter.increment()
     }
 
     /// The metric for a key, made on first use.

@@ -6,6 +6,7 @@ import Darwin
 #endif
 import Logging
 import NIOCore
+import Prometheus
 import NIOHTTP1
 import NIOPosix
 import NIOSSL
@@ -192,7 +193,9 @@ extension DataPlane {
             .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 // Admission: the engine must let the internet reach this listener.
-                let decision = admit(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort), kind: "listener")
+                var memo: Admission.Memo?
+                let decision = admission.decide(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort), memo: &memo)
+                if decision.allowed { listener.connectionsAdmitted.increment() } else { metrics.admission(kind: "listener", allowed: false) }
                 guard decision.allowed else {
                     logger.notice(
                         "connection refused",
@@ -204,7 +207,7 @@ extension DataPlane {
                 return channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try sync.addHandler(FrontendHandler(listener: listener, node: node))
+                    try sync.addHandler(FrontendHandler(listener: listener, node: node, admitted: memo))
                 }
             }
     }

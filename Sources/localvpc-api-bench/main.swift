@@ -1,7 +1,7 @@
 // LocalVPC's Query API against moto's server, driven by the same raw-HTTP load generator.
 //
 //     swift build -c release --product localvpc --product localvpc-api-bench
-//     .build/release/localvpc-api-bench [--groups 1000] [--describes 10000]
+//     .build/release/localvpc-api-bench [--groups 1000] [--describes 10000] [--same-cpu]
 //
 // Scenarios (issue: "Benchmark against moto"):
 //   (a) 1 CreateVpc, then N CreateSecurityGroup each followed by 5 AuthorizeSecurityGroupIngress, one connection;
@@ -251,7 +251,28 @@ func report(_ name: String, _ f: Figures) {
     print(line)
 }
 
+/// `--same-cpu`: the load generator and both servers (which inherit the affinity) run on CPU 0.
+/// A one-connection request/response benchmark then measures the servers' work per call rather than
+/// the cost of waking an idle virtual CPU twice per call (an interrupt through the hypervisor), which
+/// on these VMs takes longer than LocalVPC's own work. Both servers get the same treatment.
+func pinToOneCPU() {
+    // Re-run this benchmark under `taskset -c 0` (util-linux); the servers it starts inherit the CPU.
+    guard ProcessInfo.processInfo.environment["LOCALVPC_BENCH_PINNED"] == nil else { return }
+    let taskset = Process()
+    taskset.executableURL = URL(fileURLWithPath: "/usr/bin/taskset")
+    taskset.arguments = ["-c", "0", CommandLine.arguments[0]] + CommandLine.arguments.dropFirst()
+    taskset.environment = ProcessInfo.processInfo.environment.merging(["LOCALVPC_BENCH_PINNED": "1"]) { $1 }
+    do {
+        try taskset.run()
+        taskset.waitUntilExit()
+        exit(taskset.terminationStatus)
+    } catch {
+        progress("warning: cannot run under taskset (\(error)); not pinned")
+    }
+}
+
 do {
+    if arguments.contains("--same-cpu") { pinToOneCPU() }
     let state = FileManager.default.temporaryDirectory.appendingPathComponent("localvpc-bench-\(UUID().uuidString)/state.sqlite")
     defer { try? FileManager.default.removeItem(at: state.deletingLastPathComponent()) }
     let localvpcPath = binaryFolder.appendingPathComponent("localvpc").path
