@@ -124,6 +124,24 @@ import FoundationNetworking
         await plane.shutdown()
     }
 
+    /// A connection's memo of its last admission decision holds only while the network's version is
+    /// unchanged: a new version (an SG edit through the API) is decided again at once.
+    @Test func admissionMemoFollowsTheNetworkVersion() throws {
+        let open = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology
+        let closed = try TopologyFile(yaml: Self.twoZones(crossZone: true, scheme: "internal"), file: "t").topology
+        let admission = Admission(NetworkView(version: 1, network: CompiledNetwork(open)), logger: Logger(label: "test"))
+        var memo: Admission.Memo?
+        let flow = FlowClass.listener(loadBalancer: "elb", port: 80)
+        #expect(admission.decide(flow, memo: &memo).allowed)
+        #expect(admission.decide(flow, memo: &memo).allowed)
+        admission.update(NetworkView(version: 2, network: CompiledNetwork(closed)))
+        #expect(!admission.decide(flow, memo: &memo).allowed, "the memo of version 1 is not used for version 2")
+        // Another flow class on the same connection is not answered from the memo either.
+        #expect(!admission.decide(.listener(loadBalancer: "elb", port: 81), memo: &memo).allowed)
+        admission.update(NetworkView(version: 3, network: CompiledNetwork(open)))
+        #expect(admission.decide(flow, memo: &memo).allowed)
+    }
+
     /// SEMANTICS.md, "The seed design, walked": the article's web SG egress names the NAT's SG, which
     /// never matches internet hosts (SG_REFERENCES_NOT_PRESERVED): the egress proxy refuses, naming it.
     @Test func seedDesignEgressIsRefusedWithTheSecurityGroupReference() throws {
