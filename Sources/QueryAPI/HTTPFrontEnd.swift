@@ -7,9 +7,10 @@ extension QueryAPIServer {
     static let idleTimeout = TimeAmount.seconds(60)
 
     /// Serves the Query API over SwiftNIO directly: keep-alive HTTP/1.1 with TCP_NODELAY, one event
-    /// loop per core. A `Describe*` call whose rendered answer is cached for the region's current state
-    /// is answered on the event loop itself; every other call runs as a task (on the same loops, since
-    /// `localvpc` makes SwiftNIO's event loops Swift concurrency's global executor).
+    /// loop per core. A `Describe*` call whose rendered answer is cached for the region's current state,
+    /// and every call that changes state, is answered on the event loop that read it; a `Describe*` not
+    /// in the cache and `StartNetworkInsightsAnalysis` run as tasks (on the same loops, since `localvpc`
+    /// makes SwiftNIO's event loops Swift concurrency's global executor).
     ///
     /// - Parameter metrics: when given, `GET /metrics` answers with it (Prometheus' text format).
     /// - Returns: the listening channel (its `localAddress` has the real port).

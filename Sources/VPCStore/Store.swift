@@ -92,7 +92,7 @@ public struct Store: Sendable {
 
     /// Writes one call's changes in a single transaction: all or nothing.
     ///
-    /// Synchronous on purpose: the caller (the emulator's actor) must not let another call build on a
+    /// Synchronous on purpose: the caller (the emulator, holding its lock) must not let another call build on a
     /// state whose write has not finished.
     public func apply(_ change: Change) throws {
         guard !change.isEmpty else { return }
