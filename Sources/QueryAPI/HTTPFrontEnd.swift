@@ -137,11 +137,15 @@ final class QueryHTTPHandler: ChannelInboundHandler {
         var headers: [(String, String)] = []
         headers.reserveCapacity(10)
         var host = ""
+        // Without signature checking only the Authorization header matters (its credential scope names
+        // the service and region): the others are not copied into strings.
+        let keepAll = server.verifier != nil
         let parsed = MessageHead.parse(input, limit: Self.maximumHeadSize, isRequest: true) { line, name, value in
             guard let name, let value else {
                 startLine = Array(line)
                 return
             }
+            if !keepAll && !MessageHead.equalsLowercase(name, "authorization") && !MessageHead.equalsLowercase(name, "host") { return }
             let lowered = String(unsafeUninitializedCapacity: name.count) { out in
                 for (index, byte) in name.enumerated() { out[index] = byte >= 65 && byte <= 90 ? byte | 0x20 : byte }
                 return name.count

@@ -2,6 +2,7 @@ import Foundation
 @testable import QueryAPI
 import Testing
 import VPCModel
+import VPCStore
 
 /// The hand-written record encoding must be read back by `JSONDecoder` exactly as the synthesized
 /// `Codable` encoding is: records written by either one load the same.
@@ -41,5 +42,27 @@ struct RecordJSONTests {
         #expect(try JSONDecoder().decode(Metadata.self, from: RecordJSON.encode(metadata)) == metadata)
         let empty = Metadata(resourceID: "x", values: [:])
         #expect(try JSONDecoder().decode(Metadata.self, from: RecordJSON.encode(empty)) == empty)
+    }
+}
+
+/// A call's change lists every record it touched once, however many it touched (the store writes each
+/// record once per transaction).
+struct ChangeLogTests {
+    @Test(arguments: [3, 16, 40])
+    func touchedRecordsAreWrittenOnce(count: Int) throws {
+        var state = RegionState(region: "us-east-1")
+        for round in 0..<2 {
+            for index in 0..<count {
+                state.setMeta("sg-\(index)", "round", String(round))
+            }
+        }
+        state.remove(.metadata, "sg-0")
+        let change = try state.change(encoder: JSONEncoder())
+        #expect(change.upserts.count == count - 1)
+        #expect(Set(change.upserts.map(\.id)).count == count - 1)
+        #expect(change.deletions.map(\.id) == ["sg-0"])
+        #expect(change.upserts.allSatisfy { String(decoding: $0.body, as: UTF8.self).contains("\"round\":\"1\"") })
+        state.clearChanges()
+        #expect(try state.change(encoder: JSONEncoder()).isEmpty)
     }
 }

@@ -72,13 +72,26 @@ struct RegionState: Sendable {
     /// The ID of the group with this name in this VPC, if any.
     func groupID(vpc: VPC.ID, name: String) -> String? { groupIDsByName[Self.groupNameKey(vpc: vpc, name: name)] }
 
-    /// Records changed by the current call.
-    private(set) var touched: [RecordKind: Set<String>] = [:]
+    /// Records changed by the current call, each once (a call touches a handful: a list beats a set).
+    private(set) var touched: [(kind: RecordKind, id: String)] = []
 
     init(region: String) { self.region = region }
 
-    mutating func touch(_ kind: RecordKind, _ id: String) { touched[kind, default: []].insert(id) }
-    mutating func clearChanges() { touched = [:] }
+    /// For calls that touch many records (loading a file): the same, as a set.
+    private var touchedKeys: Set<String> = []
+
+    mutating func touch(_ kind: RecordKind, _ id: String) {
+        if touched.count < 16 {
+            if !touched.contains(where: { $0.kind == kind && $0.id == id }) { touched.append((kind, id)) }
+            if touched.count == 16 { touchedKeys = Set(touched.map { "\($0.kind.rawValue)|\($0.id)" }) }
+        } else if touchedKeys.insert("\(kind.rawValue)|\(id)").inserted {
+            touched.append((kind, id))
+        }
+    }
+    mutating func clearChanges() {
+        touched = []
+        touchedKeys = []
+    }
 
     // Typed writes: each records the change it makes.
     mutating func put(_ value: VPC) { vpcs[value.id.rawValue] = value; touch(.vpc, value.id.rawValue) }
@@ -167,13 +180,11 @@ struct RegionState: Sendable {
     /// The records this call changed, encoded for the store (deleted ones as deletions).
     func change(encoder: JSONEncoder) throws -> Store.Change {
         var change = Store.Change(region: region)
-        for (kind, ids) in touched {
-            for id in ids {
-                if let body = try encode(kind, id, encoder) {
-                    change.upserts.append(Store.Record(region: region, kind: kind.rawValue, id: id, body: body))
-                } else {
-                    change.deletions.append((kind.rawValue, id))
-                }
+        for (kind, id) in touched {
+            if let body = try encode(kind, id, encoder) {
+                change.upserts.append(Store.Record(region: region, kind: kind.rawValue, id: id, body: body))
+            } else {
+                change.deletions.append((kind.rawValue, id))
             }
         }
         return change
