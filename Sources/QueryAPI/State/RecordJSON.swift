@@ -128,24 +128,18 @@ struct RecordJSON {
         bytes.append(UInt8(ascii: "}"))
     }
 
-    static func encode(_ tags: TagSet) -> Data {
-        var writer = RecordJSON()
-        writer.bytes.append(UInt8(ascii: "{"))
-        writer.key("resourceID", first: true)
-        writer.string(tags.resourceID)
-        writer.key("tags")
-        writer.dictionary(tags.tags)
-        writer.bytes.append(UInt8(ascii: "}"))
-        return writer.data
-    }
+    static func encode(_ tags: TagSet) -> Data { resourceDictionary(tags.resourceID, "tags", tags.tags) }
 
-    static func encode(_ metadata: Metadata) -> Data {
+    static func encode(_ metadata: Metadata) -> Data { resourceDictionary(metadata.resourceID, "values", metadata.values) }
+
+    /// `{"resourceID":…,"<key>":{…}}`: the shape of `TagSet` and `Metadata`.
+    private static func resourceDictionary(_ id: String, _ key: StaticString, _ values: [String: String]) -> Data {
         var writer = RecordJSON()
         writer.bytes.append(UInt8(ascii: "{"))
         writer.key("resourceID", first: true)
-        writer.string(metadata.resourceID)
-        writer.key("values")
-        writer.dictionary(metadata.values)
+        writer.string(id)
+        writer.key(key)
+        writer.dictionary(values)
         writer.bytes.append(UInt8(ascii: "}"))
         return writer.data
     }
