@@ -266,32 +266,35 @@ public final class DataPlane: Sendable {
     /// the request with `finished(balancer:instance:)`.
     func choose(balancer name: String, node: Int, port: Int, leastOutstanding: Bool = true) -> Choice {
         runtime.withLock { runtime in
-            guard var routes = runtime.routes[name] else { return .unavailable("load balancer \(name) no longer exists") }
-            guard !routes.nodes.isEmpty else { return .unavailable("load balancer \(name) has no subnets, so no nodes") }
-            let route = routes.nodes[node % routes.nodes.count]
-            guard !route.targets.isEmpty else { return .unavailable(route.unavailable) }
-            let turn = routes.turn
-            routes.turn = turn &+ 1
-            var chosen = route.targets[turn % route.targets.count]
-            if leastOutstanding {
-                var fewest = routes.outstanding[chosen.instance, default: 0]
-                for offset in 1..<max(route.targets.count, 1) where fewest > 0 {
-                    let candidate = route.targets[(turn + offset) % route.targets.count]
-                    let load = routes.outstanding[candidate.instance, default: 0]
-                    if load < fewest {
-                        fewest = load
-                        chosen = candidate
-                    }
-                }
-                routes.outstanding[chosen.instance, default: 0] += 1
-            }
-            runtime.routes[name] = routes
-            guard let address = chosen.addresses[port] ?? chosen.fallback else {
-                if leastOutstanding { runtime.routes[name]?.outstanding[chosen.instance, default: 1] -= 1 }
-                return .unavailable("instance \(chosen.instance) has no backend process for port \(port)")
-            }
-            return .instance(chosen.instance, nodeInterface: route.interface, address: address)
+            guard runtime.routes[name] != nil else { return .unavailable("load balancer \(name) no longer exists") }
+            // In place: copying the routes out would copy their counters on every request, under the lock.
+            return Self.pick(&runtime.routes[name]!, name: name, node: node, port: port, leastOutstanding: leastOutstanding)
         }
+    }
+
+    private static func pick(_ routes: inout BalancerRoutes, name: String, node: Int, port: Int, leastOutstanding: Bool) -> Choice {
+        guard !routes.nodes.isEmpty else { return .unavailable("load balancer \(name) has no subnets, so no nodes") }
+        let route = routes.nodes[node % routes.nodes.count]
+        guard !route.targets.isEmpty else { return .unavailable(route.unavailable) }
+        let turn = routes.turn
+        routes.turn = turn &+ 1
+        var chosen = route.targets[turn % route.targets.count]
+        if leastOutstanding {
+            var fewest = routes.outstanding[chosen.instance, default: 0]
+            for offset in 1..<max(route.targets.count, 1) where fewest > 0 {
+                let candidate = route.targets[(turn + offset) % route.targets.count]
+                let load = routes.outstanding[candidate.instance, default: 0]
+                if load < fewest {
+                    fewest = load
+                    chosen = candidate
+                }
+            }
+        }
+        guard let address = chosen.addresses[port] ?? chosen.fallback else {
+            return .unavailable("instance \(chosen.instance) has no backend process for port \(port)")
+        }
+        if leastOutstanding { routes.outstanding[chosen.instance, default: 0] += 1 }
+        return .instance(chosen.instance, nodeInterface: route.interface, address: address)
     }
 
     /// A request chosen with least outstanding requests has ended.
