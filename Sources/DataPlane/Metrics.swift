@@ -53,13 +53,7 @@ public final class DataPlaneMetrics: Sendable {
         }
     }
 
-    func completed(_ listener: ListenerRuntime, nanoseconds: Int64) {
-        latency(listener).record(.nanoseconds(nanoseconds))
-    }
-
-    /// The latency histogram of a listener (its runtime keeps it).
-    func latency(_ listener: ListenerRuntime) -> DurationHistogram { latency(balancer: listener.balancer, port: listener.listener.loadBalancerPort) }
-
+    /// The latency histogram of a listener (its `ListenerRuntime` keeps it).
     func latency(balancer: String, port: Int) -> DurationHistogram {
         let key = ListenerKey(balancer: balancer, port: port)
         return Self.cached(histograms, key) {

@@ -130,15 +130,20 @@ public struct QueryAPIServer: Sendable {
         var body: ByteBuffer
         /// The body was larger than `maximumBodySize` (and was not kept).
         var bodyTooLarge = false
-        /// The form text (query string and body), once `prepare()` has read it.
+        /// The form text (query string and body) and its plain `Action`, once `prepare()` has read them.
         var form: Result<String, APIError>?
+        var plainAction: String?
 
         var authorization: String? { headers.first { $0.0 == "authorization" }?.1 }
 
-        /// Reads the form text once, for the checks that look at it before the call runs.
+        /// Reads the form text and the action once, for the checks that look at them before the call runs.
         mutating func prepare() {
             if form == nil { form = Result { () throws(APIError) in try QueryAPIServer.formText(self) } }
+            plainAction = (try? form?.get()).flatMap(QueryAPIServer.action(in:))
         }
+
+        /// The `Action` if it needs no decoding (from `prepare()`, or read now).
+        var quickAction: String? { plainAction ?? (try? QueryAPIServer.formText(self)).flatMap(QueryAPIServer.action(in:)) }
     }
 
     /// A rendered response: status and XML text.
@@ -181,8 +186,8 @@ public struct QueryAPIServer: Sendable {
     /// A `Describe*` answer straight from the cache of rendered results, without leaving the event
     /// loop; nil when the request needs the full path (not cached, signed-request checking, not EC2).
     func respondFromCache(_ request: QueryRequest) -> QueryResponse? {
-        guard verifier == nil, !request.bodyTooLarge, let text = try? Self.formText(request), let action = Self.action(in: text),
-            action.hasPrefix("Describe"), let authorization = request.authorization
+        guard verifier == nil, !request.bodyTooLarge, let action = request.quickAction, action.hasPrefix("Describe"),
+            let text = try? Self.formText(request), let authorization = request.authorization
         else { return nil }
         let target = Self.target(authorization: authorization, version: nil)
         guard target.service == .ec2, EC2Router.handlers[action] != nil,
@@ -194,7 +199,7 @@ public struct QueryAPIServer: Sendable {
     /// Whether a request is cheap enough to answer on the event loop that read it: every call except
     /// the reads that render or analyze a whole region (`Describe*`, `StartNetworkInsightsAnalysis`).
     func runsInline(_ request: QueryRequest) -> Bool {
-        guard let text = try? Self.formText(request), let action = Self.action(in: text) else { return true }
+        guard let action = request.quickAction else { return true }
         return !action.hasPrefix("Describe") && action != "StartNetworkInsightsAnalysis"
     }
 

@@ -52,11 +52,6 @@ final class Emulator: Sendable {
         }
     }
 
-    /// Runs a call that only reads a region (its committed state).
-    func read<Result: Sendable>(_ region: String, _ body: (RegionState) throws(APIError) -> Result) throws(APIError) -> Result {
-        try body(try snapshot(region))
-    }
-
     /// A snapshot of a region's committed state, to read and render without holding any lock.
     func snapshot(_ region: String) throws(APIError) -> RegionState {
         if let state = published.withLock({ $0[region] }) { return state }

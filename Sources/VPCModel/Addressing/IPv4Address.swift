@@ -42,9 +42,9 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         String(unsafeUninitializedCapacity: 15) { write(into: $0) }
     }
 
-    /// Writes the dotted quad into a buffer of at least 15 bytes; returns how many it wrote.
-    func write(into buffer: UnsafeMutableBufferPointer<UInt8>, at start: Int = 0) -> Int {
-        var index = start
+    /// Writes the dotted quad at the start of a buffer of at least 15 bytes; returns how many it wrote.
+    func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+        var index = 0
         for shift in [UInt32(24), 16, 8, 0] {
             let octet = value >> shift & 0xff
             if octet >= 100 { buffer[index] = UInt8(48 + octet / 100); index += 1 }
@@ -53,7 +53,7 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
             index += 1
             if shift > 0 { buffer[index] = UInt8(ascii: "."); index += 1 }
         }
-        return index - start
+        return index
     }
 
     public static func < (lhs: Self, rhs: Self) -> Bool { lhs.value < rhs.value }
