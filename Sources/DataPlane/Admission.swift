@@ -116,8 +116,9 @@ public final class Admission: Sendable {
 
     /// Whether the network lets this class of flows through, and why.
     public func decide(_ flow: FlowClass) -> Decision {
-        let (cached, view) = state.withLock { ($0.decisions[flow], $0.view) }
-        if let cached { return cached }
+        // The view is copied out only on a miss (a copy retains every part of it).
+        if let cached = state.withLock({ $0.decisions[flow] }) { return cached }
+        let view = state.withLock { $0.view }
         let decision = Self.evaluate(flow, in: view.network)
         state.withLock { state in
             if state.view.version == view.version { state.decisions[flow] = decision }

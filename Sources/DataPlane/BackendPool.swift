@@ -12,13 +12,18 @@ final class BackendPool {
 
     init(eventLoop: any EventLoop) { self.eventLoop = eventLoop }
 
-    /// An idle connection to the address, or a new one.
-    func lease(_ address: SocketAddress, connectTimeout: TimeAmount) -> EventLoopFuture<BackendConnection> {
+    /// An idle connection to the address, if there is one (no future: the common case of a request).
+    func takeIdle(_ address: SocketAddress) -> BackendConnection? {
         eventLoop.assertInEventLoop()
         while var connections = idle[address], let connection = connections.popLast() {
             idle[address] = connections
-            if connection.channel.isActive { return eventLoop.makeSucceededFuture(connection) }
+            if connection.channel.isActive { return connection }
         }
+        return nil
+    }
+
+    /// A new connection to the address.
+    func connect(_ address: SocketAddress, connectTimeout: TimeAmount) -> EventLoopFuture<BackendConnection> {
         let loop = eventLoop
         return ClientBootstrap(group: eventLoop)
             .connectTimeout(connectTimeout)
@@ -46,13 +51,19 @@ final class BackendPool {
             connection.channel.close(promise: nil)
             return
         }
-        connection.handler.onIdleClose = { [weak self] in self?.forget(connection) }
+        connection.handler.idleIn = self
         connections.append(connection)
         idle[connection.address] = connections
     }
 
-    private func forget(_ connection: BackendConnection) {
-        idle[connection.address]?.removeAll { $0 === connection }
+    /// An idle connection closed (the backend's keep-alive timeout, or the backend went away).
+    func forget(_ handler: BackendHandler) {
+        for (address, connections) in idle {
+            if let index = connections.firstIndex(where: { $0.handler === handler }) {
+                idle[address]!.remove(at: index)
+                return
+            }
+        }
     }
 }
 
@@ -78,8 +89,8 @@ final class BackendHandler: ChannelInboundHandler {
 
     /// The client side that currently uses this connection.
     var owner: FrontendHandler?
-    /// Called when an idle (pooled) connection closes.
-    var onIdleClose: (() -> Void)?
+    /// The pool that keeps this connection while it is idle (told when it closes).
+    weak var idleIn: BackendPool?
     private var buffer = ByteBuffer()
     private var framer: BodyFramer?
     private var keepAlive = true
@@ -91,7 +102,7 @@ final class BackendHandler: ChannelInboundHandler {
     func prepare(owner: FrontendHandler, requestIsHead: Bool) {
         self.owner = owner
         self.requestIsHead = requestIsHead
-        onIdleClose = nil
+        idleIn = nil
         framer = nil
         keepAlive = true
         buffer.clear()
@@ -182,9 +193,9 @@ final class BackendHandler: ChannelInboundHandler {
                 owner.backendClosed()
             }
         } else {
-            onIdleClose?()
+            idleIn?.forget(self)
         }
-        onIdleClose = nil
+        idleIn = nil
         context.fireChannelInactive()
     }
 

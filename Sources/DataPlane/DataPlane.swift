@@ -96,15 +96,31 @@ final class ListenerRuntime: Sendable, CustomStringConvertible {
     let latency: DurationHistogram
     let connectionsAdmitted: Counter
     let backendsAdmitted: Counter
+    /// "\r\nX-Forwarded-Proto: …\r\nX-Forwarded-Port: …\r\n\r\n": what follows the client's address in
+    /// every forwarded request head.
+    let forwardedProtoAndPort: [UInt8]
     init(plane: DataPlane, balancer: String, listener: ClassicLoadBalancer.Listener) {
         self.plane = plane
         self.balancer = balancer
         self.listener = listener
+        let proto = listener.listenerProtocol == .https ? "https" : "http"
+        forwardedProtoAndPort = Array("\r\nX-Forwarded-Proto: \(proto)\r\nX-Forwarded-Port: \(listener.loadBalancerPort)\r\n\r\n".utf8)
         latency = plane.metrics.latency(balancer: balancer, port: listener.loadBalancerPort)
         connectionsAdmitted = plane.metrics.admissionCounter(kind: "listener", allowed: true)
         backendsAdmitted = plane.metrics.admissionCounter(kind: "backend", allowed: true)
     }
     var description: String { "\(balancer) \(listener)" }
+}
+
+/// What a data-plane event loop keeps of its own: its keep-alive backend connections and the clock
+/// of its client connections' deadlines.
+final class LoopResources {
+    let pool: BackendPool
+    let clock: ConnectionClock
+    init(pool: BackendPool, clock: ConnectionClock) {
+        self.pool = pool
+        self.clock = clock
+    }
 }
 
 /// Where a request goes.
@@ -128,9 +144,9 @@ public final class DataPlane: Sendable {
     private let onEndpoint: @Sendable (Endpoint) -> Void
     private let watcher = Mutex<Task<Void, Never>?>(nil)
 
-    /// Per-loop pools, only touched on their own loop.
+    /// Per-loop backend pools and connection clocks, only touched on their own loop.
     private final class Pools: @unchecked Sendable {
-        var byLoop: [ObjectIdentifier: BackendPool] = [:]
+        var byLoop: [ObjectIdentifier: LoopResources] = [:]
     }
 
     struct ListenerKey: Hashable {
@@ -183,7 +199,11 @@ public final class DataPlane: Sendable {
         self.ownsGroup = configuration.threads != nil
         self.group = configuration.threads.map { MultiThreadedEventLoopGroup(numberOfThreads: max(1, $0)) } ?? .singleton
         let pools = Pools()
-        for loop in group.makeIterator() { pools.byLoop[ObjectIdentifier(loop)] = BackendPool(eventLoop: loop) }
+        for loop in group.makeIterator() {
+            pools.byLoop[ObjectIdentifier(loop)] = LoopResources(
+                pool: BackendPool(eventLoop: loop),
+                clock: ConnectionClock(eventLoop: loop, idleTimeout: configuration.idleTimeout, backendTimeout: configuration.backendTimeout))
+        }
         self.pools = pools
         self.runtime = Mutex(Runtime())
         (self.tls, self.tlsNote) = try TLSSupport.serverContext(certificatePath: configuration.certificatePath, keyPath: configuration.keyPath)
@@ -247,7 +267,8 @@ public final class DataPlane: Sendable {
         }
     }
 
-    func pool(for loop: any EventLoop) -> BackendPool { pools.byLoop[ObjectIdentifier(loop)]! }
+    /// A loop's backend pool and connection clock (a client connection looks them up once).
+    func resources(for loop: any EventLoop) -> LoopResources { pools.byLoop[ObjectIdentifier(loop)]! }
 
     /// The next node of a load balancer for a new client connection (DNS round robin over its nodes).
     func nextNode(balancer: String) -> Int {

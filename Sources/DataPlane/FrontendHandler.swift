@@ -43,9 +43,8 @@ final class FrontendHandler: ChannelInboundHandler {
     private var counted = false
     private var status = 0
     private var started = NIODeadline.now()
-    /// The backend timeout: the deadline of the request waiting for its answer, checked lazily by one
-    /// timer per connection (a request does not schedule and cancel a timer of its own).
-    private var timeout: Scheduled<Void>?
+    /// The backend timeout: the deadline of the request waiting for its answer, checked by the loop's
+    /// connection clock (a request does not schedule and cancel a timer of its own).
     private var answerDeadline: NIODeadline?
     private var awaitedInstance = ""
     /// This connection's last admission decisions and metrics, reused while nothing changed (no
@@ -53,12 +52,14 @@ final class FrontendHandler: ChannelInboundHandler {
     private var listenerMemo: Admission.Memo?
     private var backendMemo: Admission.Memo?
     private var lastRequestCounter: (instance: String, status: Int, counter: Counter)?
-    /// When the connection last became idle; the idle timer checks it lazily.
+    /// When the connection last became idle; the loop's connection clock checks it.
     private var idleSince = NIODeadline.now()
-    private var idleTimer: Scheduled<Void>?
-    /// "X-Forwarded-For: CLIENT\r\nX-Forwarded-Proto: …\r\nX-Forwarded-Port: …\r\n\r\n", made once per connection.
-    private var forwardedFields: [UInt8] = []
-    private var clientAddress = ""
+    /// This connection's place in its loop's connection clock (-1: not in it).
+    var clockIndex = -1
+    /// The loop's backend pool and connection clock.
+    private var resources: LoopResources?
+    /// The client's address, as `X-Forwarded-For` gives it.
+    private var client = ClientAddress.unknown
 
     /// - Parameter admitted: the connection's own admission decision, reused by its first request.
     init(listener: ListenerRuntime, node: Int, admitted: Admission.Memo? = nil) {
@@ -69,37 +70,31 @@ final class FrontendHandler: ChannelInboundHandler {
 
     func handlerAdded(context: ChannelHandlerContext) {
         self.context = context
-        clientAddress = context.channel.remoteAddress?.ipAddress ?? "unknown"
-        forwardedFields = Array("X-Forwarded-For: \(clientAddress)\r\n\(protoAndPort)\r\n".utf8)
+        client = ClientAddress(context.channel.remoteAddress)
         idleSince = .now()
-        armIdleTimer(context, in: listener.plane.configuration.idleTimeout)
+        let resources = listener.plane.resources(for: context.eventLoop)
+        self.resources = resources
+        resources.clock.add(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
+        resources?.clock.remove(self)
         self.context = nil
     }
 
-    private var protoAndPort: String {
-        "X-Forwarded-Proto: \(listener.listener.listenerProtocol == .https ? "https" : "http")\r\nX-Forwarded-Port: \(listener.listener.loadBalancerPort)\r\n"
-    }
-
-    /// The next request must start within the idle timeout of the connection going idle (ELB's idle
-    /// timeout; it also bounds clients that send a request head slowly).
-    private func armIdleTimer(_ context: ChannelHandlerContext, in delay: TimeAmount) {
-        idleTimer = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
-            guard let self, let context = self.context else { return }
-            let timeout = self.listener.plane.configuration.idleTimeout
-            guard !self.inExchange else {
-                self.armIdleTimer(context, in: timeout)
-                return
+    /// Called by the loop's connection clock. The next request must start within the idle timeout of
+    /// the connection going idle (ELB's idle timeout; it also bounds clients that send a request head
+    /// slowly); a request's answer must start within the backend timeout (else 504).
+    func checkDeadlines(_ now: NIODeadline) {
+        guard let context, state != .closed else { return }
+        if inExchange {
+            if let deadline = answerDeadline, now >= deadline, !responseStarted {
+                let limit = listener.plane.configuration.backendTimeout
+                respondError(context, 504, "Gateway Timeout", "instance \(awaitedInstance) did not answer within \(limit.nanoseconds / 1_000_000) ms")
             }
-            let idle = NIODeadline.now() - self.idleSince
-            if idle >= timeout {
-                self.state = .closed
-                context.close(promise: nil)
-            } else {
-                self.armIdleTimer(context, in: timeout - idle)
-            }
+        } else if now - idleSince >= listener.plane.configuration.idleTimeout {
+            state = .closed
+            context.close(promise: nil)
         }
     }
 
@@ -143,7 +138,7 @@ final class FrontendHandler: ChannelInboundHandler {
     /// Reads and starts the next request; false when its head is not complete yet (or was refused).
     private func readHead(_ context: ChannelHandlerContext) -> Bool {
         let limit = listener.plane.configuration.maximumHeaderBytes
-        var out = context.channel.allocator.buffer(capacity: min(inbound.readableBytes, limit) + forwardedFields.count + 64)
+        var out = context.channel.allocator.buffer(capacity: min(inbound.readableBytes, limit) + listener.forwardedProtoAndPort.count + 128)
         var previousFor: [UInt8]?
         let parsed = MessageHead.parse(inbound, limit: limit, isRequest: true) { line, name, value in
                     if let name {
@@ -176,13 +171,13 @@ final class FrontendHandler: ChannelInboundHandler {
             return false
         }
         inbound.moveReaderIndex(forwardBy: head.length)
+        out.writeStaticString("X-Forwarded-For: ")
         if let previousFor {
-            out.writeStaticString("X-Forwarded-For: ")
             out.writeBytes(previousFor)
-            out.writeString(", \(clientAddress)\r\n\(protoAndPort)\r\n")
-        } else {
-            out.writeBytes(forwardedFields)
+            out.writeStaticString(", ")
         }
+        client.write(to: &out)
+        out.writeBytes(listener.forwardedProtoAndPort)
         startRequest(head, out, context: context)
         return true
     }
@@ -204,7 +199,7 @@ final class FrontendHandler: ChannelInboundHandler {
         }
         let admitted = plane.admission.decide(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort), memo: &listenerMemo)
         guard admitted.allowed else {
-            plane.logger.notice("connection refused", metadata: ["listener": "\(listener)", "client": "\(clientAddress)", "reason": "\(admitted.reason)"])
+            plane.logger.notice("connection refused", metadata: ["listener": "\(listener)", "client": "\(client)", "reason": "\(admitted.reason)"])
             state = .closed
             context.close(promise: nil)
             return
@@ -226,16 +221,19 @@ final class FrontendHandler: ChannelInboundHandler {
                 respondError(context, 504, "Gateway Timeout", decision.reason)
                 return
             }
-            pending = [out]
-            connecting = true
             // The load balancer streams the body on, so it answers "100-continue" itself.
             if head.expectContinue { context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil) }
             answerDeadline = .now() + plane.configuration.backendTimeout
             awaitedInstance = instance
-            if timeout == nil { armBackendTimer(context, in: plane.configuration.backendTimeout) }
-            let pool = plane.pool(for: context.eventLoop)
-            let isHead = requestIsHead
-            pool.lease(address, connectTimeout: plane.configuration.connectTimeout).assumeIsolated().whenComplete { [weak self] result in
+            guard let pool = resources?.pool else { return }
+            if let idle = pool.takeIdle(address) {
+                use(idle)
+                idle.channel.writeAndFlush(out, promise: nil)
+                return
+            }
+            pending = [out]
+            connecting = true
+            pool.connect(address, connectTimeout: plane.configuration.connectTimeout).assumeIsolated().whenComplete { [weak self] result in
                 guard let self else { return }
                 switch result {
                 case .success(let connection):
@@ -244,8 +242,7 @@ final class FrontendHandler: ChannelInboundHandler {
                         return
                     }
                     self.connecting = false
-                    connection.handler.prepare(owner: self, requestIsHead: isHead)
-                    self.connection = connection
+                    self.use(connection)
                     for part in self.pending { connection.channel.write(part, promise: nil) }
                     self.pending = []
                     connection.channel.flush()
@@ -258,20 +255,10 @@ final class FrontendHandler: ChannelInboundHandler {
         }
     }
 
-    /// Fires at the earliest deadline; a request answered meanwhile cleared it, and a later one re-arms.
-    private func armBackendTimer(_ context: ChannelHandlerContext, in delay: TimeAmount) {
-        timeout = context.eventLoop.assumeIsolated().scheduleTask(in: delay) { [weak self] in
-            guard let self else { return }
-            self.timeout = nil
-            guard let deadline = self.answerDeadline, let context = self.context else { return }
-            let now = NIODeadline.now()
-            if now < deadline {
-                self.armBackendTimer(context, in: deadline - now)
-            } else if self.inExchange, !self.responseStarted {
-                let limit = self.listener.plane.configuration.backendTimeout
-                self.respondError(context, 504, "Gateway Timeout", "instance \(self.awaitedInstance) did not answer within \(limit.nanoseconds / 1_000_000) ms")
-            }
-        }
+    /// Takes a backend connection for this request, until its answer ends.
+    private func use(_ connection: BackendConnection) {
+        connection.handler.prepare(owner: self, requestIsHead: requestIsHead)
+        self.connection = connection
     }
 
     private func forwardBody(_ slice: ByteBuffer) {
@@ -331,8 +318,8 @@ final class FrontendHandler: ChannelInboundHandler {
         if state == .body { discarding = true }
         if let connection {
             self.connection = nil
-            if reusable && state != .body {
-                listener.plane.pool(for: context.eventLoop).release(connection)
+            if reusable && state != .body, let pool = resources?.pool {
+                pool.release(connection)
             } else {
                 connection.handler.owner = nil
                 connection.channel.close(promise: nil)
@@ -451,8 +438,7 @@ final class FrontendHandler: ChannelInboundHandler {
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        timeout?.cancel()
-        idleTimer?.cancel()
+        resources?.clock.remove(self)
         releaseInstance()
         if let connection {
             connection.handler.owner = nil
@@ -467,5 +453,57 @@ final class FrontendHandler: ChannelInboundHandler {
         listener.plane.logger.debug("client connection error", metadata: ["listener": "\(listener)", "error": "\(error)"])
         state = .closed
         context.close(promise: nil)
+    }
+}
+
+/// A client's address for `X-Forwarded-For`: an IPv4 address is kept as its four bytes and written
+/// out digit by digit (no `inet_ntop` and no string per connection).
+enum ClientAddress: CustomStringConvertible {
+    case v4(UInt8, UInt8, UInt8, UInt8)
+    case text(String)
+    static let unknown = ClientAddress.text("unknown")
+
+    init(_ address: SocketAddress?) {
+        guard let address else {
+            self = .unknown
+            return
+        }
+        if case .v4 = address {
+            // sockaddr_in: family (2 bytes), port (2), then the address in network order.
+            self = address.withSockAddr { pointer, _ in
+                let bytes = UnsafeRawPointer(pointer)
+                return .v4(bytes.load(fromByteOffset: 4, as: UInt8.self), bytes.load(fromByteOffset: 5, as: UInt8.self),
+                    bytes.load(fromByteOffset: 6, as: UInt8.self), bytes.load(fromByteOffset: 7, as: UInt8.self))
+            }
+        } else {
+            self = .text(address.ipAddress ?? "unknown")
+        }
+    }
+
+    func write(to buffer: inout ByteBuffer) {
+        switch self {
+        case .v4(let a, let b, let c, let d):
+            Self.writeDecimal(a, to: &buffer)
+            buffer.writeInteger(UInt8(ascii: "."))
+            Self.writeDecimal(b, to: &buffer)
+            buffer.writeInteger(UInt8(ascii: "."))
+            Self.writeDecimal(c, to: &buffer)
+            buffer.writeInteger(UInt8(ascii: "."))
+            Self.writeDecimal(d, to: &buffer)
+        case .text(let text):
+            buffer.writeString(text)
+        }
+    }
+
+    private static func writeDecimal(_ value: UInt8, to buffer: inout ByteBuffer) {
+        if value >= 100 { buffer.writeInteger(UInt8(ascii: "0") + value / 100) }
+        if value >= 10 { buffer.writeInteger(UInt8(ascii: "0") + value / 10 % 10) }
+        buffer.writeInteger(UInt8(ascii: "0") + value % 10)
+    }
+
+    var description: String {
+        var buffer = ByteBuffer()
+        write(to: &buffer)
+        return String(buffer: buffer)
     }
 }

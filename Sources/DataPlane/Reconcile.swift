@@ -204,10 +204,13 @@ extension DataPlane {
                 }
                 let node = nextNode(balancer: listener.balancer)
                 if !layer7 { return tcpListenerConnection(channel, listener: listener, node: node, tls: tls) }
-                return channel.eventLoop.makeCompletedFuture {
+                do {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
                     try sync.addHandler(FrontendHandler(listener: listener, node: node, admitted: memo))
+                    return channel.eventLoop.makeSucceededVoidFuture()
+                } catch {
+                    return channel.eventLoop.makeFailedFuture(error)
                 }
             }
     }

@@ -131,28 +131,48 @@ package struct MessageHead {
         }
     }
 
+    /// The start line, split at its first two spaces without copying: a request line is
+    /// "METHOD TARGET HTTP/1.x", a status line "HTTP/1.x CODE [REASON]".
     private mutating func parseStartLine(_ line: UnsafeRawBufferPointer, isRequest: Bool) throws(Failure) {
-        let parts = line.split(separator: 32, maxSplits: 2, omittingEmptySubsequences: false)
-        guard parts.count >= 2 else { throw .invalid("malformed start line") }
-        let versionPart = isRequest ? (parts.count == 3 ? parts[2] : parts[1]) : parts[0]
-        guard parts.count == 3 || !isRequest else { throw .invalid("malformed request line") }
-        let version = Array(versionPart)
-        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == UInt8(ascii: "."),
-            (48...57).contains(version[5]), (48...57).contains(version[7])
+        guard let firstSpace = line.firstIndex(of: 32) else { throw .invalid("malformed start line") }
+        var secondSpace: Int?
+        var index = firstSpace + 1
+        while index < line.count {
+            if line[index] == 32 {
+                secondSpace = index
+                break
+            }
+            index += 1
+        }
+        guard secondSpace != nil || !isRequest else { throw .invalid("malformed request line") }
+        let versionRange = isRequest ? (secondSpace! + 1)..<line.count : 0..<firstSpace
+        guard versionRange.count == 8, Self.equals(line, versionRange.lowerBound, "HTTP/"),
+            line[versionRange.lowerBound + 6] == UInt8(ascii: "."),
+            (48...57).contains(line[versionRange.lowerBound + 5]), (48...57).contains(line[versionRange.lowerBound + 7])
         else { throw .invalid("malformed HTTP version") }
-        major = Int(version[5] - 48)
-        minor = Int(version[7] - 48)
+        major = Int(line[versionRange.lowerBound + 5] - 48)
+        minor = Int(line[versionRange.lowerBound + 7] - 48)
         guard major == 1 else { throw .invalid("unsupported HTTP version") }
         if isRequest {
-            let method = Array(parts[0])
+            let method = UnsafeRawBufferPointer(rebasing: line[0..<firstSpace])
             guard !method.isEmpty, method.allSatisfy({ (65...90).contains($0) || $0 == 45 || $0 == 95 }) else { throw .invalid("malformed method") }
-            isHead = method == Array("HEAD".utf8)
-            isConnect = method == Array("CONNECT".utf8)
+            isHead = method.count == 4 && Self.equals(method, 0, "HEAD")
+            isConnect = method.count == 7 && Self.equals(method, 0, "CONNECT")
         } else {
-            let code = Array(parts[1])
-            guard code.count == 3, code.allSatisfy({ (48...57).contains($0) }) else { throw .invalid("malformed status code") }
-            status = Int(code[0] - 48) * 100 + Int(code[1] - 48) * 10 + Int(code[2] - 48)
+            let codeEnd = secondSpace ?? line.count
+            guard codeEnd - firstSpace == 4 else { throw .invalid("malformed status code") }
+            let digits = (line[firstSpace + 1], line[firstSpace + 2], line[firstSpace + 3])
+            guard (48...57).contains(digits.0), (48...57).contains(digits.1), (48...57).contains(digits.2) else { throw .invalid("malformed status code") }
+            status = Int(digits.0 - 48) * 100 + Int(digits.1 - 48) * 10 + Int(digits.2 - 48)
         }
+    }
+
+    /// Whether the bytes at `offset` are exactly the text (case-sensitive).
+    private static func equals(_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ text: StaticString) -> Bool {
+        let count = text.utf8CodeUnitCount
+        guard offset + count <= bytes.count else { return false }
+        for index in 0..<count where bytes[offset + index] != text.utf8Start[index] { return false }
+        return true
     }
 
     private mutating func note(name: UnsafeRawBufferPointer, value: UnsafeRawBufferPointer) throws(Failure) {

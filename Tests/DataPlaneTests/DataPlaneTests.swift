@@ -226,6 +226,53 @@ import FoundationNetworking
         #expect(results["failed"]?.0 == 403 && results["failed"]?.1.contains("BAD_STATE_ROUTE") == true, "\(results)")
     }
 
+    /// The deadlines of client connections, kept by one clock per event loop (LocalVPC choice: checked
+    /// every 1/16 of the shortest timeout). ELB Classic guide, "Configure the idle connection timeout":
+    /// a connection that sends nothing for the idle timeout is closed; "Troubleshoot a Classic Load
+    /// Balancer: HTTP errors", HTTP 504: an instance that does not answer within the timeout gives 504.
+    @Test(.timeLimit(.minutes(1))) func idleAndBackendTimeoutsAreKeptByTheLoopClock() async throws {
+        // An instance that accepts connections and never answers; its TCP health check passes.
+        let silent = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .childChannelInitializer { $0.eventLoop.makeSucceededVoidFuture() }
+            .bind(host: "127.0.0.1", port: 0).get()
+        defer { silent.close(promise: nil) }
+        let yaml = Self.twoZones(crossZone: true).replacingOccurrences(of: "target: HTTP:80/", with: "target: TCP:80")
+        let file = try TopologyFile(yaml: yaml, file: "timeouts.yaml")
+        var configuration = DataPlaneConfiguration()
+        configuration.listenerPortOffset = nil
+        configuration.healthCheckScale = 0.01
+        configuration.threads = 1
+        configuration.idleTimeout = .milliseconds(400)
+        configuration.backendTimeout = .milliseconds(800)
+        configuration.backends = ["web-a": HostAndPort(host: "127.0.0.1", port: try #require(silent.localAddress?.port))]
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let plane = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
+        let listener = try #require(plane.endpoints.first { $0.kind == "listener" })
+        let address = try #require(HostAndPort(parsing: listener.url))
+        try await Self.waitForInService(plane, try #require(file.topology.instances.first).id.rawValue)
+
+        // Three silent clients at once: each is closed after the idle timeout, within a tick or so.
+        let clock = ContinuousClock()
+        let started = clock.now
+        async let first = Self.exchange(host: address.host, port: address.port, "")
+        async let second = Self.exchange(host: address.host, port: address.port, "")
+        async let third = Self.exchange(host: address.host, port: address.port, "G")
+        let replies = try await [first, second, third]
+        let idle = clock.now - started
+        #expect(replies == ["", "", ""], "\(replies)")
+        #expect(idle >= .milliseconds(400) && idle < .milliseconds(1_500), "closed after \(idle)")
+
+        // A request the instance never answers: 504 after the backend timeout, with the reason.
+        let asked = clock.now
+        let reply = try await Self.exchange(host: address.host, port: address.port, "GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        let waited = clock.now - asked
+        await plane.shutdown()
+        #expect(reply.hasPrefix("HTTP/1.1 504 "), "\(reply)")
+        #expect(reply.contains("did not answer within 800 ms"), "\(reply)")
+        #expect(waited >= .milliseconds(800) && waited < .milliseconds(2_000), "answered after \(waited)")
+    }
+
     /// Sends bytes on a new loopback connection and returns everything the peer sends until it closes.
     static func exchange(host: String, port: Int, _ request: String) async throws -> String {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)

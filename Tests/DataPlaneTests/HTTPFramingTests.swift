@@ -52,6 +52,23 @@ import Testing
         }
     }
 
+    /// RFC 9112, 3 and 4: "method SP request-target SP HTTP-version" and "HTTP-version SP status-code
+    /// SP [reason-phrase]"; the method is case-sensitive, the status code three digits.
+    @Test func startLines() throws {
+        let head = try Self.parse("HEAD /x HTTP/1.1\r\n\r\n").0
+        #expect(head.isHead && !head.isConnect && head.major == 1 && head.minor == 1)
+        #expect(try Self.parse("CONNECT example.com:443 HTTP/1.1\r\n\r\n").0.isConnect)
+        #expect(try !Self.parse("HEADER / HTTP/1.0\r\n\r\n").0.isHead)
+        #expect(try Self.parse("HTTP/1.1 404\r\n\r\n", isRequest: false).0.status == 404)
+        #expect(try Self.parse("HTTP/1.0 503 Service Unavailable\r\n\r\n", isRequest: false).0.status == 503)
+        for bad in ["get / HTTP/1.1", "GET /", "GET / HTTP/1.10", "GET / http/1.1", "GET  HTTP/1.1x", " / HTTP/1.1", "GET /a b HTTP/1.1"] {
+            #expect(throws: MessageHead.Failure.self, "\(bad)") { try Self.parse(bad + "\r\n\r\n") }
+        }
+        for bad in ["HTTP/1.1 20 OK", "HTTP/1.1 2x0 OK", "HTTP/1.1 2000 OK", "HTTP/1.1", "HTTP/3.0 200 OK"] {
+            #expect(throws: MessageHead.Failure.self, "\(bad)") { try Self.parse(bad + "\r\n\r\n", isRequest: false) }
+        }
+    }
+
     /// RFC 9112, 6.3: responses to HEAD, 1xx, 204 and 304 have no body; without a length, the body runs to the close.
     @Test func responseFraming() throws {
         let ok = try Self.parse("HTTP/1.1 200 OK\r\nContent-Length: 4\r\n\r\n", isRequest: false).0
