@@ -99,10 +99,13 @@ final class ListenerRuntime: Sendable, CustomStringConvertible {
     /// "\r\nX-Forwarded-Proto: …\r\nX-Forwarded-Port: …\r\n\r\n": what follows the client's address in
     /// every forwarded request head.
     let forwardedProtoAndPort: [UInt8]
+    /// The load balancer's DNS round robin over its nodes.
+    let nodes: NodeRoundRobin
     init(plane: DataPlane, balancer: String, listener: ClassicLoadBalancer.Listener) {
         self.plane = plane
         self.balancer = balancer
         self.listener = listener
+        nodes = plane.nodeRoundRobin(balancer: balancer)
         let proto = listener.listenerProtocol == .https ? "https" : "http"
         forwardedProtoAndPort = Array("\r\nX-Forwarded-Proto: \(proto)\r\nX-Forwarded-Port: \(listener.loadBalancerPort)\r\n\r\n".utf8)
         latency = plane.metrics.latency(balancer: balancer, port: listener.loadBalancerPort)
@@ -112,11 +115,23 @@ final class ListenerRuntime: Sendable, CustomStringConvertible {
     var description: String { "\(balancer) \(listener)" }
 }
 
+/// The next node of a load balancer for a new client connection (DNS round robin over its nodes): an
+/// atomic counter, no lock per connection.
+final class NodeRoundRobin: Sendable {
+    private let counter = Atomic<Int>(0)
+    func next() -> Int { counter.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max }
+}
+
 /// What a data-plane event loop keeps of its own: its keep-alive backend connections and the clock
 /// of its client connections' deadlines.
 final class LoopResources {
     let pool: BackendPool
     let clock: ConnectionClock
+    /// The last admission decisions made on this loop for each listener's clients and backend
+    /// requests: a new connection starts from them instead of the shared cache (no lock while the
+    /// network's version is unchanged).
+    var listenerMemos: [ObjectIdentifier: Admission.Memo] = [:]
+    var backendMemos: [ObjectIdentifier: Admission.Memo] = [:]
     init(pool: BackendPool, clock: ConnectionClock) {
         self.pool = pool
         self.clock = clock
@@ -182,7 +197,8 @@ public final class DataPlane: Sendable {
         var egress: [String: (channel: any Channel, address: SocketAddress)] = [:]
         var backendAddresses: [String: SocketAddress] = [:]
         var routes: [String: BalancerRoutes] = [:]
-        var nodeRoundRobin: [String: Int] = [:]
+        /// Each load balancer's DNS round robin over its nodes, shared by its listeners.
+        var nodeRoundRobin: [String: NodeRoundRobin] = [:]
         var endpoints: [Endpoint] = []
     }
 
@@ -271,11 +287,13 @@ public final class DataPlane: Sendable {
     func resources(for loop: any EventLoop) -> LoopResources { pools.byLoop[ObjectIdentifier(loop)]! }
 
     /// The next node of a load balancer for a new client connection (DNS round robin over its nodes).
-    func nextNode(balancer: String) -> Int {
+    /// A load balancer's node round robin (a listener looks it up once).
+    func nodeRoundRobin(balancer: String) -> NodeRoundRobin {
         runtime.withLock { runtime in
-            let next = runtime.nodeRoundRobin[balancer, default: 0]
-            runtime.nodeRoundRobin[balancer] = next &+ 1
-            return next
+            if let existing = runtime.nodeRoundRobin[balancer] { return existing }
+            let made = NodeRoundRobin()
+            runtime.nodeRoundRobin[balancer] = made
+            return made
         }
     }
 

@@ -39,6 +39,8 @@ final class FrontendHandler: ChannelInboundHandler {
     private var pending: [ByteBuffer] = []
     private var connection: BackendConnection?
     private var connecting = false
+    /// Request body bytes written to the backend since the last flush (flushed when a read ends).
+    private var backendUnflushed = false
     private var instanceID = ""
     private var counted = false
     private var status = 0
@@ -56,15 +58,18 @@ final class FrontendHandler: ChannelInboundHandler {
     private var idleSince = NIODeadline.now()
     /// This connection's place in its loop's connection clock (-1: not in it).
     var clockIndex = -1
-    /// The loop's backend pool and connection clock.
-    private var resources: LoopResources?
+    /// The loop's backend pool, connection clock and last admission decisions.
+    private let resources: LoopResources
     /// The client's address, as `X-Forwarded-For` gives it.
     private var client = ClientAddress.unknown
 
-    /// - Parameter admitted: the connection's own admission decision, reused by its first request.
-    init(listener: ListenerRuntime, node: Int, admitted: Admission.Memo? = nil) {
+    /// - Parameters:
+    ///   - resources: the backend pool and connection clock of the loop the connection lives on.
+    ///   - admitted: the connection's own admission decision, reused by its first request.
+    init(listener: ListenerRuntime, node: Int, resources: LoopResources, admitted: Admission.Memo? = nil) {
         self.listener = listener
         self.node = node
+        self.resources = resources
         self.listenerMemo = admitted
     }
 
@@ -72,13 +77,11 @@ final class FrontendHandler: ChannelInboundHandler {
         self.context = context
         client = ClientAddress(context.channel.remoteAddress)
         idleSince = .now()
-        let resources = listener.plane.resources(for: context.eventLoop)
-        self.resources = resources
         resources.clock.add(self)
     }
 
     func handlerRemoved(context: ChannelHandlerContext) {
-        resources?.clock.remove(self)
+        resources.clock.remove(self)
         self.context = nil
     }
 
@@ -111,7 +114,10 @@ final class FrontendHandler: ChannelInboundHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
-        if let connection, !connecting { connection.channel.flush() }
+        if backendUnflushed, let connection, !connecting {
+            backendUnflushed = false
+            connection.channel.flush()
+        }
         context.fireChannelReadComplete()
     }
 
@@ -210,7 +216,10 @@ final class FrontendHandler: ChannelInboundHandler {
         case .instance(let instance, let nodeInterface, let address):
             instanceID = instance
             counted = true
+            let seeded = backendMemo == nil
+            if seeded { backendMemo = resources.backendMemos[ObjectIdentifier(listener)] }
             let decision = plane.admission.decide(.backend(node: nodeInterface, instance: instance, port: listener.listener.instancePort), memo: &backendMemo)
+            if seeded { resources.backendMemos[ObjectIdentifier(listener)] = backendMemo }
             if decision.allowed {
                 listener.backendsAdmitted.increment()
             } else {
@@ -225,7 +234,7 @@ final class FrontendHandler: ChannelInboundHandler {
             if head.expectContinue { context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil) }
             answerDeadline = .now() + plane.configuration.backendTimeout
             awaitedInstance = instance
-            guard let pool = resources?.pool else { return }
+            let pool = resources.pool
             if let idle = pool.takeIdle(address) {
                 use(idle)
                 idle.channel.writeAndFlush(out, promise: nil)
@@ -266,6 +275,7 @@ final class FrontendHandler: ChannelInboundHandler {
             pending.append(slice)
         } else if let connection {
             connection.channel.write(slice, promise: nil)
+            backendUnflushed = true
         }
     }
 
@@ -318,8 +328,8 @@ final class FrontendHandler: ChannelInboundHandler {
         if state == .body { discarding = true }
         if let connection {
             self.connection = nil
-            if reusable && state != .body, let pool = resources?.pool {
-                pool.release(connection)
+            if reusable && state != .body {
+                resources.pool.release(connection)
             } else {
                 connection.handler.owner = nil
                 connection.channel.close(promise: nil)
@@ -427,18 +437,29 @@ final class FrontendHandler: ChannelInboundHandler {
         if !clientKeepAlive {
             state = .closed
             let channel = context.channel
-            context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
+            // A plain connection whose answer the socket took whole closes now; otherwise (bytes still
+            // queued, or TLS, whose handler closes after its own writes) once the writes are done.
+            if listener.listener.listenerProtocol == .http, (try? channel.syncOptions?.getOption(.bufferedWritableBytes)) == 0 {
+                context.close(promise: nil)
+            } else {
+                context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer())).whenComplete { _ in channel.close(promise: nil) }
+            }
             return
         }
         idleSince = .now()
         if state == .done {
             state = .head
             process(context)  // a pipelined request may be waiting
+            // Its body, if already here, was written outside a read: no read's end will flush it.
+            if backendUnflushed, let connection, !connecting {
+                backendUnflushed = false
+                connection.channel.flush()
+            }
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        resources?.clock.remove(self)
+        resources.clock.remove(self)
         releaseInstance()
         if let connection {
             connection.handler.owner = nil

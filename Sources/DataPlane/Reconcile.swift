@@ -193,8 +193,10 @@ extension DataPlane {
             .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { [self] channel in
                 // Admission: the engine must let the internet reach this listener.
-                var memo: Admission.Memo?
+                let resources = resources(for: channel.eventLoop)
+                var memo = resources.listenerMemos[ObjectIdentifier(listener)]
                 let decision = admission.decide(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort), memo: &memo)
+                resources.listenerMemos[ObjectIdentifier(listener)] = memo
                 if decision.allowed { listener.connectionsAdmitted.increment() } else { metrics.admission(kind: "listener", allowed: false) }
                 guard decision.allowed else {
                     logger.notice(
@@ -202,12 +204,12 @@ extension DataPlane {
                         metadata: ["listener": "\(listener)", "client": "\(channel.remoteAddress?.description ?? "?")", "reason": "\(decision.reason)"])
                     return channel.eventLoop.makeFailedFuture(RefusedConnection())
                 }
-                let node = nextNode(balancer: listener.balancer)
+                let node = listener.nodes.next()
                 if !layer7 { return tcpListenerConnection(channel, listener: listener, node: node, tls: tls) }
                 do {
                     let sync = channel.pipeline.syncOperations
                     if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try sync.addHandler(FrontendHandler(listener: listener, node: node, admitted: memo))
+                    try sync.addHandler(FrontendHandler(listener: listener, node: node, resources: resources, admitted: memo))
                     return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)

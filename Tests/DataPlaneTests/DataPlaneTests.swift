@@ -273,6 +273,24 @@ import FoundationNetworking
         #expect(waited >= .milliseconds(800) && waited < .milliseconds(2_000), "answered after \(waited)")
     }
 
+    /// RFC 9112, 9.3.2: a server may receive pipelined requests and answers them in order. Requests
+    /// with bodies that arrive in one read are relayed whole, the later ones after the earlier answers.
+    @Test(.timeLimit(.minutes(1))) func pipelinedRequestsWithBodiesAreAnsweredInOrder() async throws {
+        let (plane, url) = try await Self.start(Self.twoZones(crossZone: true))
+        let topology = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology
+        try await Self.waitForInService(plane, try #require(topology.instances.first).id.rawValue)
+        let port = try #require(url.port)
+        let requests = "POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+            + "POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nworld"
+            + "GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        let reply = try await Self.exchange(host: "127.0.0.1", port: port, requests)
+        await plane.shutdown()
+        let statuses = reply.components(separatedBy: "HTTP/1.1 ").dropFirst().map { $0.prefix(3) }
+        #expect(statuses == ["200", "200", "200"], "\(reply)")
+        let paths = ["/one", "/two", "/three"].map { reply.range(of: "path: \($0)")?.lowerBound }
+        #expect(paths.allSatisfy { $0 != nil } && paths[0]! < paths[1]! && paths[1]! < paths[2]!, "\(reply)")
+    }
+
     /// Sends bytes on a new loopback connection and returns everything the peer sends until it closes.
     static func exchange(host: String, port: Int, _ request: String) async throws -> String {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
