@@ -21,8 +21,6 @@ final class ConnectionClock {
         resolution = max(.milliseconds(10), min(.seconds(1), .nanoseconds(shortest.nanoseconds / 16)))
     }
 
-    var count: Int { members.count }
-
     /// Starts watching a connection's deadlines.
     func add(_ handler: FrontendHandler) {
         eventLoop.assertInEventLoop()
