@@ -94,8 +94,8 @@ final class ListenerRuntime: Sendable, CustomStringConvertible {
     let listener: ClassicLoadBalancer.Listener
     /// This listener's metrics, looked up once (not under the registry's lock per connection).
     let latency: DurationHistogram
-    let connectionsAdmitted: Counter
-    let backendsAdmitted: Counter
+    private let connectionsAdmitted: Counter
+    private let backendsAdmitted: Counter
     /// "\r\nX-Forwarded-Proto: …\r\nX-Forwarded-Port: …\r\n\r\n": what follows the client's address in
     /// every forwarded request head.
     let forwardedProtoAndPort: [UInt8]
@@ -113,6 +113,26 @@ final class ListenerRuntime: Sendable, CustomStringConvertible {
         backendsAdmitted = plane.metrics.admissionCounter(kind: "backend", allowed: true)
     }
     var description: String { "\(balancer) \(listener)" }
+
+    /// Clients of this listener stand for the internet.
+    var clientFlow: FlowClass { .listener(loadBalancer: balancer, port: listener.loadBalancerPort) }
+
+    /// Whether the engine lets a new client connection reach this listener, counted in the admission
+    /// metrics. `memo` (the loop's last decision for this listener) answers while the network is unchanged.
+    func admitClient(memo: inout Admission.Memo?) -> Decision {
+        counted(plane.admission.decide(clientFlow, memo: &memo), allowedCounter: connectionsAdmitted, kind: "listener")
+    }
+
+    /// Whether the engine lets the load balancer node reach the instance on the instance port, counted.
+    func admitBackend(node: String, instance: String, memo: inout Admission.Memo?) -> Decision {
+        let flow = FlowClass.backend(node: node, instance: instance, port: listener.instancePort)
+        return counted(plane.admission.decide(flow, memo: &memo), allowedCounter: backendsAdmitted, kind: "backend")
+    }
+
+    private func counted(_ decision: Decision, allowedCounter: Counter, kind: String) -> Decision {
+        if decision.allowed { allowedCounter.increment() } else { plane.metrics.admission(kind: kind, allowed: false) }
+        return decision
+    }
 }
 
 /// The next node of a load balancer for a new client connection (DNS round robin over its nodes): an
@@ -286,7 +306,6 @@ public final class DataPlane: Sendable {
     /// A loop's backend pool and connection clock (a client connection looks them up once).
     func resources(for loop: any EventLoop) -> LoopResources { pools.byLoop[ObjectIdentifier(loop)]! }
 
-    /// The next node of a load balancer for a new client connection (DNS round robin over its nodes).
     /// A load balancer's node round robin (a listener looks it up once).
     func nodeRoundRobin(balancer: String) -> NodeRoundRobin {
         runtime.withLock { runtime in

@@ -203,7 +203,8 @@ final class FrontendHandler: ChannelInboundHandler {
             respondError(context, 405, "Method Not Allowed", "a load balancer listener does not tunnel CONNECT")
             return
         }
-        let admitted = plane.admission.decide(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort), memo: &listenerMemo)
+        // Each request checks again that the listener is still reachable (not counted: the connection was).
+        let admitted = plane.admission.decide(listener.clientFlow, memo: &listenerMemo)
         guard admitted.allowed else {
             plane.logger.notice("connection refused", metadata: ["listener": "\(listener)", "client": "\(client)", "reason": "\(admitted.reason)"])
             state = .closed
@@ -218,13 +219,8 @@ final class FrontendHandler: ChannelInboundHandler {
             counted = true
             let seeded = backendMemo == nil
             if seeded { backendMemo = resources.backendMemos[ObjectIdentifier(listener)] }
-            let decision = plane.admission.decide(.backend(node: nodeInterface, instance: instance, port: listener.listener.instancePort), memo: &backendMemo)
+            let decision = listener.admitBackend(node: nodeInterface, instance: instance, memo: &backendMemo)
             if seeded { resources.backendMemos[ObjectIdentifier(listener)] = backendMemo }
-            if decision.allowed {
-                listener.backendsAdmitted.increment()
-            } else {
-                plane.metrics.admission(kind: "backend", allowed: false)
-            }
             guard decision.allowed else {
                 plane.logger.notice("backend connection refused", metadata: ["listener": "\(listener)", "instance": "\(instance)", "reason": "\(decision.reason)"])
                 respondError(context, 504, "Gateway Timeout", decision.reason)

@@ -195,9 +195,8 @@ extension DataPlane {
                 // Admission: the engine must let the internet reach this listener.
                 let resources = resources(for: channel.eventLoop)
                 var memo = resources.listenerMemos[ObjectIdentifier(listener)]
-                let decision = admission.decide(.listener(loadBalancer: listener.balancer, port: listener.listener.loadBalancerPort), memo: &memo)
+                let decision = listener.admitClient(memo: &memo)
                 resources.listenerMemos[ObjectIdentifier(listener)] = memo
-                if decision.allowed { listener.connectionsAdmitted.increment() } else { metrics.admission(kind: "listener", allowed: false) }
                 guard decision.allowed else {
                     logger.notice(
                         "connection refused",
@@ -223,7 +222,8 @@ extension DataPlane {
         guard case .instance(let instance, let nodeInterface, let address) = choose(balancer: listener.balancer, node: node, port: port, leastOutstanding: false) else {
             return channel.eventLoop.makeFailedFuture(RefusedConnection())
         }
-        let decision = admit(.backend(node: nodeInterface, instance: instance, port: port), kind: "backend")
+        var memo: Admission.Memo?
+        let decision = listener.admitBackend(node: nodeInterface, instance: instance, memo: &memo)
         guard decision.allowed else {
             logger.notice("backend connection refused", metadata: ["listener": "\(listener)", "instance": "\(instance)", "reason": "\(decision.reason)"])
             return channel.eventLoop.makeFailedFuture(RefusedConnection())
