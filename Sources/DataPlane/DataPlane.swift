@@ -99,13 +99,13 @@ final class ListenerRuntime: Sendable, CustomStringConvertible {
     /// "\r\nX-Forwarded-Proto: …\r\nX-Forwarded-Port: …\r\n\r\n": what follows the client's address in
     /// every forwarded request head.
     let forwardedProtoAndPort: [UInt8]
-    /// The load balancer's DNS round robin over its nodes.
-    let nodes: NodeRoundRobin
+    /// The load balancer's routing: its nodes' round robin and the instances they may use.
+    let router: BalancerRouter
     init(plane: DataPlane, balancer: String, listener: ClassicLoadBalancer.Listener) {
         self.plane = plane
         self.balancer = balancer
         self.listener = listener
-        nodes = plane.nodeRoundRobin(balancer: balancer)
+        router = plane.router(balancer: balancer)
         let proto = listener.listenerProtocol == .https ? "https" : "http"
         forwardedProtoAndPort = Array("\r\nX-Forwarded-Proto: \(proto)\r\nX-Forwarded-Port: \(listener.loadBalancerPort)\r\n\r\n".utf8)
         latency = plane.metrics.latency(balancer: balancer, port: listener.loadBalancerPort)
@@ -135,13 +135,6 @@ final class ListenerRuntime: Sendable, CustomStringConvertible {
     }
 }
 
-/// The next node of a load balancer for a new client connection (DNS round robin over its nodes): an
-/// atomic counter, no lock per connection.
-final class NodeRoundRobin: Sendable {
-    private let counter = Atomic<Int>(0)
-    func next() -> Int { counter.wrappingAdd(1, ordering: .relaxed).oldValue & Int.max }
-}
-
 /// What a data-plane event loop keeps of its own: its keep-alive backend connections and the clock
 /// of its client connections' deadlines.
 final class LoopResources {
@@ -152,16 +145,27 @@ final class LoopResources {
     /// network's version is unchanged).
     var listenerMemos: [ObjectIdentifier: Admission.Memo] = [:]
     var backendMemos: [ObjectIdentifier: Admission.Memo] = [:]
+    /// This loop's copy of each load balancer's routing table.
+    private var routeCaches: [ObjectIdentifier: RouteCache] = [:]
     init(pool: BackendPool, clock: ConnectionClock) {
         self.pool = pool
         self.clock = clock
+    }
+
+    /// This loop's copy of the router's table (a connection looks it up once).
+    func routeCache(_ router: BalancerRouter) -> RouteCache {
+        if let existing = routeCaches[ObjectIdentifier(router)] { return existing }
+        let made = RouteCache()
+        routeCaches[ObjectIdentifier(router)] = made
+        return made
     }
 }
 
 /// Where a request goes.
 enum Choice {
     case unavailable(String)
-    case instance(String, nodeInterface: String, address: SocketAddress)
+    /// `load` counts the request against the instance until the caller ends it (least outstanding requests).
+    case instance(String, nodeInterface: String, address: SocketAddress, load: InstanceLoad?)
 }
 
 public final class DataPlane: Sendable {
@@ -216,9 +220,9 @@ public final class DataPlane: Sendable {
         var demoServers: [String: (channel: any Channel, address: SocketAddress)] = [:]
         var egress: [String: (channel: any Channel, address: SocketAddress)] = [:]
         var backendAddresses: [String: SocketAddress] = [:]
-        var routes: [String: BalancerRoutes] = [:]
-        /// Each load balancer's DNS round robin over its nodes, shared by its listeners.
-        var nodeRoundRobin: [String: NodeRoundRobin] = [:]
+        /// Each load balancer's routing, shared by its listeners (kept after the balancer is deleted,
+        /// with a table that says so).
+        var routers: [String: BalancerRouter] = [:]
         var endpoints: [Endpoint] = []
     }
 
@@ -306,117 +310,56 @@ public final class DataPlane: Sendable {
     /// A loop's backend pool and connection clock (a client connection looks them up once).
     func resources(for loop: any EventLoop) -> LoopResources { pools.byLoop[ObjectIdentifier(loop)]! }
 
-    /// A load balancer's node round robin (a listener looks it up once).
-    func nodeRoundRobin(balancer: String) -> NodeRoundRobin {
+    /// A load balancer's routing (a listener looks it up once).
+    func router(balancer: String) -> BalancerRouter {
         runtime.withLock { runtime in
-            if let existing = runtime.nodeRoundRobin[balancer] { return existing }
-            let made = NodeRoundRobin()
-            runtime.nodeRoundRobin[balancer] = made
+            if let existing = runtime.routers[balancer] { return existing }
+            let made = BalancerRouter(name: balancer)
+            runtime.routers[balancer] = made
+            made.install(Self.routingTable(balancer, router: made, runtime))
             return made
         }
     }
 
-    /// The instance for a request or connection, among the InService instances the node may use (its
-    /// own zone's unless cross-zone load balancing is on). Classic ELB "selects a registered instance
-    /// using the round robin routing algorithm for TCP listeners and the least outstanding requests
-    /// routing algorithm for HTTP and HTTPS listeners" (ELB Classic guide, "How Elastic Load Balancing
-    /// works"); ties go round robin, so sequential requests alternate. An HTTP caller reports the end of
-    /// the request with `finished(balancer:instance:)`.
-    func choose(balancer name: String, node: Int, port: Int, leastOutstanding: Bool = true) -> Choice {
-        runtime.withLock { runtime in
-            guard runtime.routes[name] != nil else { return .unavailable("load balancer \(name) no longer exists") }
-            // In place: copying the routes out would copy their counters on every request, under the lock.
-            return Self.pick(&runtime.routes[name]!, name: name, node: node, port: port, leastOutstanding: leastOutstanding)
-        }
-    }
-
-    private static func pick(_ routes: inout BalancerRoutes, name: String, node: Int, port: Int, leastOutstanding: Bool) -> Choice {
-        guard !routes.nodes.isEmpty else { return .unavailable("load balancer \(name) has no subnets, so no nodes") }
-        let route = routes.nodes[node % routes.nodes.count]
-        guard !route.targets.isEmpty else { return .unavailable(route.unavailable) }
-        let turn = routes.turn
-        routes.turn = turn &+ 1
-        var chosen = route.targets[turn % route.targets.count]
-        if leastOutstanding {
-            var fewest = routes.outstanding[chosen.instance, default: 0]
-            for offset in 1..<max(route.targets.count, 1) where fewest > 0 {
-                let candidate = route.targets[(turn + offset) % route.targets.count]
-                let load = routes.outstanding[candidate.instance, default: 0]
-                if load < fewest {
-                    fewest = load
-                    chosen = candidate
-                }
-            }
-        }
-        guard let address = chosen.addresses[port] ?? chosen.fallback else {
-            return .unavailable("instance \(chosen.instance) has no backend process for port \(port)")
-        }
-        if leastOutstanding { routes.outstanding[chosen.instance, default: 0] += 1 }
-        return .instance(chosen.instance, nodeInterface: route.interface, address: address)
-    }
-
-    /// A request chosen with least outstanding requests has ended.
-    func finished(balancer: String, instance: String) {
-        runtime.withLock { runtime in
-            if let count = runtime.routes[balancer]?.outstanding[instance], count > 0 {
-                runtime.routes[balancer]?.outstanding[instance] = count - 1
-            }
-        }
-    }
-
-    /// Where each node of each load balancer may send requests now; rebuilt when the network or an
-    /// instance's health changes, so a request only indexes into it.
-    struct BalancerRoutes {
-        struct Target {
-            var instance: String
-            var addresses: [Int: SocketAddress]
-            var fallback: SocketAddress?
-        }
-        struct NodeRoute {
-            var interface: String
-            var targets: [Target]
-            /// Why there is no target (the 503's reason).
-            var unavailable: String
-        }
-        var nodes: [NodeRoute]
-        var turn = 0
-        /// Requests in flight per instance (HTTP listeners).
-        var outstanding: [String: Int] = [:]
-    }
-
+    /// Gives every load balancer's router a new table: called, under the runtime lock, when the
+    /// network or an instance's health changes, so a request only indexes into a table.
     static func rebuildRoutes(_ runtime: inout Runtime) {
-        var routes: [String: BalancerRoutes] = [:]
-        for (name, balancer) in runtime.balancers {
-            let registered = balancer.instanceIDs.map(\.rawValue)
-            let inService = registered.filter { runtime.health[HealthKey(balancer: name, instance: $0)]?.phase == .inService }
-            let nodes = balancer.nodes.map { node -> BalancerRoutes.NodeRoute in
-                let zone = runtime.zoneOfSubnet[node.subnetID]
-                let usable = balancer.crossZone ? inService : inService.filter { runtime.instanceZone[$0] == zone }
-                let targets = usable.map { id in
-                    var addresses: [Int: SocketAddress] = [:]
-                    for (key, address) in runtime.backendAddresses where key.hasPrefix(id + ":") {
-                        if let port = Int(key.dropFirst(id.count + 1)) { addresses[port] = address }
-                    }
-                    return BalancerRoutes.Target(instance: id, addresses: addresses, fallback: runtime.backendAddresses[id])
-                }
-                var reason = ""
-                if registered.isEmpty {
-                    reason = "no instances are registered with load balancer \(name)"
-                } else if inService.isEmpty {
-                    let why = registered.map { id -> String in
-                        let record = runtime.health[HealthKey(balancer: name, instance: id)]
-                        let detail = record.map { $0.detail.isEmpty ? $0.description : $0.detail } ?? "not checked yet"
-                        return "\(runtime.instanceNames[id] ?? id): \(detail)"
-                    }
-                    reason = "no instance of load balancer \(name) is InService (\(why.joined(separator: "; ")))"
-                } else if targets.isEmpty {
-                    reason = "the node in \(zone ?? "?") has no InService instance in its zone and cross-zone load balancing is off (ELB_NOT_CROSSZONE)"
-                }
-                return BalancerRoutes.NodeRoute(interface: node.networkInterfaceID.rawValue, targets: targets, unavailable: reason)
-            }
-            routes[name] = BalancerRoutes(nodes: nodes, turn: runtime.routes[name]?.turn ?? 0, outstanding: runtime.routes[name]?.outstanding ?? [:])
+        for name in runtime.balancers.keys where runtime.routers[name] == nil {
+            runtime.routers[name] = BalancerRouter(name: name)
         }
-        runtime.routes = routes
+        for (name, router) in runtime.routers { router.install(routingTable(name, router: router, runtime)) }
+    }
+
+    private static func routingTable(_ name: String, router: BalancerRouter, _ runtime: Runtime) -> RoutingTable {
+        guard let balancer = runtime.balancers[name] else { return RoutingTable(nodes: [], missing: "load balancer \(name) no longer exists") }
+        let registered = balancer.instanceIDs.map(\.rawValue)
+        let inService = registered.filter { runtime.health[HealthKey(balancer: name, instance: $0)]?.phase == .inService }
+        let nodes = balancer.nodes.map { node -> RoutingTable.NodeRoute in
+            let zone = runtime.zoneOfSubnet[node.subnetID]
+            let usable = balancer.crossZone ? inService : inService.filter { runtime.instanceZone[$0] == zone }
+            let targets = usable.map { id in
+                var addresses: [Int: SocketAddress] = [:]
+                for (key, address) in runtime.backendAddresses where key.hasPrefix(id + ":") {
+                    if let port = Int(key.dropFirst(id.count + 1)) { addresses[port] = address }
+                }
+                return RoutingTable.Target(instance: id, addresses: addresses, fallback: runtime.backendAddresses[id], load: router.load(of: id))
+            }
+            var reason = ""
+            if registered.isEmpty {
+                reason = "no instances are registered with load balancer \(name)"
+            } else if inService.isEmpty {
+                let why = registered.map { id -> String in
+                    let record = runtime.health[HealthKey(balancer: name, instance: id)]
+                    let detail = record.map { $0.detail.isEmpty ? $0.description : $0.detail } ?? "not checked yet"
+                    return "\(runtime.instanceNames[id] ?? id): \(detail)"
+                }
+                reason = "no instance of load balancer \(name) is InService (\(why.joined(separator: "; ")))"
+            } else if targets.isEmpty {
+                reason = "the node in \(zone ?? "?") has no InService instance in its zone and cross-zone load balancing is off (ELB_NOT_CROSSZONE)"
+            }
+            return RoutingTable.NodeRoute(interface: node.networkInterfaceID.rawValue, targets: targets, unavailable: reason)
+        }
+        return RoutingTable(nodes: nodes)
     }
 
     /// A flow's verdict, counted in the metrics.

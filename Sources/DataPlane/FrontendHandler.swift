@@ -42,7 +42,8 @@ final class FrontendHandler: ChannelInboundHandler {
     /// Request body bytes written to the backend since the last flush (flushed when a read ends).
     private var backendUnflushed = false
     private var instanceID = ""
-    private var counted = false
+    /// The chosen instance's in-flight count this request holds (least outstanding requests).
+    private var countedLoad: InstanceLoad?
     private var status = 0
     private var started = NIODeadline.now()
     /// The backend timeout: the deadline of the request waiting for its answer, checked by the loop's
@@ -60,6 +61,8 @@ final class FrontendHandler: ChannelInboundHandler {
     var clockIndex = -1
     /// The loop's backend pool, connection clock and last admission decisions.
     private let resources: LoopResources
+    /// The loop's copy of the load balancer's routing table.
+    private let routes: RouteCache
     /// The client's address, as `X-Forwarded-For` gives it.
     private var client = ClientAddress.unknown
 
@@ -70,6 +73,7 @@ final class FrontendHandler: ChannelInboundHandler {
         self.listener = listener
         self.node = node
         self.resources = resources
+        self.routes = resources.routeCache(listener.router)
         self.listenerMemo = admitted
     }
 
@@ -211,12 +215,12 @@ final class FrontendHandler: ChannelInboundHandler {
             context.close(promise: nil)
             return
         }
-        switch plane.choose(balancer: listener.balancer, node: node, port: listener.listener.instancePort) {
+        switch listener.router.choose(node: node, port: listener.listener.instancePort, leastOutstanding: true, cache: routes) {
         case .unavailable(let reason):
             respondError(context, 503, "Service Unavailable", reason)
-        case .instance(let instance, let nodeInterface, let address):
+        case .instance(let instance, let nodeInterface, let address, let load):
             instanceID = instance
-            counted = true
+            countedLoad = load
             let seeded = backendMemo == nil
             if seeded { backendMemo = resources.backendMemos[ObjectIdentifier(listener)] }
             let decision = listener.admitBackend(node: nodeInterface, instance: instance, memo: &backendMemo)
@@ -420,10 +424,8 @@ final class FrontendHandler: ChannelInboundHandler {
 
     /// Ends the request's count against its instance (least outstanding requests).
     private func releaseInstance() {
-        if counted {
-            listener.plane.finished(balancer: listener.balancer, instance: instanceID)
-            counted = false
-        }
+        countedLoad?.end()
+        countedLoad = nil
     }
 
     private func finishExchange(_ context: ChannelHandlerContext) {

@@ -203,7 +203,7 @@ extension DataPlane {
                         metadata: ["listener": "\(listener)", "client": "\(channel.remoteAddress?.description ?? "?")", "reason": "\(decision.reason)"])
                     return channel.eventLoop.makeFailedFuture(RefusedConnection())
                 }
-                let node = listener.nodes.next()
+                let node = listener.router.nextNode()
                 if !layer7 { return tcpListenerConnection(channel, listener: listener, node: node, tls: tls) }
                 do {
                     let sync = channel.pipeline.syncOperations
@@ -219,7 +219,8 @@ extension DataPlane {
     /// A TCP or SSL listener: bytes relayed to the chosen instance (TLS terminated for SSL).
     private func tcpListenerConnection(_ channel: any Channel, listener: ListenerRuntime, node: Int, tls: NIOSSLContext?) -> EventLoopFuture<Void> {
         let port = listener.listener.instancePort
-        guard case .instance(let instance, let nodeInterface, let address) = choose(balancer: listener.balancer, node: node, port: port, leastOutstanding: false) else {
+        let routes = resources(for: channel.eventLoop).routeCache(listener.router)
+        guard case .instance(let instance, let nodeInterface, let address, _) = listener.router.choose(node: node, port: port, leastOutstanding: false, cache: routes) else {
             return channel.eventLoop.makeFailedFuture(RefusedConnection())
         }
         var memo: Admission.Memo?

@@ -109,15 +109,32 @@ func freePort() throws -> Int {
 
 struct Measurement {
     var requestsPerSecond: Double
+    var p50Milliseconds: Double
     var p99Milliseconds: Double
+    /// The proxy process's CPU time (user + system) per request, in microseconds.
+    var cpuMicroseconds: Double
     var errors: String
 }
 
-/// One wrk run; requests/s and the 99th percentile latency.
-func wrk(_ wrkPath: String, url: String, newConnections: Bool) throws -> Measurement {
+/// User plus system CPU time of a process so far, in seconds (`/proc/PID/stat`, fields 14 and 15).
+func cpuSeconds(_ pid: Int32) -> Double {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8),
+        let end = stat.lastIndex(of: ")")
+    else { return 0 }
+    // Fields after the command name (which may hold spaces) start at field 3.
+    let fields = stat[stat.index(after: end)...].split(separator: " ")
+    guard fields.count > 12, let user = Double(fields[11]), let system = Double(fields[12]) else { return 0 }
+    return (user + system) / Double(sysconf(Int32(_SC_CLK_TCK)))
+}
+
+/// One wrk run against the proxy process `pid`; requests/s, the median and 99th percentile latency,
+/// and the proxy's CPU time per request.
+func wrk(_ wrkPath: String, url: String, newConnections: Bool, pid: Int32) throws -> Measurement {
     var arguments = ["-t\(wrkThreads)", "-c\(connections)", "-d\(duration)s", "--latency", "--timeout", "5s"]
     if newConnections { arguments += ["-H", "Connection: close"] }
+    let cpuBefore = cpuSeconds(pid)
     let output = try run(wrkPath, arguments + [url])
+    let cpu = cpuSeconds(pid) - cpuBefore
     func number(_ pattern: String) -> (Double, String)? {
         guard let regex = try? NSRegularExpression(pattern: pattern),
             let match = regex.firstMatch(in: output, range: NSRange(output.startIndex..., in: output)),
@@ -126,16 +143,19 @@ func wrk(_ wrkPath: String, url: String, newConnections: Bool) throws -> Measure
         let unit = match.numberOfRanges > 2 ? Range(match.range(at: 2), in: output).map { String(output[$0]) } ?? "" : ""
         return (value, unit)
     }
-    guard let rate = number(#"Requests/sec:\s+([\d.]+)"#), let p99 = number(#"99%\s+([\d.]+)(us|ms|s)"#) else {
+    guard let rate = number(#"Requests/sec:\s+([\d.]+)"#), let count = number(#"(\d+) requests in"#),
+        let p50 = number(#"50%\s+([\d.]+)(us|ms|s)"#), let p99 = number(#"99%\s+([\d.]+)(us|ms|s)"#)
+    else {
         throw Failure(description: "cannot read wrk's output:\n\(output)")
     }
     let scales: [String: Double] = ["us": 0.001, "ms": 1, "s": 1000]
-    let scale = scales[p99.1] ?? 1
     var errors = ""
     if let line = output.split(separator: "\n").first(where: { $0.contains("Socket errors") || $0.contains("Non-2xx") }) {
         errors = line.trimmingCharacters(in: .whitespaces)
     }
-    return Measurement(requestsPerSecond: rate.0, p99Milliseconds: p99.0 * scale, errors: errors)
+    return Measurement(
+        requestsPerSecond: rate.0, p50Milliseconds: p50.0 * (scales[p50.1] ?? 1), p99Milliseconds: p99.0 * (scales[p99.1] ?? 1),
+        cpuMicroseconds: count.0 > 0 ? cpu / count.0 * 1e6 : 0, errors: errors)
 }
 
 func median(_ values: [Double]) -> Double {
@@ -247,6 +267,7 @@ func main() throws {
     Thread.sleep(forTimeInterval: 1)
     guard ha.process.isRunning else { throw Failure(description: "haproxy did not start (haproxy -c -f \(configuration))") }
 
+    let (localPID, haPID) = (up.process.processIdentifier, ha.process.processIdentifier)
     let scenarios: [(name: String, local: String, ha: String, newConnections: Bool)] = [
         ("HTTP keep-alive", localHTTP + "/", "http://127.0.0.1:\(haHTTPPort)/", false),
         ("HTTP new connection per request", localHTTP + "/", "http://127.0.0.1:\(haHTTPPort)/", true),
@@ -255,21 +276,22 @@ func main() throws {
     print("LocalVPC ELB vs HAProxy \(try run(haproxy, ["-v"]).split(separator: "\n").first ?? ""), same backend (127.0.0.1:\(backendPort)), wrk -t\(wrkThreads) -c\(connections) -d\(duration)s, \(rounds) rounds, \(ProcessInfo.processInfo.activeProcessorCount) cores")
     // Warm both up.
     for scenario in scenarios {
-        _ = try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections)
-        _ = try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections)
+        _ = try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections, pid: localPID)
+        _ = try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections, pid: haPID)
     }
     print("")
     print("scenario                             LocalVPC req/s   HAProxy req/s   ratio   LocalVPC p99   HAProxy p99   p99 ratio")
+    var details: [String] = []
     for scenario in scenarios {
         var local: [Measurement] = []
         var reference: [Measurement] = []
         for round in 0..<rounds {
             if round % 2 == 0 {
-                local.append(try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections))
-                reference.append(try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections))
+                local.append(try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections, pid: localPID))
+                reference.append(try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections, pid: haPID))
             } else {
-                reference.append(try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections))
-                local.append(try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections))
+                reference.append(try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections, pid: haPID))
+                local.append(try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections, pid: localPID))
             }
         }
         let (lr, hr) = (median(local.map(\.requestsPerSecond)), median(reference.map(\.requestsPerSecond)))
@@ -280,13 +302,22 @@ func main() throws {
             String(format: "%11.2f ms", lp), String(format: "%10.2f ms", hp), String(format: "%10.2fx", lp / hp),
         ].joined(separator: " ")
         print(line)
+        details.append([
+            scenario.name.padding(toLength: 36, withPad: " ", startingAt: 0),
+            String(format: "%11.2f ms", median(local.map(\.p50Milliseconds))), String(format: "%10.2f ms", median(reference.map(\.p50Milliseconds))),
+            String(format: "%10.2fx", median(local.map(\.p50Milliseconds)) / median(reference.map(\.p50Milliseconds))),
+            String(format: "%12.1f us", median(local.map(\.cpuMicroseconds))), String(format: "%11.1f us", median(reference.map(\.cpuMicroseconds))),
+        ].joined(separator: " "))
         for (name, runs) in [("LocalVPC", local), ("HAProxy", reference)] {
             let errors = runs.map(\.errors).filter { !$0.isEmpty }
             if !errors.isEmpty { print("    \(name): \(errors.joined(separator: "; "))") }
         }
     }
     print("")
-    print("ratio = LocalVPC / HAProxy (targets: throughput >= 0.8x, p99 <= 1.5x)")
+    print("scenario                             LocalVPC p50   HAProxy p50   p50 ratio   LocalVPC CPU/req   HAProxy CPU/req")
+    for line in details { print(line) }
+    print("")
+    print("ratio = LocalVPC / HAProxy (targets: throughput >= 0.8x, p99 <= 1.5x); CPU/req = the proxy process's user + system time per request")
 }
 
 do {

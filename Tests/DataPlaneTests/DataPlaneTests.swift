@@ -1,4 +1,4 @@
-import DataPlane
+@testable import DataPlane
 import Foundation
 import Logging
 import NIOCore
@@ -140,6 +140,73 @@ import FoundationNetworking
         #expect(!admission.decide(.listener(loadBalancer: "elb", port: 81), memo: &memo).allowed)
         admission.update(NetworkView(version: 3, network: CompiledNetwork(open)))
         #expect(admission.decide(flow, memo: &memo).allowed)
+    }
+
+    /// Classic ELB "selects a registered instance using ... the least outstanding requests routing
+    /// algorithm for HTTP and HTTPS listeners" (ELB Classic guide, "How Elastic Load Balancing works"):
+    /// ties go round robin; an instance holding a request in flight is passed over; the counts survive
+    /// a new routing table; a loop's copy of the table follows the router's version; a deleted load
+    /// balancer answers why.
+    @Test func routerChoosesLeastOutstandingWithRoundRobinTies() throws {
+        let router = BalancerRouter(name: "elb")
+        let addresses = ["i-a": try SocketAddress(ipAddress: "127.0.0.1", port: 9001), "i-b": try SocketAddress(ipAddress: "127.0.0.1", port: 9002)]
+        func table(_ ids: [String]) -> RoutingTable {
+            let targets = ids.map { RoutingTable.Target(instance: $0, addresses: [:], fallback: addresses[$0], load: router.load(of: $0)) }
+            return RoutingTable(nodes: [.init(interface: "eni-node", targets: targets, unavailable: "none")])
+        }
+        router.install(table(["i-a", "i-b"]))
+        let cache = RouteCache()
+        func choose() -> (String, InstanceLoad?) {
+            let choice = router.choose(node: 0, port: 80, leastOutstanding: true, cache: cache)
+            guard case .instance(let id, let node, let address, let load) = choice else {
+                Issue.record("no instance chosen: \(choice)")
+                return ("", nil)
+            }
+            #expect(node == "eni-node")
+            #expect(address == addresses[id])
+            return (id, load)
+        }
+        var ties: [String] = []
+        for _ in 0..<4 {
+            let (id, load) = choose()
+            ties.append(id)
+            load?.end()
+        }
+        #expect(ties == ["i-a", "i-b", "i-a", "i-b"], "ties alternate")
+
+        let (held, holding) = choose()
+        let other = held == "i-a" ? "i-b" : "i-a"
+        for _ in 0..<3 {
+            let (id, load) = choose()
+            #expect(id == other, "\(held) has a request in flight")
+            load?.end()
+        }
+        router.install(table(["i-a", "i-b"]))
+        let (afterRebuild, load) = choose()
+        #expect(afterRebuild == other, "the in-flight count survives a new table")
+        load?.end()
+        holding?.end()
+
+        router.install(table(["i-b"]))
+        for _ in 0..<2 {
+            let (id, load) = choose()
+            #expect(id == "i-b", "the loop's copy follows the new table")
+            load?.end()
+        }
+        router.install(RoutingTable(nodes: [], missing: "load balancer elb no longer exists"))
+        guard case .unavailable(let why) = router.choose(node: 0, port: 80, leastOutstanding: true, cache: cache) else {
+            Issue.record("a deleted load balancer chose an instance")
+            return
+        }
+        #expect(why == "load balancer elb no longer exists")
+        // Round robin (TCP listeners) counts nothing.
+        router.install(table(["i-a", "i-b"]))
+        guard case .instance(_, _, _, let uncounted) = router.choose(node: 0, port: 80, leastOutstanding: false, cache: cache) else {
+            Issue.record("no instance")
+            return
+        }
+        #expect(uncounted == nil)
+        #expect(router.load(of: "i-a").count == 0 && router.load(of: "i-b").count == 0)
     }
 
     /// SEMANTICS.md, "The seed design, walked": the article's web SG egress names the NAT's SG, which
