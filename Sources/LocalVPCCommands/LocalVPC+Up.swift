@@ -45,7 +45,7 @@ struct DataPlaneOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
-    @Option(help: "Event loop threads of the data plane's own (default: share the server's, one per core).")
+    @Option(help: "Event loop threads of the data plane (default: two per core, so a loop preempted by the clients and backends on the same machine holds fewer connections).")
     var threads: Int?
 
     func validate() throws {

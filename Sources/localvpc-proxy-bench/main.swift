@@ -1,7 +1,7 @@
 // LocalVPC's ELB data plane against HAProxy, the same backend behind both, loaded by wrk.
 //
 //     swift build -c release --product localvpc && swift build -c release --product localvpc-proxy-bench
-//     .build/release/localvpc-proxy-bench [--duration 5] [--connections 32] [--rounds 3]
+//     .build/release/localvpc-proxy-bench [--duration 5] [--connections 32] [--rounds 3] [--localvpc-threads N]
 //
 // Needs haproxy, wrk and openssl (Debian: apt-get install haproxy wrk openssl). Scenarios (issue 4,
 // "Benchmark against HAProxy"): HTTP keep-alive, a new connection per request, HTTPS keep-alive.
@@ -17,6 +17,8 @@ let duration = option("--duration", 5)
 let connections = option("--connections", 32)
 let rounds = option("--rounds", 3)
 let wrkThreads = option("--wrk-threads", 2)
+/// Event loops of LocalVPC's data plane (`localvpc up --threads`); 0 keeps `up`'s default.
+let localThreads = option("--localvpc-threads", 0)
 let binaryFolder = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
 
 struct Failure: Error, CustomStringConvertible { var description: String }
@@ -226,7 +228,7 @@ func main() throws {
     let up = try Service(localvpc, [
         "up", topology, "--api-port", "0", "--listen", "elb:80=127.0.0.1:0", "--listen", "elb:443=127.0.0.1:0",
         "--backend", "web-1=127.0.0.1:\(backendPort)", "--certificate", certificate, "--key", key, "--log-level", "error",
-    ])
+    ] + (localThreads > 0 ? ["--threads", "\(localThreads)"] : []))
     defer { up.stop() }
     let localHTTP = try up.await(#"^listener elb HTTP:80 -> HTTP:80 (http://\S+)"#)
     let localHTTPS = try up.await(#"^listener elb HTTPS:443 -> HTTP:80 (https://\S+)"#)

@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import Synchronization
 import Testing
 import TopologyFile
 import VPCEngine
@@ -52,12 +53,12 @@ import FoundationNetworking
         """
     }
 
-    static func start(_ yaml: String) async throws -> (DataPlane, URL) {
+    static func start(_ yaml: String, threads: Int? = 1) async throws -> (DataPlane, URL) {
         let file = try TopologyFile(yaml: yaml, file: "test.yaml")
         var configuration = DataPlaneConfiguration()
         configuration.listenerPortOffset = nil
         configuration.healthCheckScale = 0.01
-        configuration.threads = 1
+        configuration.threads = threads
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         let plane = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
@@ -110,6 +111,23 @@ import FoundationNetworking
         for _ in 0..<4 { statuses.append(try await Self.get(url).0) }
         await plane.shutdown()
         #expect(statuses == [200, 200, 200, 200])
+    }
+
+    /// LocalVPC's choice (README, "LocalVPC choices for the data plane"): by default the data plane
+    /// runs two event loops per core, each with its own listening socket, and they all serve.
+    @Test func defaultDataPlaneRunsTwoLoopsPerCore() async throws {
+        #expect(DataPlaneConfiguration().threads == 2 * System.coreCount)
+        let (plane, url) = try await Self.start(Self.twoZones(crossZone: true), threads: DataPlaneConfiguration().threads)
+        let loops = Array(plane.group.makeIterator()).count
+        let sockets = plane.runtime.withLock { $0.listeners.values.map(\.count) }
+        let topology = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology
+        try await Self.waitForInService(plane, try #require(topology.instances.first).id.rawValue)
+        var statuses: [Int] = []
+        for _ in 0..<8 { statuses.append(try await Self.get(url).0) }
+        await plane.shutdown()
+        #expect(loops == 2 * System.coreCount)
+        #expect(sockets == [loops], "one listening socket per loop")
+        #expect(statuses == Array(repeating: 200, count: 8))
     }
 
     /// ELB Classic guide, "Internet-facing and internal Classic Load Balancers": an internal load
