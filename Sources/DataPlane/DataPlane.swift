@@ -44,7 +44,7 @@ public struct DataPlaneConfiguration: Sendable {
     /// it, and every connection on it waits out the other threads' turn (measured on 2 cores with a new
     /// connection per request: 265 involuntary context switches per 1,000 requests and a p99 1.57–1.73×
     /// HAProxy's). With two per core a loop empties its queue and sleeps (63 per 1,000; p99 1.16–1.40×),
-    /// for about 10% more CPU per request.
+    /// for about 10% more CPU per request (README, "Data plane benchmark against HAProxy").
     public var threads: Int? = DataPlaneConfiguration.defaultThreads
     public static var defaultThreads: Int { 2 * System.coreCount }
 
