@@ -143,8 +143,8 @@ final class ListenerRuntime: Sendable, CustomStringConvertible {
     }
 }
 
-/// What a data-plane event loop keeps of its own: its keep-alive backend connections and the clock
-/// of its client connections' deadlines.
+/// What a data-plane event loop keeps of its own: its keep-alive backend connections, the clock of
+/// its client connections' deadlines, its last admission decisions and its copies of routing tables.
 final class LoopResources {
     let pool: BackendPool
     let clock: ConnectionClock

@@ -475,10 +475,10 @@ final class FrontendHandler: ChannelInboundHandler {
     }
 }
 
-/// A client's address for `X-Forwarded-For`: an IPv4 address is kept as its four bytes and written
-/// out digit by digit (no `inet_ntop` and no string per connection).
+/// A client's address for `X-Forwarded-For`: an IPv4 address is kept as its value and written out
+/// digit by digit (no `inet_ntop` and no string per connection).
 enum ClientAddress: CustomStringConvertible {
-    case v4(UInt8, UInt8, UInt8, UInt8)
+    case v4(IPv4Address)
     case text(String)
     static let unknown = ClientAddress.text("unknown")
 
@@ -490,9 +490,7 @@ enum ClientAddress: CustomStringConvertible {
         if case .v4 = address {
             // sockaddr_in: family (2 bytes), port (2), then the address in network order.
             self = address.withSockAddr { pointer, _ in
-                let bytes = UnsafeRawPointer(pointer)
-                return .v4(bytes.load(fromByteOffset: 4, as: UInt8.self), bytes.load(fromByteOffset: 5, as: UInt8.self),
-                    bytes.load(fromByteOffset: 6, as: UInt8.self), bytes.load(fromByteOffset: 7, as: UInt8.self))
+                .v4(IPv4Address(UInt32(bigEndian: UnsafeRawPointer(pointer).loadUnaligned(fromByteOffset: 4, as: UInt32.self))))
             }
         } else {
             self = .text(address.ipAddress ?? "unknown")
@@ -501,28 +499,17 @@ enum ClientAddress: CustomStringConvertible {
 
     func write(to buffer: inout ByteBuffer) {
         switch self {
-        case .v4(let a, let b, let c, let d):
-            Self.writeDecimal(a, to: &buffer)
-            buffer.writeInteger(UInt8(ascii: "."))
-            Self.writeDecimal(b, to: &buffer)
-            buffer.writeInteger(UInt8(ascii: "."))
-            Self.writeDecimal(c, to: &buffer)
-            buffer.writeInteger(UInt8(ascii: "."))
-            Self.writeDecimal(d, to: &buffer)
+        case .v4(let address):
+            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 15) { address.write(into: $0.bindMemory(to: UInt8.self)) }
         case .text(let text):
             buffer.writeString(text)
         }
     }
 
-    private static func writeDecimal(_ value: UInt8, to buffer: inout ByteBuffer) {
-        if value >= 100 { buffer.writeInteger(UInt8(ascii: "0") + value / 100) }
-        if value >= 10 { buffer.writeInteger(UInt8(ascii: "0") + value / 10 % 10) }
-        buffer.writeInteger(UInt8(ascii: "0") + value % 10)
-    }
-
     var description: String {
-        var buffer = ByteBuffer()
-        write(to: &buffer)
-        return String(buffer: buffer)
+        switch self {
+        case .v4(let address): address.description
+        case .text(let text): text
+        }
     }
 }

@@ -113,6 +113,22 @@ import FoundationNetworking
         #expect(statuses == [200, 200, 200, 200])
     }
 
+    /// `X-Forwarded-For` carries the client's address as text (ELB Classic guide, "HTTP headers and
+    /// Classic Load Balancers": "X-Forwarded-For: client-ip-address"), written from the socket
+    /// address's bytes for IPv4.
+    @Test func clientAddressIsWrittenAsText() throws {
+        func written(_ address: SocketAddress?) -> String {
+            var buffer = ByteBuffer()
+            ClientAddress(address).write(to: &buffer)
+            return String(buffer: buffer)
+        }
+        #expect(written(try SocketAddress(ipAddress: "203.0.113.7", port: 50123)) == "203.0.113.7")
+        #expect(written(try SocketAddress(ipAddress: "10.20.255.0", port: 1)) == "10.20.255.0")
+        #expect(written(try SocketAddress(ipAddress: "::1", port: 80)) == "::1")
+        #expect(written(nil) == "unknown")
+        #expect(ClientAddress(try SocketAddress(ipAddress: "192.0.2.1", port: 9)).description == "192.0.2.1")
+    }
+
     /// LocalVPC's choice (README, "LocalVPC choices for the data plane"): by default the data plane
     /// runs two event loops per core, each with its own listening socket, and they all serve.
     @Test func defaultDataPlaneRunsTwoLoopsPerCore() async throws {

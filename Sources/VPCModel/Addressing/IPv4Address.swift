@@ -43,7 +43,7 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
     }
 
     /// Writes the dotted quad at the start of a buffer of at least 15 bytes; returns how many it wrote.
-    func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
+    public func write(into buffer: UnsafeMutableBufferPointer<UInt8>) -> Int {
         var index = 0
         for shift in [UInt32(24), 16, 8, 0] {
             let octet = value >> shift & 0xff
