@@ -191,29 +191,46 @@ extension DataPlane {
             .serverChannelOption(.maxMessagesPerRead, value: 16)
             // Accepted sockets inherit TCP_NODELAY from the listening socket on Linux: no setsockopt per connection.
             .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .childChannelInitializer { [self] channel in
-                // Admission: the engine must let the internet reach this listener.
-                let resources = resources(for: channel.eventLoop)
-                var memo = resources.listenerMemos[ObjectIdentifier(listener)]
-                let decision = listener.admitClient(memo: &memo)
-                resources.listenerMemos[ObjectIdentifier(listener)] = memo
-                guard decision.allowed else {
-                    logger.notice(
-                        "connection refused",
-                        metadata: ["listener": "\(listener)", "client": "\(channel.remoteAddress?.description ?? "?")", "reason": "\(decision.reason)"])
-                    return channel.eventLoop.makeFailedFuture(RefusedConnection())
+            .serverChannelInitializer { [self] server in
+                server.eventLoop.makeCompletedFuture {
+                    guard layer7 else { return }
+                    try server.pipeline.syncOperations.addHandler(InlineAcceptHandler { [self] client in
+                        try admitHTTPClient(client, listener: listener, tls: tls)
+                    })
                 }
-                let node = listener.router.nextNode()
-                if !layer7 { return tcpListenerConnection(channel, listener: listener, node: node, tls: tls) }
+            }
+            .childChannelInitializer { [self] channel in
+                // TCP and SSL listeners (HTTP and HTTPS connections are set up by InlineAcceptHandler).
                 do {
-                    let sync = channel.pipeline.syncOperations
-                    if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
-                    try sync.addHandler(FrontendHandler(listener: listener, node: node, resources: resources, admitted: memo))
-                    return channel.eventLoop.makeSucceededVoidFuture()
+                    return tcpListenerConnection(channel, listener: listener, node: try admitClient(channel, listener: listener).node, tls: tls)
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }
             }
+    }
+
+    /// Admission: the engine must let the internet reach this listener. Returns the load balancer
+    /// node DNS gives the client, and the decision to reuse for the connection's first request.
+    private func admitClient(_ channel: any Channel, listener: ListenerRuntime) throws -> (node: Int, memo: Admission.Memo?) {
+        let resources = resources(for: channel.eventLoop)
+        var memo = resources.listenerMemos[ObjectIdentifier(listener)]
+        let decision = listener.admitClient(memo: &memo)
+        resources.listenerMemos[ObjectIdentifier(listener)] = memo
+        guard decision.allowed else {
+            logger.notice(
+                "connection refused",
+                metadata: ["listener": "\(listener)", "client": "\(channel.remoteAddress?.description ?? "?")", "reason": "\(decision.reason)"])
+            throw RefusedConnection()
+        }
+        return (listener.router.nextNode(), memo)
+    }
+
+    /// An HTTP or HTTPS listener's new connection: admitted, then TLS (HTTPS) and the proxy handler.
+    private func admitHTTPClient(_ channel: any Channel, listener: ListenerRuntime, tls: NIOSSLContext?) throws {
+        let (node, memo) = try admitClient(channel, listener: listener)
+        let sync = channel.pipeline.syncOperations
+        if let tls { try sync.addHandler(NIOSSLServerHandler(context: tls)) }
+        try sync.addHandler(FrontendHandler(listener: listener, node: node, resources: resources(for: channel.eventLoop), admitted: memo))
     }
 
     /// A TCP or SSL listener: bytes relayed to the chosen instance (TLS terminated for SSL).

@@ -113,6 +113,45 @@ import FoundationNetworking
         #expect(statuses == [200, 200, 200, 200])
     }
 
+    /// ELB Classic guide, "Listeners for your Classic Load Balancer": with TCP on both sides the load
+    /// balancer "forwards the request to the back-end instances without modifying the headers"; an HTTP
+    /// listener adds `X-Forwarded-For`. The two are set up on different paths (a TCP connection first
+    /// connects to its instance, through ServerBootstrap's accept handler; an HTTP one is set up and
+    /// registered at once by `InlineAcceptHandler`), and both refuse the clients the network refuses.
+    @Test func tcpListenerRelaysWithoutTouchingHeadersAndHTTPListenerAddsThem() async throws {
+        let instance = try #require(try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology.instances.first).id.rawValue
+        // A TCP listener's endpoint is printed as tcp://; HTTP is spoken through it.
+        func http(_ url: URL) throws -> URL { try #require(URL(string: url.absoluteString.replacingOccurrences(of: "tcp://", with: "http://"))) }
+        func exchange(_ yaml: String) async throws -> (Int, String) {
+            let (plane, url) = try await Self.start(yaml)
+            let answer: Result<(Int, String), any Error>
+            do {
+                try await Self.waitForInService(plane, instance)
+                answer = .success(try await Self.get(try http(url)))
+            } catch {
+                answer = .failure(error)
+            }
+            await plane.shutdown()
+            return try answer.get()
+        }
+        let tcp = Self.twoZones(crossZone: true).replacingOccurrences(of: "HTTP:80 -> HTTP:80", with: "TCP:80 -> TCP:80")
+        #expect(tcp.contains("TCP:80 -> TCP:80"))
+        let (tcpStatus, tcpBody) = try await exchange(tcp)
+        #expect(tcpStatus == 200)
+        #expect(tcpBody.contains(instance), "\(tcpBody)")
+        #expect(!tcpBody.contains("x-forwarded-"), "\(tcpBody)")
+
+        let (httpStatus, httpBody) = try await exchange(Self.twoZones(crossZone: true))
+        #expect(httpStatus == 200)
+        #expect(httpBody.contains("x-forwarded-for: 127.0.0.1"), "\(httpBody)")
+        #expect(httpBody.contains("x-forwarded-proto: http"), "\(httpBody)")
+
+        let internalTCP = Self.twoZones(crossZone: true, scheme: "internal").replacingOccurrences(of: "HTTP:80 -> HTTP:80", with: "TCP:80 -> TCP:80")
+        let (plane, url) = try await Self.start(internalTCP)
+        await #expect(throws: (any Error).self) { _ = try await Self.get(try http(url)) }
+        await plane.shutdown()
+    }
+
     /// `X-Forwarded-For` carries the client's address as text (ELB Classic guide, "HTTP headers and
     /// Classic Load Balancers": "X-Forwarded-For: client-ip-address"), written from the socket
     /// address's bytes for IPv4.
