@@ -191,18 +191,13 @@ extension DataPlane {
             .serverChannelOption(.maxMessagesPerRead, value: 16)
             // Accepted sockets inherit TCP_NODELAY from the listening socket on Linux: no setsockopt per connection.
             .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
-            .serverChannelInitializer { [self] server in
-                server.eventLoop.makeCompletedFuture {
-                    guard layer7 else { return }
-                    try server.pipeline.syncOperations.addHandler(InlineAcceptHandler { [self] client in
-                        try admitHTTPClient(client, listener: listener, tls: tls)
-                    })
-                }
-            }
             .childChannelInitializer { [self] channel in
-                // TCP and SSL listeners (HTTP and HTTPS connections are set up by InlineAcceptHandler).
                 do {
-                    return tcpListenerConnection(channel, listener: listener, node: try admitClient(channel, listener: listener).node, tls: tls)
+                    guard layer7 else {
+                        return tcpListenerConnection(channel, listener: listener, node: try admitClient(channel, listener: listener).node, tls: tls)
+                    }
+                    try admitHTTPClient(channel, listener: listener, tls: tls)
+                    return channel.eventLoop.makeSucceededVoidFuture()
                 } catch {
                     return channel.eventLoop.makeFailedFuture(error)
                 }

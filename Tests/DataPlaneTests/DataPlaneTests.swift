@@ -116,8 +116,8 @@ import FoundationNetworking
     /// ELB Classic guide, "Listeners for your Classic Load Balancer": with TCP on both sides the load
     /// balancer "forwards the request to the back-end instances without modifying the headers"; an HTTP
     /// listener adds `X-Forwarded-For`. The two are set up on different paths (a TCP connection first
-    /// connects to its instance, through ServerBootstrap's accept handler; an HTTP one is set up and
-    /// registered at once by `InlineAcceptHandler`), and both refuse the clients the network refuses.
+    /// connects to its instance; an HTTP one gets the proxy handler), and both refuse the clients the
+    /// network refuses.
     @Test func tcpListenerRelaysWithoutTouchingHeadersAndHTTPListenerAddsThem() async throws {
         let instance = try #require(try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology.instances.first).id.rawValue
         // A TCP listener's endpoint is printed as tcp://; HTTP is spoken through it.
