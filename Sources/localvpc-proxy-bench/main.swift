@@ -162,7 +162,9 @@ func wrk(_ wrkPath: String, url: String, newConnections: Bool, pid: Int32) throw
 
 func median(_ values: [Double]) -> Double {
     let sorted = values.sorted()
-    return sorted.isEmpty ? 0 : sorted[sorted.count / 2]
+    guard !sorted.isEmpty else { return 0 }
+    let middle = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
 }
 
 func main() throws {
@@ -284,6 +286,7 @@ func main() throws {
     print("")
     print("scenario                             LocalVPC req/s   HAProxy req/s   ratio   LocalVPC p99   HAProxy p99   p99 ratio")
     var details: [String] = []
+    var spreads: [String] = []
     for scenario in scenarios {
         var local: [Measurement] = []
         var reference: [Measurement] = []
@@ -310,6 +313,19 @@ func main() throws {
             String(format: "%10.2fx", median(local.map(\.p50Milliseconds)) / median(reference.map(\.p50Milliseconds))),
             String(format: "%12.1f us", median(local.map(\.cpuMicroseconds))), String(format: "%11.1f us", median(reference.map(\.cpuMicroseconds))),
         ].joined(separator: " "))
+        // Each round's two runs were adjacent in time: their ratio is less exposed to the VM's drift.
+        let throughputRatios = zip(local, reference).map { $0.requestsPerSecond / $1.requestsPerSecond }.sorted()
+        let p99Ratios = zip(local, reference).map { $0.p99Milliseconds / $1.p99Milliseconds }.sorted()
+        let range = { (ratios: [Double]) in
+            String(format: "%.2f-%.2fx (median %.2fx)", ratios.first ?? .nan, ratios.last ?? .nan, median(ratios))
+        }
+        spreads.append([
+            scenario.name.padding(toLength: 36, withPad: " ", startingAt: 0),
+            range(throughputRatios).padding(toLength: 29, withPad: " ", startingAt: 0),
+            "\(throughputRatios.filter { $0 >= 0.8 }.count)/\(rounds)".padding(toLength: 11, withPad: " ", startingAt: 0),
+            range(p99Ratios).padding(toLength: 29, withPad: " ", startingAt: 0),
+            "\(p99Ratios.filter { $0 <= 1.5 }.count)/\(rounds)",
+        ].joined(separator: " "))
         for (name, runs) in [("LocalVPC", local), ("HAProxy", reference)] {
             let errors = runs.map(\.errors).filter { !$0.isEmpty }
             if !errors.isEmpty { print("    \(name): \(errors.joined(separator: "; "))") }
@@ -318,6 +334,10 @@ func main() throws {
     print("")
     print("scenario                             LocalVPC p50   HAProxy p50   p50 ratio   LocalVPC CPU/req   HAProxy CPU/req")
     for line in details { print(line) }
+    print("")
+    print("per round (LocalVPC's run / HAProxy's adjacent run):")
+    print("scenario                             throughput ratios             >= 0.8x     p99 ratios                    <= 1.5x")
+    for line in spreads { print(line) }
     print("")
     print("ratio = LocalVPC / HAProxy (targets: throughput >= 0.8x, p99 <= 1.5x); CPU/req = the proxy process's user + system time per request")
 }
