@@ -431,6 +431,108 @@ import FoundationNetworking
         #expect(paths.allSatisfy { $0 != nil } && paths[0]! < paths[1]! && paths[1]! < paths[2]!, "\(reply)")
     }
 
+    /// A proxy must not leak connections. After short client connections of every kind — answered,
+    /// malformed, closed in the middle of the head, closed in the middle of a request body (the
+    /// instance is already receiving it), kept alive and then closed by the client, and closed without
+    /// a byte — no socket of the load balancer's is left open towards a gone client (`CLOSE_WAIT`, the
+    /// mark of a descriptor never closed) or idle towards one, and the connections to the instance are
+    /// only the pooled ones: the one that carried a half-sent body is closed, not reused or kept.
+    /// Sockets are read from `/proc/self/net/tcp` by port, so tests running beside this one do not count.
+    @Test func shortConnectionsOfEveryKindLeaveNoSocketBehind() async throws {
+        let (plane, url) = try await Self.start(Self.twoZones(crossZone: true), threads: 2)
+        let instance = try #require(try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology.instances.first).id.rawValue
+        try await Self.waitForInService(plane, instance)
+        let port = try #require(url.port)
+        let backend = try #require(plane.endpoints.first { $0.kind == "backend" }.flatMap { URL(string: $0.url)?.port })
+
+        var statuses: [String: [String]] = [:]
+        for round in 0..<20 {
+            let answered = try await Self.exchange(host: "127.0.0.1", port: port, "GET /a\(round) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            statuses["answered", default: []].append(String(answered.prefix(12)))
+            let malformed = try await Self.exchange(host: "127.0.0.1", port: port, "NOT HTTP AT ALL\r\n\r\n")
+            statuses["malformed", default: []].append(String(malformed.prefix(12)))
+            try await Self.sendAndClose(port: port, "GET /half HTTP/1.1\r\nHost: x\r\nX-Unfinish")
+            try await Self.sendAndClose(port: port, "POST /upload HTTP/1.1\r\nHost: x\r\nContent-Length: 1000\r\n\r\n0123456789")
+            let kept = try await Self.keepAliveExchange(port: port, "GET /k\(round) HTTP/1.1\r\nHost: x\r\n\r\n")
+            statuses["kept alive", default: []].append(String(kept.prefix(12)))
+            try await Self.sendAndClose(port: port, "")
+        }
+        #expect(statuses["answered"] == Array(repeating: "HTTP/1.1 200", count: 20), "\(statuses)")
+        #expect(statuses["malformed"] == Array(repeating: "HTTP/1.1 400", count: 20), "\(statuses)")
+        #expect(statuses["kept alive"] == Array(repeating: "HTTP/1.1 200", count: 20), "\(statuses)")
+
+        // The load balancer's sockets: towards clients (local port = the listener's) and towards the
+        // instance (remote port = the backend's). Closing is asynchronous: wait up to 3 s.
+        var towardsClients: [TCPSocket] = []
+        var towardsInstance: [TCPSocket] = []
+        for _ in 0..<60 {
+            let sockets = Self.tcpSockets()
+            towardsClients = sockets.filter { $0.localPort == port && ($0.state == .established || $0.state == .closeWait) }
+            towardsInstance = sockets.filter { $0.remotePort == backend && $0.state != .timeWait }
+            if towardsClients.isEmpty && towardsInstance.count <= 6 && !towardsInstance.contains(where: { $0.state == .closeWait }) { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await plane.shutdown()
+        #expect(towardsClients.isEmpty, "client connections left open: \(towardsClients)")
+        #expect(!towardsInstance.contains { $0.state == .closeWait }, "instance connections never closed: \(towardsInstance)")
+        // The pools' idle connections (two loops) and perhaps a health check in flight; 20 bodies were
+        // cut short: had their connections been kept, there would be 20 more.
+        #expect(towardsInstance.count <= 6, "connections to the instance beyond the pools' idle ones: \(towardsInstance)")
+    }
+
+    struct TCPSocket: CustomStringConvertible {
+        enum State: String { case established = "01", timeWait = "06", closeWait = "08", listen = "0A", other }
+        var localPort: Int
+        var remotePort: Int
+        var state: State
+        var description: String { "\(localPort)->\(remotePort) \(state)" }
+    }
+
+    /// The machine's IPv4 TCP sockets (`/proc/self/net/tcp`: `sl local rem st ...`, ports in hex).
+    static func tcpSockets() -> [TCPSocket] {
+        // Read to the end: procfs files report no size, and the table is longer than a page.
+        guard let file = FileHandle(forReadingAtPath: "/proc/self/net/tcp"), let data = try? file.readToEnd() else { return [] }
+        try? file.close()
+        let table = String(decoding: data, as: UTF8.self)
+        return table.split(separator: "\n").dropFirst().compactMap { line in
+            let fields = line.split(separator: " ")
+            guard fields.count > 3,
+                  let local = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }),
+                  let remote = fields[2].split(separator: ":").last.flatMap({ Int($0, radix: 16) })
+            else { return nil }
+            return TCPSocket(localPort: local, remotePort: remote, state: TCPSocket.State(rawValue: String(fields[3])) ?? .other)
+        }
+    }
+
+    /// Connects, sends the bytes and closes at once, without reading.
+    static func sendAndClose(port: Int, _ bytes: String) async throws {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
+        if !bytes.isEmpty { try await channel.writeAndFlush(ByteBuffer(string: bytes)) }
+        try await channel.close()
+    }
+
+    /// One request on a kept-alive connection: reads the answer (its `Content-Length` body), then the
+    /// client closes the connection.
+    static func keepAliveExchange(port: Int, _ request: String) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: request))
+            var reply = ""
+            for try await part in inbound {
+                reply += String(buffer: part)
+                guard let end = reply.range(of: "\r\n\r\n") else { continue }
+                let length = reply[..<end.lowerBound].split(separator: "\r\n")
+                    .first { $0.lowercased().hasPrefix("content-length:") }
+                    .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
+                if reply[end.upperBound...].utf8.count >= length { break }
+            }
+            return reply
+        }
+    }
+
     /// Sends bytes on a new loopback connection and returns everything the peer sends until it closes.
     static func exchange(host: String, port: Int, _ request: String) async throws -> String {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
