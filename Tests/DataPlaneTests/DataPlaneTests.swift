@@ -438,7 +438,7 @@ import FoundationNetworking
     /// mark of a descriptor never closed) or idle towards one, and the connections to the instance are
     /// only the pooled ones: the one that carried a half-sent body is closed, not reused or kept.
     /// Sockets are read from `/proc/self/net/tcp` by port, so tests running beside this one do not count.
-    @Test func shortConnectionsOfEveryKindLeaveNoSocketBehind() async throws {
+    @Test(.timeLimit(.minutes(1))) func shortConnectionsOfEveryKindLeaveNoSocketBehind() async throws {
         let (plane, url) = try await Self.start(Self.twoZones(crossZone: true), threads: 2)
         let instance = try #require(try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology.instances.first).id.rawValue
         try await Self.waitForInService(plane, instance)
@@ -478,6 +478,73 @@ import FoundationNetworking
         // The pools' idle connections (two loops) and perhaps a health check in flight; 20 bodies were
         // cut short: had their connections been kept, there would be 20 more.
         #expect(towardsInstance.count <= 6, "connections to the instance beyond the pools' idle ones: \(towardsInstance)")
+    }
+
+    /// The egress proxy must not leak either. After forwarded requests, CONNECT tunnels closed by the
+    /// destination, tunnels the client closes as soon as they open or before they open, and refused
+    /// requests, no socket of the proxy's is left open towards a gone client or towards the destination.
+    @Test(.timeLimit(.minutes(1))) func egressConnectionsOfEveryKindLeaveNoSocketBehind() async throws {
+        let internet = try await DemoBackend.start(identity: "the internet")
+        defer { internet.close(promise: nil) }
+        let internetPort = try #require(internet.localAddress?.port)
+        let file = try TopologyFile(yaml: Self.natGateway(state: "available"), file: "gw.yaml")
+        var configuration = DataPlaneConfiguration()
+        configuration.listenerPortOffset = nil
+        configuration.threads = 2
+        configuration.internet = ["example.com": HostAndPort(host: "127.0.0.1", port: internetPort)]
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let plane = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
+        let proxy = try #require(plane.endpoints.first { $0.kind == "egress" }.flatMap { HostAndPort(parsing: $0.url) })
+
+        var replies: [String: [String]] = [:]
+        for _ in 0..<15 {
+            let forwarded = try await Self.exchange(
+                host: proxy.host, port: proxy.port, "GET http://example.com/f HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+            replies["forwarded", default: []].append(String(forwarded.prefix(12)))
+            let tunneled = try await Self.tunnel(port: proxy.port, then: "GET /t HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
+            replies["tunneled", default: []].append(tunneled.contains("the internet") ? "through" : tunneled)
+            _ = try await Self.tunnel(port: proxy.port, then: nil)
+            try await Self.sendAndClose(port: proxy.port, "CONNECT example.com:80 HTTP/1.1\r\nHost: example.com:80\r\n\r\n")
+            let refused = try await Self.exchange(host: proxy.host, port: proxy.port, "CONNECT example.com:22 HTTP/1.1\r\nHost: example.com:22\r\n\r\n")
+            replies["refused", default: []].append(String(refused.prefix(12)))
+        }
+        #expect(replies["forwarded"] == Array(repeating: "HTTP/1.1 200", count: 15), "\(replies)")
+        #expect(replies["tunneled"] == Array(repeating: "through", count: 15), "\(replies)")
+        #expect(replies["refused"] == Array(repeating: "HTTP/1.1 403", count: 15), "\(replies)")
+
+        var towardsClients: [TCPSocket] = []
+        var towardsDestination: [TCPSocket] = []
+        for _ in 0..<60 {
+            let sockets = Self.tcpSockets()
+            towardsClients = sockets.filter { $0.localPort == proxy.port && ($0.state == .established || $0.state == .closeWait) }
+            towardsDestination = sockets.filter { $0.remotePort == internetPort && ($0.state == .established || $0.state == .closeWait) }
+            if towardsClients.isEmpty && towardsDestination.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await plane.shutdown()
+        #expect(towardsClients.isEmpty, "egress client connections left open: \(towardsClients)")
+        #expect(towardsDestination.isEmpty, "connections to the destination left open: \(towardsDestination)")
+    }
+
+    /// Opens a CONNECT tunnel to example.com:80 and waits for its 200; then sends `request` and reads
+    /// until the tunnel closes, or (nil) closes the tunnel at once. Returns what came after the 200.
+    static func tunnel(port: Int, then request: String?) async throws -> String {
+        let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+            .connect(host: "127.0.0.1", port: port) { channel in
+                channel.eventLoop.makeCompletedFuture { try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel) }
+            }
+        return try await channel.executeThenClose { inbound, outbound in
+            try await outbound.write(ByteBuffer(string: "CONNECT example.com:80 HTTP/1.1\r\nHost: example.com:80\r\n\r\n"))
+            var reply = ""
+            var iterator = inbound.makeAsyncIterator()
+            while !reply.contains("\r\n\r\n"), let part = try await iterator.next() { reply += String(buffer: part) }
+            guard reply.hasPrefix("HTTP/1.1 200"), let request else { return reply }
+            var after = String(reply[reply.range(of: "\r\n\r\n")!.upperBound...])
+            try await outbound.write(ByteBuffer(string: request))
+            while let part = try await iterator.next() { after += String(buffer: part) }
+            return after
+        }
     }
 
     struct TCPSocket: CustomStringConvertible {
