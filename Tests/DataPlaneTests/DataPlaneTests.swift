@@ -3,6 +3,7 @@ import Foundation
 import Logging
 import NIOCore
 import NIOPosix
+import NIOSSL
 import Synchronization
 import Testing
 import TopologyFile
@@ -480,6 +481,65 @@ import FoundationNetworking
         #expect(towardsInstance.count <= 6, "connections to the instance beyond the pools' idle ones: \(towardsInstance)")
     }
 
+    /// The same for an HTTPS listener, where SwiftNIO's TLS handler sits in front of the proxy: after
+    /// answered TLS requests, bytes that are not TLS, a TLS record cut short, clients that leave during
+    /// the handshake, and empty connections, no socket of the listener's is left open towards a gone
+    /// client.
+    @Test(.timeLimit(.minutes(1))) func tlsConnectionsOfEveryKindLeaveNoSocketBehind() async throws {
+        let yaml = Self.twoZones(crossZone: true)
+            .replacingOccurrences(of: "- { protocol: tcp, ports: 80, from: 0.0.0.0/0 }", with: "- { protocol: tcp, ports: 443, from: 0.0.0.0/0 }")
+            .replacingOccurrences(of: "HTTP:80 -> HTTP:80", with: "HTTPS:443 -> HTTP:80")
+        #expect(yaml.contains("HTTPS:443 -> HTTP:80") && yaml.contains("ports: 443"))
+        let (plane, url) = try await Self.start(yaml, threads: 2)
+        let instance = try #require(try TopologyFile(yaml: yaml, file: "t").topology.instances.first).id.rawValue
+        try await Self.waitForInService(plane, instance)
+        #expect(url.scheme == "https")
+        let port = try #require(url.port)
+        var configuration = TLSConfiguration.makeClientConfiguration()
+        configuration.certificateVerification = .none
+        let tls = try NIOSSLContext(configuration: configuration)
+
+        /// A TLS connection: sends `request` and reads until the load balancer closes, or (nil) closes
+        /// at once, while the handshake is under way.
+        func secure(_ request: String?) async throws -> String {
+            let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+                .connect(host: "127.0.0.1", port: port) { channel in
+                    channel.eventLoop.makeCompletedFuture {
+                        try channel.pipeline.syncOperations.addHandler(NIOSSLClientHandler(context: tls, serverHostname: nil))
+                        return try NIOAsyncChannel<ByteBuffer, ByteBuffer>(wrappingChannelSynchronously: channel)
+                    }
+                }
+            return try await channel.executeThenClose { inbound, outbound in
+                guard let request else { return "" }
+                try await outbound.write(ByteBuffer(string: request))
+                var reply = ""
+                do {
+                    for try await part in inbound { reply += String(buffer: part) }
+                } catch NIOSSLError.uncleanShutdown {
+                    // The load balancer closed the TCP connection after its answer without close_notify.
+                }
+                return reply
+            }
+        }
+        var replies: [String] = []
+        for round in 0..<15 {
+            replies.append(String(try await secure("GET /s\(round) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n").prefix(12)))
+            try await Self.sendAndClose(port: port, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+            try await Self.sendAndClose(port: port, "\u{16}\u{03}\u{01}\u{02}\u{00}\u{01}")
+            _ = try await secure(nil)
+            try await Self.sendAndClose(port: port, "")
+        }
+        #expect(replies == Array(repeating: "HTTP/1.1 200", count: 15), "\(replies)")
+        var towardsClients: [TCPSocket] = []
+        for _ in 0..<60 {
+            towardsClients = Self.tcpSockets().filter { $0.localPort == port && ($0.state == .established || $0.state == .closeWait) }
+            if towardsClients.isEmpty { break }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        await plane.shutdown()
+        #expect(towardsClients.isEmpty, "TLS client connections left open: \(towardsClients)")
+    }
+
     /// The egress proxy must not leak either. After forwarded requests, CONNECT tunnels closed by the
     /// destination, tunnels the client closes as soon as they open or before they open, and refused
     /// requests, no socket of the proxy's is left open towards a gone client or towards the destination.
@@ -571,11 +631,12 @@ import FoundationNetworking
         }
     }
 
-    /// Connects, sends the bytes and closes at once, without reading.
+    /// Connects, sends the bytes and closes at once, without reading. The peer may have answered and
+    /// closed first (bytes it refuses): that is not an error here.
     static func sendAndClose(port: Int, _ bytes: String) async throws {
         let channel = try await ClientBootstrap(group: MultiThreadedEventLoopGroup.singleton).connect(host: "127.0.0.1", port: port).get()
-        if !bytes.isEmpty { try await channel.writeAndFlush(ByteBuffer(string: bytes)) }
-        try await channel.close()
+        if !bytes.isEmpty { try? await channel.writeAndFlush(ByteBuffer(string: bytes)) }
+        try? await channel.close()
     }
 
     /// One request on a kept-alive connection: reads the answer (its `Content-Length` body), then the
