@@ -464,15 +464,11 @@ import FoundationNetworking
 
         // The load balancer's sockets: towards clients (local port = the listener's) and towards the
         // instance (remote port = the backend's). Closing is asynchronous: wait up to 3 s.
-        var towardsClients: [TCPSocket] = []
-        var towardsInstance: [TCPSocket] = []
-        for _ in 0..<60 {
-            let sockets = Self.tcpSockets()
-            towardsClients = sockets.filter { $0.localPort == port && ($0.state == .established || $0.state == .closeWait) }
-            towardsInstance = sockets.filter { $0.remotePort == backend && $0.state != .timeWait }
-            if towardsClients.isEmpty && towardsInstance.count <= 6 && !towardsInstance.contains(where: { $0.state == .closeWait }) { break }
-            try await Task.sleep(for: .milliseconds(50))
+        let sockets = try await Self.tcpSockets { sockets in
+            let towardsInstance = sockets.open(remotePort: backend)
+            return sockets.open(localPort: port).isEmpty && towardsInstance.count <= 6 && !towardsInstance.contains { $0.state == .closeWait }
         }
+        let (towardsClients, towardsInstance) = (sockets.open(localPort: port), sockets.open(remotePort: backend))
         await plane.shutdown()
         #expect(towardsClients.isEmpty, "client connections left open: \(towardsClients)")
         #expect(!towardsInstance.contains { $0.state == .closeWait }, "instance connections never closed: \(towardsInstance)")
@@ -530,12 +526,7 @@ import FoundationNetworking
             try await Self.sendAndClose(port: port, "")
         }
         #expect(replies == Array(repeating: "HTTP/1.1 200", count: 15), "\(replies)")
-        var towardsClients: [TCPSocket] = []
-        for _ in 0..<60 {
-            towardsClients = Self.tcpSockets().filter { $0.localPort == port && ($0.state == .established || $0.state == .closeWait) }
-            if towardsClients.isEmpty { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let towardsClients = try await Self.tcpSockets { $0.open(localPort: port).isEmpty }.open(localPort: port)
         await plane.shutdown()
         #expect(towardsClients.isEmpty, "TLS client connections left open: \(towardsClients)")
     }
@@ -573,15 +564,8 @@ import FoundationNetworking
         #expect(replies["tunneled"] == Array(repeating: "through", count: 15), "\(replies)")
         #expect(replies["refused"] == Array(repeating: "HTTP/1.1 403", count: 15), "\(replies)")
 
-        var towardsClients: [TCPSocket] = []
-        var towardsDestination: [TCPSocket] = []
-        for _ in 0..<60 {
-            let sockets = Self.tcpSockets()
-            towardsClients = sockets.filter { $0.localPort == proxy.port && ($0.state == .established || $0.state == .closeWait) }
-            towardsDestination = sockets.filter { $0.remotePort == internetPort && ($0.state == .established || $0.state == .closeWait) }
-            if towardsClients.isEmpty && towardsDestination.isEmpty { break }
-            try await Task.sleep(for: .milliseconds(50))
-        }
+        let sockets = try await Self.tcpSockets { $0.open(localPort: proxy.port).isEmpty && $0.open(remotePort: internetPort).isEmpty }
+        let (towardsClients, towardsDestination) = (sockets.open(localPort: proxy.port), sockets.open(remotePort: internetPort))
         await plane.shutdown()
         #expect(towardsClients.isEmpty, "egress client connections left open: \(towardsClients)")
         #expect(towardsDestination.isEmpty, "connections to the destination left open: \(towardsDestination)")
@@ -608,11 +592,24 @@ import FoundationNetworking
     }
 
     struct TCPSocket: CustomStringConvertible {
+        /// Held open by a descriptor: connected, or closed by the peer and not yet by its owner.
+        var isOpen: Bool { state == .established || state == .closeWait }
         enum State: String { case established = "01", timeWait = "06", closeWait = "08", listen = "0A", other }
         var localPort: Int
         var remotePort: Int
         var state: State
         var description: String { "\(localPort)->\(remotePort) \(state)" }
+    }
+
+    /// Reads the machine's TCP sockets every 50 ms until `settled` holds for them, for at most 3 s
+    /// (closing is asynchronous), and returns the last reading.
+    static func tcpSockets(settling settled: ([TCPSocket]) -> Bool) async throws -> [TCPSocket] {
+        var sockets = tcpSockets()
+        for _ in 0..<60 where !settled(sockets) {
+            try await Task.sleep(for: .milliseconds(50))
+            sockets = tcpSockets()
+        }
+        return sockets
     }
 
     /// The machine's IPv4 TCP sockets (`/proc/self/net/tcp`: `sl local rem st ...`, ports in hex).
@@ -697,4 +694,11 @@ import FoundationNetworking
             "\(error)".contains("web-z")
         }
     }
+}
+
+extension [DataPlaneTests.TCPSocket] {
+    /// The open sockets whose local port is `localPort` (a server's side of its clients' connections).
+    func open(localPort: Int) -> Self { filter { $0.localPort == localPort && $0.isOpen } }
+    /// The open sockets whose remote port is `remotePort` (a client's side of its connections to it).
+    func open(remotePort: Int) -> Self { filter { $0.remotePort == remotePort && $0.isOpen } }
 }
