@@ -338,6 +338,24 @@ import FoundationNetworking
         """
     }
 
+    /// The data plane of `natGateway(state:)`, example.com standing for the loopback server on
+    /// `internetPort`; returns it and the app instance's egress proxy.
+    static func startEgress(natGateway state: String, internetPort: Int, threads: Int) async throws -> (DataPlane, HostAndPort) {
+        let file = try TopologyFile(yaml: natGateway(state: state), file: "gw.yaml")
+        var configuration = DataPlaneConfiguration()
+        configuration.listenerPortOffset = nil
+        configuration.threads = threads
+        configuration.internet = ["example.com": HostAndPort(host: "127.0.0.1", port: internetPort)]
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let plane = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
+        guard let proxy = plane.endpoints.first(where: { $0.kind == "egress" }).flatMap({ HostAndPort(parsing: $0.url) }) else {
+            await plane.shutdown()
+            throw DataPlaneError(description: "no egress proxy among \(plane.endpoints)")
+        }
+        return (plane, proxy)
+    }
+
     /// VPC User Guide, "NAT gateways": a private subnet reaches the internet through an available NAT
     /// gateway; a route to a failed or deleted one is a blackhole (BAD_STATE_ROUTE). Real connections
     /// through the instance's egress proxy, to a loopback server standing in for example.com.
@@ -347,16 +365,7 @@ import FoundationNetworking
         let internetPort = try #require(internet.localAddress?.port)
         var results: [String: (Int, String)] = [:]
         for state in ["available", "failed"] {
-            let file = try TopologyFile(yaml: Self.natGateway(state: state), file: "gw.yaml")
-            var configuration = DataPlaneConfiguration()
-            configuration.listenerPortOffset = nil
-            configuration.threads = 1
-            configuration.internet = ["example.com": HostAndPort(host: "127.0.0.1", port: internetPort)]
-            var logger = Logger(label: "test")
-            logger.logLevel = .critical
-            let plane = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
-            let egress = try #require(plane.endpoints.first { $0.kind == "egress" })
-            let proxy = try #require(HostAndPort(parsing: egress.url))
+            let (plane, proxy) = try await Self.startEgress(natGateway: state, internetPort: internetPort, threads: 1)
             let reply = try await Self.exchange(
                 host: proxy.host, port: proxy.port, "GET http://example.com/ HTTP/1.1\r\nHost: example.com\r\nConnection: close\r\n\r\n")
             let status = Int(reply.split(separator: " ").dropFirst().first ?? "") ?? 0
@@ -538,15 +547,7 @@ import FoundationNetworking
         let internet = try await DemoBackend.start(identity: "the internet")
         defer { internet.close(promise: nil) }
         let internetPort = try #require(internet.localAddress?.port)
-        let file = try TopologyFile(yaml: Self.natGateway(state: "available"), file: "gw.yaml")
-        var configuration = DataPlaneConfiguration()
-        configuration.listenerPortOffset = nil
-        configuration.threads = 2
-        configuration.internet = ["example.com": HostAndPort(host: "127.0.0.1", port: internetPort)]
-        var logger = Logger(label: "test")
-        logger.logLevel = .critical
-        let plane = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
-        let proxy = try #require(plane.endpoints.first { $0.kind == "egress" }.flatMap { HostAndPort(parsing: $0.url) })
+        let (plane, proxy) = try await Self.startEgress(natGateway: "available", internetPort: internetPort, threads: 2)
 
         var replies: [String: [String]] = [:]
         for _ in 0..<15 {
