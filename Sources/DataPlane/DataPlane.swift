@@ -330,11 +330,9 @@ public final class DataPlane: Sendable {
     }
 
     /// Gives every load balancer's router a new table: called, under the runtime lock, when the
-    /// network or an instance's health changes, so a request only indexes into a table.
+    /// network or an instance's health changes, so a request only indexes into a table. (A router is
+    /// made, with its first table, when a listener first asks for it.)
     static func rebuildRoutes(_ runtime: inout Runtime) {
-        for name in runtime.balancers.keys where runtime.routers[name] == nil {
-            runtime.routers[name] = BalancerRouter(name: name)
-        }
         for (name, router) in runtime.routers { router.install(routingTable(name, router: router, runtime)) }
     }
 

@@ -109,6 +109,9 @@ func freePort() throws -> Int {
     return Int(UInt16(bigEndian: address.sin_port))
 }
 
+/// A load, with LocalVPC's URL and HAProxy's.
+typealias Scenario = (name: String, local: String, ha: String, newConnections: Bool)
+
 struct Measurement {
     var requestsPerSecond: Double
     var p50Milliseconds: Double
@@ -272,16 +275,22 @@ func main() throws {
     guard ha.process.isRunning else { throw Failure(description: "haproxy did not start (haproxy -c -f \(configuration))") }
 
     let (localPID, haPID) = (up.process.processIdentifier, ha.process.processIdentifier)
-    let scenarios: [(name: String, local: String, ha: String, newConnections: Bool)] = [
+    let scenarios: [Scenario] = [
         ("HTTP keep-alive", localHTTP + "/", "http://127.0.0.1:\(haHTTPPort)/", false),
         ("HTTP new connection per request", localHTTP + "/", "http://127.0.0.1:\(haHTTPPort)/", true),
         ("HTTPS keep-alive (TLS terminated)", localHTTPS + "/", "https://127.0.0.1:\(haHTTPSPort)/", false),
     ]
     print("LocalVPC ELB vs HAProxy \(try run(haproxy, ["-v"]).split(separator: "\n").first ?? ""), same backend (127.0.0.1:\(backendPort)), wrk -t\(wrkThreads) -c\(connections) -d\(duration)s, \(rounds) rounds, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    func measureLocal(_ scenario: Scenario) throws -> Measurement {
+        try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections, pid: localPID)
+    }
+    func measureHAProxy(_ scenario: Scenario) throws -> Measurement {
+        try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections, pid: haPID)
+    }
     // Warm both up.
     for scenario in scenarios {
-        _ = try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections, pid: localPID)
-        _ = try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections, pid: haPID)
+        _ = try measureLocal(scenario)
+        _ = try measureHAProxy(scenario)
     }
     print("")
     print("scenario                             LocalVPC req/s   HAProxy req/s   ratio   LocalVPC p99   HAProxy p99   p99 ratio")
@@ -291,12 +300,13 @@ func main() throws {
         var local: [Measurement] = []
         var reference: [Measurement] = []
         for round in 0..<rounds {
+            // Alternate which proxy goes first, so neither always runs on the warmer machine.
             if round % 2 == 0 {
-                local.append(try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections, pid: localPID))
-                reference.append(try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections, pid: haPID))
+                local.append(try measureLocal(scenario))
+                reference.append(try measureHAProxy(scenario))
             } else {
-                reference.append(try wrk(wrkPath, url: scenario.ha, newConnections: scenario.newConnections, pid: haPID))
-                local.append(try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections, pid: localPID))
+                reference.append(try measureHAProxy(scenario))
+                local.append(try measureLocal(scenario))
             }
         }
         let (lr, hr) = (median(local.map(\.requestsPerSecond)), median(reference.map(\.requestsPerSecond)))
