@@ -109,6 +109,7 @@ extension CompiledNetwork {
         var tracer = Tracer(network: self, goal: goal, isReturn: true)
         var reply = Branch(packets: branch.packets.reversed)
         reply.connections = branch.connections
+        reply.tracked = branch.tracked
         if case .internet = candidate.goal {
             tracer.internetGatewayIngress(vpc: candidate.vpc, reply)
         } else if let address = branch.packets.projection(\.destinations).first,
@@ -120,10 +121,15 @@ extension CompiledNetwork {
             reply.append(hop)
             tracer.send(from: interface, reply)
         }
-        // The most useful reply: one that worked, else the one with the fewest blockers.
-        return tracer.outcomes.min { a, b in
-            rank(a) < rank(b)
+        // The most useful reply: one that worked, else the one with the fewest blockers. When it
+        // worked, replies that took another way and were blocked there are partly blocked.
+        guard var best = tracer.outcomes.min(by: { rank($0) < rank($1) }) else { return nil }
+        if rank(best).0 == 0 {
+            for outcome in tracer.outcomes where outcome.branch.isBroken {
+                best.branch.notes += outcome.branch.blockers.map { var e = $0; e.isPartial = true; return e }
+            }
         }
+        return best
     }
 
     private func rank(_ outcome: Outcome) -> (Int, Int, Int) {

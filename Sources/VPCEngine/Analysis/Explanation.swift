@@ -25,6 +25,9 @@ public struct Explanation: Hashable, Sendable, Codable {
         public static let targetPortRestriction = Code(rawValue: "TARGET_PORT_RESTRICTION")
         /// LocalVPC's own: a route sends traffic round in a loop (AWS has no code for it).
         public static let routingLoop = Code(rawValue: "LOCALVPC_ROUTING_LOOP")
+        /// LocalVPC's own: the reply is routed into a NAT that the request never crossed; the NAT
+        /// rewrites the reply's source, so it no longer belongs to the client's connection (AWS has no code for it).
+        public static let asymmetricReturn = Code(rawValue: "LOCALVPC_ASYMMETRIC_RETURN")
     }
 
     public var explanationCode: Code

@@ -36,6 +36,9 @@ struct Branch: Sendable {
     var notes: [Explanation] = []
     /// The interface that last forwarded the packets for someone else (a NAT or router instance).
     var lastForwarder: NetworkInterface.ID?
+    /// Interfaces the request crossed. Their security groups track the connection, so on the return
+    /// leg they let the reply through; any other interface the reply crosses sees a new flow.
+    var tracked: Set<NetworkInterface.ID> = []
     var steps = 0
 
     var isBroken: Bool { !blockers.isEmpty }

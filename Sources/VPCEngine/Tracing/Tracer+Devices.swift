@@ -21,9 +21,8 @@ extension Tracer {
             return translateBack(record, at: interface, branch)
         }
 
-        let isNATGateway = network.natGatewayOfInterface[interface.id] != nil
         applySourceDestinationCheck(of: interface, .ingress, to: &branch)
-        if !isReturn && !isNATGateway {
+        if securityGroupsApply(at: interface, &branch) {
             applySecurityGroups(of: interface, .ingress, to: &branch)
         }
         let toSelf = branch.packets.intersection(toSelfBox)
@@ -73,7 +72,14 @@ extension Tracer {
         hop.inboundPackets = (branch.packets)
         hop.attachedTo = network.ownerComponent(of: interface)
         (hop.subnet, hop.vpc) = network.subnetAndVPC(interface.subnetID)
-        if translates && !isReturn {
+        if translates && isReturn {
+            // The device holds no connection for this reply (translateBack handles those): it would
+            // translate it as a new outbound flow, and the client drops a reply from another address.
+            let e = asymmetricReturn(at: interface, branch)
+            branch.blockers.append(e)
+            hop.note = "BLOCKED: \(network.ownerLabel(of: interface)) would translate the reply's source to \(interface.primaryPrivateIP): the request never crossed it"
+            hop.explanations = [e]
+        } else if translates {
             // Source NAT: the device's private address and a port it picks from 1024-65535
             // (VPC User Guide, "NAT gateways"; SEMANTICS.md, "NAT instance").
             branch.connections.append(ConnectionRecord(device: isNATGateway ? .natGateway : .natInstance, interface: interface.id, original: branch.packets))
@@ -88,6 +94,27 @@ extension Tracer {
         branch.append(hop)
         branch.lastForwarder = interface.id
         send(from: interface, branch)
+    }
+
+    /// A reply routed into a NAT that the request never crossed: the NAT rewrites the reply's source,
+    /// so it is not the connection the client opened (SEMANTICS.md, "Addresses and return paths").
+    /// Names the route that sent the reply there, the last one on the return path.
+    private func asymmetricReturn(at interface: NetworkInterface, _ branch: Branch) -> Explanation {
+        let nat = network.ownerLabel(of: interface)
+        let sources = branch.packets.projection(\.sources)
+        let destinations = branch.packets.projection(\.destinations)
+        let routeHop = branch.components.last { $0.routeTableRoute != nil }
+        let via = routeHop.map { "Route \($0.routeTableRoute?.destinationCidr ?? "") -> \(nat) in \($0.component.name ?? $0.component.id) sends" } ?? "The reply goes"
+        var e = Explanation(.asymmetricReturn, direction: "egress",
+            message: "\(via) the reply from \(network.describeAddresses(sources)) to \(network.describeAddresses(destinations)) into \(nat), which the request never crossed: \(nat) rewrites the reply's source to its own address, so the client, expecting the reply from the address it sent its request to, drops it. Route these destinations back the way the requests came (from the internet: to the internet gateway), or move the destination to a subnet that does.")
+        e.component = network.ownerComponent(of: interface) ?? network.component(of: interface)
+        e.networkInterface = network.component(of: interface)
+        if let gateway = network.natGatewayOfInterface[interface.id] { e.natGateway = network.component(gateway.rawValue) }
+        e.routeTable = routeHop?.component
+        e.routeTableRoute = routeHop?.routeTableRoute
+        (e.subnet, e.vpc) = (routeHop?.subnet, routeHop?.vpc)
+        e.addresses = AddressSpace.cidrs(of: destinations)
+        return e
     }
 
     /// A reply at a device that translated the request: restore what it rewrote, keep the reply's label.

@@ -39,12 +39,22 @@ struct Tracer {
         guard branch.steps < Self.maximumSteps else {
             return drop(branch, Explanation(.routingLoop, message: "The packets loop between routes; the trace stopped after \(Self.maximumSteps) hops."))
         }
-        let isNATGateway = network.natGatewayOfInterface[interface.id] != nil
         applySourceDestinationCheck(of: interface, .egress, to: &branch)
-        if !isReturn && !isNATGateway {
+        if securityGroupsApply(at: interface, &branch) {
             applySecurityGroups(of: interface, .egress, to: &branch)
         }
         route(from: interface, branch)
+    }
+
+    /// Whether an interface's security groups judge these packets. NAT gateways have none. Security
+    /// groups are stateful: on the return leg an interface the request crossed lets the reply through,
+    /// while one the request never crossed (a NAT instance the reply is routed into) sees a new flow
+    /// (VPC User Guide, "Security group rules"; SEMANTICS.md, "Addresses and return paths").
+    func securityGroupsApply(at interface: NetworkInterface, _ branch: inout Branch) -> Bool {
+        if network.natGatewayOfInterface[interface.id] != nil { return false }
+        if isReturn { return !branch.tracked.contains(interface.id) }
+        branch.tracked.insert(interface.id)
+        return true
     }
 
     /// Looks up the subnet's route table and follows each route the packets match (longest prefix first).
