@@ -57,9 +57,10 @@ struct CheckRenderer {
             let r = result.reachability
             if r.isReachable {
                 lines.append("      why: \(r.reason)")
-                if !result.holds || r.reachablePorts != r.queriedPorts {
-                    for note in r.partialBlocks { lines.append("      partly blocked: \(note.explanationCode): \(note.message)") }
-                }
+                // Under a passing `reachable: true` a partial block is a warning: some packets of the query do
+                // not get through (`reachable: fully` makes it a failure). Under a port list it is the list's reason.
+                let prefix = result.holds && result.intent.expectation == .reachable(true) ? "warning: partly blocked" : "partly blocked"
+                for note in r.partialBlocks { lines.append("      \(prefix): \(note.explanationCode): \(note.message)") }
             } else {
                 for e in r.analysis.explanations { lines.append("      why: \(e.explanationCode): \(e.message)") }
             }

@@ -63,7 +63,9 @@ struct TrafficOptions: ParsableArguments {
             let sourcePorts = try sourcePort.map { text throws(ModelError) in try PortRange(parsing: text) }
             return PathQuery(from: source, to: destination, protocol: ipProtocol, ports: ports, sourcePorts: sourcePorts, through: through, avoiding: avoiding)
         } catch {
-            throw ValidationError(error.message)
+            // Bad input exits 2, as every command documents (ArgumentParser's ValidationError would exit 64).
+            printError("error: \(error.message)")
+            throw ExitCode(2)
         }
     }
 }

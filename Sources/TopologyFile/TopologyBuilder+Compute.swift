@@ -243,7 +243,7 @@ extension TopologyBuilder {
             avoiding.append(name)
         }
         guard let expectedNode = reader.value(fields, "reachable") else {
-            return reader.error("An intent needs 'reachable:' (true, false, or the exact list of ports that should be reachable).", at: node)
+            return reader.error("An intent needs 'reachable:' (true, false, fully, or the exact list of ports that should be reachable).", at: node)
         }
         let expectation: Intent.Expectation
         switch expectedNode {
@@ -253,6 +253,8 @@ extension TopologyBuilder {
                 if let range = reader.parse(item, "reachable port", PortRange.init(parsing:)) { values.append(UInt32(range.from)...UInt32(range.to)) } else { _ = text }
             }
             expectation = .exactlyPorts(IntervalSet(values))
+        case .scalar(let scalar) where scalar.string.lowercased() == "fully":
+            expectation = .fully
         default:
             guard let value = reader.bool(expectedNode, "reachable") else { return }
             expectation = .reachable(value)

@@ -8,11 +8,15 @@ public struct Intent: Hashable, Sendable {
         case reachable(Bool)
         /// Exactly these destination ports of the query are reachable.
         case exactlyPorts(IntervalSet)
+        /// Every packet of the query makes the round trip: every source port of the source's range,
+        /// every asked-for destination port, nothing partly blocked.
+        case fully
 
         public var description: String {
             switch self {
             case .reachable(true): "reachable"
             case .reachable(false): "unreachable"
+            case .fully: "fully reachable"
             case .exactlyPorts(let ports): "only \(ports.isEmpty ? "no ports" : "port\(ports.count == 1 ? "" : "s") \(ports)")"
             }
         }
@@ -53,6 +57,12 @@ extension CompiledNetwork {
                     ? "reachable" : "reachable on \(result.reachablePorts)")
                 : "unreachable"
             return IntentResult(intent: intent, reachability: result, holds: actual == expected, actual: text)
+        case .fully:
+            let whole = result.isReachable && result.reachablePorts == result.queriedPorts && result.partialBlocks.isEmpty
+            let text = !result.isReachable ? "unreachable"
+                : whole ? "fully reachable"
+                : result.reachablePorts != result.queriedPorts ? "reachable on \(result.reachablePorts) only" : "partly blocked"
+            return IntentResult(intent: intent, reachability: result, holds: whole, actual: text)
         case .exactlyPorts(let expected):
             let actual = result.isReachable ? result.reachablePorts : .empty
             return IntentResult(intent: intent, reachability: result, holds: actual == expected,
