@@ -60,7 +60,9 @@ extension TopologyBuilder {
             nodes["\(interfaceID.rawValue).private-ip"] = ipNode
         } else {
             privateIP = allocate(in: subnetID)
-            if privateIP == nil { reader.error("subnet \(subnetName) has no free address left for instance \(name).", at: subnetNode) }
+            // A subnet whose CIDR did not parse is reported at its own line; it has no addresses to give.
+            let subnetBuilt = topology.subnets.contains { $0.id == subnetID }
+            if privateIP == nil && subnetBuilt { reader.error("subnet \(subnetName) has no free address left for instance \(name).", at: subnetNode) }
         }
         guard let privateIP else { return }
         var state = Instance.State.running

@@ -33,12 +33,14 @@ public struct TopologyFile: Sendable {
         var builder = TopologyBuilder(reader: reader)
         builder.build(root)
         reader = builder.reader
-        // Model rules (overlaps, containment, duplicate rule numbers …), mapped back to the lines that hold them.
-        if reader.diagnostics.isEmpty {
-            for error in builder.topology.validate() {
-                let node = error.subject.flatMap { builder.node(for: $0) }
-                reader.error(error.message, at: node)
-            }
+        // Model rules (overlaps, containment, duplicate rule numbers …), mapped back to the lines that hold
+        // them, reported together with the file's own errors; a line that already has an error keeps only it
+        // (what the builder skipped there would only echo it).
+        let reportedLines = Set(reader.diagnostics.map(\.line))
+        for error in builder.topology.validate() {
+            let node = error.subject.flatMap { builder.node(for: $0) }
+            if let line = node?.mark?.line, reportedLines.contains(line) { continue }
+            reader.error(error.message, at: node)
         }
         guard reader.diagnostics.isEmpty else {
             throw TopologyFileError(diagnostics: reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })

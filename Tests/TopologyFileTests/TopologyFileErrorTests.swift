@@ -31,8 +31,11 @@ struct TopologyFileErrorTests {
         #expect(lines[10]?.first?.message.contains("0-65535") == true)        // port out of range
         #expect(lines[11]?.first?.message.contains("no-such-group") == true)  // dangling name
         #expect(lines[13]?.first?.message.contains("nowhere") == true)        // dangling subnet
+        // Model rules are reported with the file's own errors, not after they are fixed.
+        #expect(lines[4]?.first?.message.contains("overlaps") == true)        // overlapping subnets
+        #expect(lines[5]?.first?.message.contains("not inside") == true)      // subnet outside the VPC
         #expect(found.allSatisfy { $0.file == "bad.yaml" && $0.column >= 1 })
-        #expect(found.count == 4)
+        #expect(found.count == 6)
     }
 
     @Test func modelRulesPointAtTheLinesThatBreakThem() throws {
@@ -77,5 +80,22 @@ struct TopologyFileErrorTests {
         #expect(file.topology.networkACLs.filter(\.isDefault).count == 1)
         #expect(file.topology.securityGroups.map(\.name) == ["default"])
         #expect(file.topology.validate().isEmpty)
+    }
+
+    /// A subnet whose CIDR has host bits is one error at its line, not also "no free address" at every
+    /// instance placed in it.
+    @Test func badSubnetCIDRIsReportedOnce() throws {
+        let yaml = """
+            vpc: { name: v, cidr: 10.0.0.0/16 }
+            subnets:
+              a: { cidr: 10.0.5.1/24 }
+            instances:
+              web: { subnet: a }
+              web2: { subnet: a }
+            """
+        let found = try diagnostics(yaml)
+        #expect(found.count == 1)
+        #expect(found.first?.line == 3)
+        #expect(found.first?.message.contains("host bits") == true)
     }
 }

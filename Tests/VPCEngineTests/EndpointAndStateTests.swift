@@ -48,6 +48,61 @@ struct EndpointAndStateTests {
         #expect(error.message.contains("not an internet address"))
     }
 
+    /// SEMANTICS.md, "Addresses and return paths" (VPC User Guide, "Internet gateways"): from the internet
+    /// only a public IP or Elastic IP reaches an instance; its private address is not routable.
+    @Test func addressDestinationsResolveAsTheNetworkDelivers() throws {
+        let yaml = publicRoute + """
+            security-groups: { ssh: { ingress: [{ protocol: tcp, ports: 22, from: 0.0.0.0/0 }] } }
+            instances:
+              host: { subnet: public, private-ip: 10.0.0.47, public-ip: 13.58.55.60, security-groups: [ssh] }
+              other: { subnet: public, private-ip: 10.0.0.48, public-ip: true }
+
+            """
+        let net = try network(yaml)
+        func query(_ from: String, _ to: String) throws -> Reachability {
+            try net.analyze(PathQuery(from: from, to: to, protocol: .tcp, ports: try PortRange(port: 22)))
+        }
+        let privateAddress = try query("internet", "10.0.0.47")
+        #expect(!privateAddress.isReachable)
+        #expect(privateAddress.codes == ["NO_ROUTE_TO_DESTINATION"])
+        #expect(privateAddress.analysis.explanations.first?.message.contains("13.58.55.60") == true)
+        let publicAddress = try query("internet", "13.58.55.60")
+        #expect(publicAddress.isReachable)
+        #expect(publicAddress.analysis.forwardPathComponents.first { $0.inboundHeader != nil }?.inboundHeader?.destinationAddresses == ["13.58.55.60/32"])
+        // Inside the VPC the private address is delivered by the local route; the public one goes out
+        // through the internet gateway and back in.
+        #expect(try query("other", "10.0.0.47").isReachable)
+        let hairpin = try query("other", "13.58.55.60")
+        #expect(hairpin.isReachable)
+        #expect(hairpin.analysis.forwardPathComponents.filter { $0.component.name == "igw" }.count == 2)
+        // An address of the VPC's CIDR that no interface holds reaches nobody; it is never "the internet".
+        let vacant = try query("other", "10.0.0.99")
+        #expect(!vacant.isReachable)
+        #expect(vacant.codes == ["NO_ROUTE_TO_DESTINATION"])
+        #expect(vacant.analysis.explanations.first?.addresses == ["10.0.0.99/32"])
+        #expect(!vacant.analysis.forwardPathComponents.contains { $0.component.name == "igw" })
+        #expect(try !query("internet", "10.0.0.99").isReachable)
+    }
+
+    /// SEMANTICS.md, "NAT instance": an instance with source/destination check off but no NAT role
+    /// forwards without translating, and the internet gateway drops the private source
+    /// (IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS); the explanation says how to mark it.
+    @Test func forwarderWithoutTheNATRoleIsExplained() throws {
+        let yaml = """
+            route-tables:
+              public-rt: { subnets: [public], routes: [{ destination: 0.0.0.0/0, target: igw }] }
+              private-rt: { subnets: [private], routes: [{ destination: 0.0.0.0/0, target: nat-1 }] }
+            instances:
+              web: { subnet: private }
+              nat-1: { subnet: public, source-dest-check: false, elastic-ip: true }
+
+            """
+        let result = try analyze(yaml, from: "web", to: "internet", port: 443)
+        #expect(!result.isReachable)
+        let e = try #require(result.explanation("IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS"))
+        #expect(e.message.contains("nat-1 forwards without translating: mark it as a NAT (role: nat)"))
+    }
+
     /// Two instances routing to each other forever end in a reported loop, not a hang.
     @Test func routingLoopIsReported() throws {
         let yaml = """

@@ -4,8 +4,11 @@ import VPCModel
 
 /// ELB Classic guide; SEMANTICS.md, "Classic Load Balancer in a VPC".
 struct LoadBalancerRuleTests {
-    static func design(webIngress: String = "{ protocol: tcp, ports: 80, from: elb-sg }", crossZone: Bool = false, webSubnet: String = "private", scheme: String = "internet-facing", acl: String = "") -> String {
-        publicRoute + """
+    static func design(
+        webIngress: String = "{ protocol: tcp, ports: 80, from: elb-sg }", crossZone: Bool = false, webSubnet: String = "private",
+        scheme: String = "internet-facing", acl: String = "", elbSubnets: String = "[public]", routes: String = publicRoute
+    ) -> String {
+        routes + """
             security-groups:
               elb-sg:
                 ingress: [{ protocol: all, from: 0.0.0.0/0 }]
@@ -17,7 +20,7 @@ struct LoadBalancerRuleTests {
             load-balancers:
               elb:
                 scheme: \(scheme)
-                subnets: [public]
+                subnets: \(elbSubnets)
                 security-groups: [elb-sg]
                 listeners: ["HTTP:80 -> HTTP:80", "HTTPS:443 -> HTTP:80"]
                 instances: [web]
@@ -53,15 +56,85 @@ struct LoadBalancerRuleTests {
     @Test func bothListenersReachTheInstancePort() throws {
         let result = try analyze(Self.design(), from: "internet", to: "web", port: 80)
         #expect(result.isReachable)
-        #expect(try analyze(Self.design(), from: "internet", to: "web", port: 443, through: ["elb"]).codes == ["TARGET_PORT_RESTRICTION"])
+        // No listener sends to 443: TARGET_PORT_RESTRICTION, and the rest of the path (web-sg allows only 80) too.
+        let codes = try analyze(Self.design(), from: "internet", to: "web", port: 443, through: ["elb"]).codes
+        #expect(codes.first == "TARGET_PORT_RESTRICTION")
+        #expect(codes.contains("ENI_SG_RULES_MISMATCH"))
     }
 
-    /// "Cross-zone load balancing is an attribute (ELB_NOT_CROSSZONE)."
-    @Test func crossZoneAttributeDecidesWhetherOtherZonesAreServed() throws {
-        let off = try analyze(Self.design(webSubnet: "other-zone"), from: "internet", to: "web", port: 80)
+    /// "This load balancer can send traffic only to targets in Availability Zones that are enabled for
+    /// the load balancer" (RA explanation codes, ELB_INSTALLED_AZ_RESTRICTION): with the ELB in us-east-1a
+    /// only, an instance in us-east-1b is unreachable through it, with or without cross-zone.
+    @Test(arguments: [false, true])
+    func targetsOutsideTheEnabledZonesAreNotServed(crossZone: Bool) throws {
+        let result = try analyze(Self.design(crossZone: crossZone, webSubnet: "other-zone"), from: "internet", to: "web", port: 80)
+        #expect(!result.isReachable)
+        #expect(result.codes == ["ELB_INSTALLED_AZ_RESTRICTION"])
+        #expect(result.explanation("ELB_INSTALLED_AZ_RESTRICTION")?.availabilityZones == ["us-east-1a"])
+    }
+
+    /// "This load balancer can't send traffic to some targets because cross-zone load balancing is
+    /// disabled" (ELB_NOT_CROSSZONE): with nodes in both zones and the same-zone node shut off by an ACL,
+    /// only the other zone's node is left, and it may send across zones only with cross-zone on.
+    @Test func crossZoneDecidesWhetherANodeServesAnotherEnabledZone() throws {
+        let twoZones = { (crossZone: Bool) in
+            Self.design(
+                crossZone: crossZone, acl: "network-acls:\n  closed: { subnets: [public] }\n", elbSubnets: "[public, other-zone]",
+                routes: "route-tables:\n  public-rt: { subnets: [public, other-zone], routes: [{ destination: 0.0.0.0/0, target: igw }] }\n")
+        }
+        let off = try analyze(twoZones(false), from: "internet", to: "web", port: 80)
         #expect(!off.isReachable)
         #expect(off.codes == ["ELB_NOT_CROSSZONE"])
-        #expect(try analyze(Self.design(crossZone: true, webSubnet: "other-zone"), from: "internet", to: "web", port: 80).isReachable)
+        #expect(try analyze(twoZones(true), from: "internet", to: "web", port: 80).isReachable)
+    }
+
+    /// "Traffic from a load balancer starts at a node's network interface in its subnet, with the LB's
+    /// security groups applied as egress" (SEMANTICS.md): `from: elb` is a source like an instance.
+    @Test func loadBalancerAsTheSource() throws {
+        let oneSubnet = """
+            instances: { web: { subnet: public } }
+            load-balancers: { elb: { subnets: [public], listeners: [HTTP:80 -> HTTP:80], instances: [web] } }
+
+            """
+        let result = try analyze(oneSubnet, from: "elb", to: "web", port: 80)
+        #expect(result.isReachable)
+        let first = try #require(result.analysis.forwardPathComponents.first)
+        #expect(first.component.id == "elb")
+        let sent = try #require(result.analysis.forwardPathComponents.first { $0.outboundHeader != nil })
+        #expect(sent.outboundHeader?.sourcePortRanges == [AnalysisPortRange(from: 1024, to: 65535)])
+        #expect(result.analysis.returnPathComponents.last?.component.id == "elb")
+        // The ELB's security group applies as egress: elb-sg allows only 80 to web-sg.
+        let blocked = try analyze(Self.design(), from: "elb", to: "web", port: 22)
+        #expect(!blocked.isReachable)
+        #expect(blocked.explanation("ENI_SG_RULES_MISMATCH")?.securityGroups?.first?.name == "elb-sg")
+        #expect(try analyze(Self.design(), from: "elb", to: "web", port: 80).isReachable)
+    }
+
+    /// A complete blocked path (Reachability Analyzer reports every blocker, SEMANTICS.md): to an instance
+    /// behind an internal ELB that listens only on 80, port 22 lists the source's and destination's
+    /// security-group rules, not only TARGET_PORT_RESTRICTION.
+    @Test func blockedPathBesideALoadBalancerListsEverySecurityGroup() throws {
+        let yaml = """
+            security-groups:
+              a-sg: { egress: [{ protocol: tcp, ports: 80, to: 0.0.0.0/0 }] }
+              elb-sg: { ingress: [{ protocol: tcp, ports: 80, from: 10.0.0.0/16 }] }
+              b-sg: { ingress: [{ protocol: tcp, ports: 80, from: elb-sg }] }
+            instances:
+              a: { subnet: private, security-groups: [a-sg] }
+              b: { subnet: private, security-groups: [b-sg] }
+            load-balancers:
+              elb: { scheme: internal, subnets: [private], security-groups: [elb-sg], listeners: [HTTP:80 -> HTTP:80], instances: [b] }
+
+            """
+        let result = try analyze(yaml, from: "a", to: "b", port: 22)
+        #expect(!result.isReachable)
+        let groups = Set(result.analysis.explanations.filter { $0.explanationCode == .eniSGRulesMismatch }.compactMap { $0.securityGroups?.first?.name })
+        #expect(groups.isSuperset(of: ["a-sg", "b-sg"]))
+        // Through the load balancer the path goes on past TARGET_PORT_RESTRICTION and meets elb-sg too.
+        let through = try analyze(yaml, from: "a", to: "b", port: 22, through: ["elb"])
+        #expect(through.codes.first == "TARGET_PORT_RESTRICTION")
+        let throughGroups = Set(through.analysis.explanations.compactMap { $0.securityGroups?.first?.name })
+        #expect(throughGroups.isSuperset(of: ["a-sg", "elb-sg", "b-sg"]))
     }
 
     /// "NACLs apply to the LB's outbound traffic even to a target in the same subnet (ELB_ACL_RESTRICTION)."

@@ -67,4 +67,54 @@ struct BinaryTests {
         #expect(text.output.contains("NOT REACHABLE"))
         #expect(text.output.contains("web-sg"))
     }
+
+    /// Bad input exits 2, as every command documents (not ArgumentParser's 64).
+    @Test(arguments: [["--port", "99999"], ["--protocol", "gre"], ["--port", "http"]])
+    func badTrafficOptionsExitTwo(option: [String]) throws {
+        let result = try run(["trace", "examples/seed-elb-nat.yaml", "--from", "web-1", "--to", "internet"] + option)
+        #expect(result.status == 2)
+        #expect(result.error.contains("error:"))
+    }
+
+    /// The plain trace names the internet in words and fits on a screen; the JSON keeps AWS's shape
+    /// (the internet as its CIDR blocks in each header).
+    @Test func plainTraceFitsOnAScreen() throws {
+        let text = try run(["trace", "examples/seed-elb-nat-fixed.yaml", "--from", "internet", "--to", "web-1", "--port", "80"])
+        #expect(text.output.split(separator: "\n").count <= 40)
+        #expect(!text.output.contains("/32,") && !text.output.contains("11.0.0.0/8"))
+        let json = try run(["trace", "examples/seed-elb-nat-fixed.yaml", "--from", "internet", "--to", "web-1", "--port", "80", "--json"])
+        #expect(json.output.contains("11.0.0.0/8"))
+    }
+
+    /// `check` prints partial blocks under a passing `reachable: true` intent as a warning, and
+    /// `reachable: fully` fails unless every packet of the query gets through.
+    @Test func partialBlocksWarnAndFullyFails() throws {
+        let yaml = """
+            vpc: { name: v, cidr: 10.0.0.0/16 }
+            internet-gateway: igw
+            subnets: { pub: { cidr: 10.0.0.0/24 } }
+            route-tables: { rt: { subnets: [pub], routes: [{ destination: 0.0.0.0/0, target: igw }] } }
+            security-groups: { web-sg: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] } }
+            network-acls:
+              acl:
+                subnets: [pub]
+                ingress: [{ rule: 100, protocol: tcp, ports: 80, from: 0.0.0.0/0, action: allow }]
+                egress: [{ rule: 100, protocol: tcp, ports: 49152-65535, to: 0.0.0.0/0, action: allow }]
+            instances: { web: { subnet: pub, public-ip: true, security-groups: [web-sg] } }
+            expect:
+              - { name: some clients, from: internet, to: web, port: 80, reachable: true }
+              - { name: every client, from: internet, to: web, port: 80, reachable: fully }
+
+            """
+        let path = FileManager.default.temporaryDirectory.appendingPathComponent("localvpc-fully-\(UUID().uuidString).yaml")
+        try yaml.write(to: path, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: path) }
+        let result = try run(["check", path.path])
+        #expect(result.status == 1)
+        #expect(result.output.contains("1 passed, 1 failed"))
+        let lines = result.output.split(separator: "\n").map(String.init)
+        let pass = try #require(lines.firstIndex { $0.hasPrefix("PASS") && $0.contains("some clients") })
+        #expect(lines[pass + 2].contains("warning: partly blocked: SUBNET_ACL_RESTRICTION"))
+        #expect(lines.contains { $0.hasPrefix("FAIL") && $0.contains("every client") && $0.contains("fully reachable") && $0.contains("partly blocked") })
+    }
 }

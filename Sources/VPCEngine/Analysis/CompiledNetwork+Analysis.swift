@@ -5,6 +5,11 @@ extension CompiledNetwork {
     enum Endpoint {
         case internet(IntervalSet)
         case interface(NetworkInterface)
+        /// An address given as such that belongs to an interface: one of its private addresses, or a
+        /// public IP or Elastic IP the internet gateway maps to it.
+        case address(IPv4Address, of: NetworkInterface)
+        /// An address inside a VPC's CIDR that no interface holds: delivered to nobody.
+        case vacant(IPv4Address, VPC.ID)
         case loadBalancer(ClassicLoadBalancer)
     }
 
@@ -14,10 +19,16 @@ extension CompiledNetwork {
         if ["internet", "0.0.0.0/0", "igw", "the internet"].contains(trimmed.lowercased()) { return .internet(AddressSpace.internet) }
         if let address = IPv4Address(trimmed) {
             for (_, owners) in interfaceByPrivateIP.sorted(by: { $0.key < $1.key }) {
-                if let id = owners[address.value], let interface = interfaces[id] { return .interface(interface) }
+                if let id = owners[address.value], let interface = interfaces[id] { return .address(address, of: interface) }
+            }
+            if let mapping = publicIPMapping[address.value], let interface = interfaces[mapping.interface] {
+                return .address(address, of: interface)
+            }
+            if let vpc = vpcs.values.sorted(by: { $0.id < $1.id }).first(where: { $0.cidrBlocks.contains { $0.contains(address) } }) {
+                return .vacant(address, vpc.id)
             }
             if AddressSpace.internet.contains(address.value) { return .internet(IntervalSet(address)) }
-            throw ModelError(.unknownReference, "The \(role) \(trimmed) is not an address of any interface and not an internet address.")
+            throw ModelError(.unknownReference, "The \(role) \(trimmed) is not an address of any interface, not in a VPC, and not an internet address.")
         }
         if let balancer = loadBalancers[ClassicLoadBalancer.ID(trimmed)] { return .loadBalancer(balancer) }
         let instance = instances[Instance.ID(trimmed)] ?? instances.values.sorted { $0.id < $1.id }.first { $0.name == trimmed }
@@ -28,6 +39,16 @@ extension CompiledNetwork {
             return .internet(AddressSpace.internet)
         }
         throw ModelError(.unknownReference, "The \(role) '\(trimmed)' is not 'internet', an IPv4 address, or the name or ID of an instance, network interface or load balancer.")
+    }
+
+    /// A source: an address of an interface stands for the interface; an address nobody holds sends nothing.
+    func sourceEndpoint(_ reference: String) throws(ModelError) -> Endpoint {
+        switch try endpoint(reference, role: "source") {
+        case .address(_, let interface): return .interface(interface)
+        case .vacant(let address, let vpc):
+            throw ModelError(.unknownReference, "The source \(address) is in VPC \(label(vpc.rawValue)), but no network interface holds it, so nothing sends from it.")
+        case let other: return other
+        }
     }
 
     /// The IDs a filter name stands for: the resource and, for an instance, its interfaces.
@@ -48,7 +69,7 @@ extension CompiledNetwork {
     ///
     /// - Throws: ``ModelError`` when the source, destination or a filter does not name anything.
     public func analyze(_ query: PathQuery) throws(ModelError) -> Reachability {
-        let source = try endpoint(query.source, role: "source")
+        let source = try sourceEndpoint(query.source)
         let destination = try endpoint(query.destination, role: "destination")
         let through = try query.through.map { name throws(ModelError) in try filterIDs(name) }
         let avoiding = try query.avoiding.map { name throws(ModelError) in try filterIDs(name) }
@@ -101,10 +122,12 @@ extension CompiledNetwork {
     /// The reply: from the destination back to the source, through the same stateful devices.
     private func returnTrace(of branch: Branch, candidate: Candidate, source: Endpoint) -> Outcome? {
         let goal: Goal
-        switch source {
-        case .internet(let addresses): goal = .internet(addresses)
-        case .interface(let interface): goal = .interface(interface.id)
-        case .loadBalancer(let balancer): goal = .interface(balancer.nodes.first?.networkInterfaceID ?? "")
+        switch (source, candidate.start) {
+        case (.internet(let addresses), _): goal = .internet(addresses)
+        case (_, .fromInterface(let origin)): goal = .interface(origin.id)
+        case (.interface(let interface), _), (.address(_, let interface), _): goal = .interface(interface.id)
+        case (.loadBalancer(let balancer), _): goal = .interface(balancer.nodes.first?.networkInterfaceID ?? "")
+        case (.vacant, _): return nil
         }
         var tracer = Tracer(network: self, goal: goal, isReturn: true)
         var reply = Branch(packets: branch.packets.reversed)

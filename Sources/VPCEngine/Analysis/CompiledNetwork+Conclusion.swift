@@ -34,7 +34,9 @@ extension CompiledNetwork {
                 }
                 return isWaypoint(hop.component.id) ? hop.component.name ?? hop.component.id : nil
             }
-            var reason = "reachable via " + via.joined(separator: " -> ")
+            // A hairpin through the internet gateway passes it twice in a row: name it once.
+            let waypoints = via.enumerated().filter { $0.offset == 0 || via[$0.offset - 1] != $0.element }.map(\.element)
+            var reason = "reachable via " + waypoints.joined(separator: " -> ")
             if ports != reachable && query.ipProtocol.hasPorts { reason += " (ports \(reachable) of \(CompiledNetwork.describePorts(ports)))" }
             return Reachability(query: query, analysis: analysis, reachablePorts: reachable, queriedPorts: ports, partialBlocks: partial, reason: reason)
         }

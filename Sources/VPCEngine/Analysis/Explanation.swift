@@ -13,6 +13,7 @@ public struct Explanation: Hashable, Sendable, Codable {
         public static let badStateRoute = Code(rawValue: "BAD_STATE_ROUTE")
         public static let componentFilterRestriction = Code(rawValue: "COMPONENT_FILTER_RESTRICTION")
         public static let elbACLRestriction = Code(rawValue: "ELB_ACL_RESTRICTION")
+        public static let elbInstalledAZRestriction = Code(rawValue: "ELB_INSTALLED_AZ_RESTRICTION")
         public static let elbListenersMismatch = Code(rawValue: "ELB_LISTENERS_MISMATCH")
         public static let elbNotCrossZone = Code(rawValue: "ELB_NOT_CROSSZONE")
         public static let eniSGRulesMismatch = Code(rawValue: "ENI_SG_RULES_MISMATCH")

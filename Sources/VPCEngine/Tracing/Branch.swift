@@ -8,6 +8,8 @@ enum Goal: Sendable {
     case interface(NetworkInterface.ID)
     /// Accepted by a listener of this load balancer.
     case loadBalancer(ClassicLoadBalancer.ID)
+    /// Addresses in a VPC that no interface holds: nothing arrives; the trace shows how far packets get.
+    case vacant(IntervalSet)
 }
 
 /// State a stateful device keeps for a connection, so the reply can be translated back.
@@ -39,6 +41,9 @@ struct Branch: Sendable {
     /// Interfaces the request crossed. Their security groups track the connection, so on the return
     /// leg they let the reply through; any other interface the reply crosses sees a new flow.
     var tracked: Set<NetworkInterface.ID> = []
+    /// A load balancer followed as if it had a listener for the asked-for ports (it has none, and the
+    /// branch carries TARGET_PORT_RESTRICTION), so that the rest of the path is checked too.
+    var assumedListener: ClassicLoadBalancer.ID?
     var steps = 0
 
     var isBroken: Bool { !blockers.isEmpty }

@@ -159,10 +159,16 @@ extension Tracer {
         let mappedSources = IntervalSet(mapped.flatMap(\.0.ranges))
         var withPublic = HeaderBox.everything
         withPublic.sources = mappedSources
+        let forwarder = branch.lastForwarder.flatMap { network.interfaces[$0] }
         branch.filter(allowed: branch.packets.intersection(withPublic)) { blocked in
             let unmapped = blocked.projection(\.sources)
-            var e = Explanation(.igwPublicIPAssociationForEgress, direction: "egress",
-                message: "Internet gateway \(network.label(gateway.id.rawValue)) drops packets from \(network.describeAddresses(unmapped)): no public IP or Elastic IP is associated with that private address.")
+            var message = "Internet gateway \(network.label(gateway.id.rawValue)) drops packets from \(network.describeAddresses(unmapped)): no public IP or Elastic IP is associated with that private address."
+            // An instance that forwards (source/destination check off) without the NAT role passes the
+            // private source on unchanged: say so, it is usually a NAT instance known only by its image.
+            if let forwarder, let instance = network.instance(owning: forwarder), instance.role != .nat, !forwarder.sourceDestCheck {
+                message += " \(network.label(instance.id.rawValue)) forwards without translating: mark it as a NAT (role: nat) if it masquerades."
+            }
+            var e = Explanation(.igwPublicIPAssociationForEgress, direction: "egress", message: message)
             e.internetGateway = network.component(gateway.id.rawValue)
             e.component = network.component(gateway.id.rawValue)
             e.addresses = AddressSpace.cidrs(of: unmapped)
@@ -187,7 +193,11 @@ extension Tracer {
         branch.append(hop)
         branch.packets = outside
         guard !outside.isEmpty else { return }
-        guard case .internet(let targets) = goal else { return }
+        guard case .internet(let targets) = goal else {
+            // To a public address of the VPC's own: out through the internet gateway and back in.
+            if let vpc = gateway.attachedVPC { internetGatewayIngress(vpc: vpc, branch) }
+            return
+        }
         var targetBox = HeaderBox.everything
         targetBox.destinations = targets
         branch.packets = outside.intersection(targetBox)

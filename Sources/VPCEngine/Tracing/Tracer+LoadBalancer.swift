@@ -11,7 +11,10 @@ extension Tracer {
         let balancerComponent = network.component(balancer.id.rawValue)
         var listenerBoxes: [(ClassicLoadBalancer.Listener, HeaderBox)] = []
         var accepted = PacketSet.empty
-        for listener in balancer.listeners {
+        // Followed as if a listener passed the asked-for ports through (the branch carries TARGET_PORT_RESTRICTION).
+        let assumed = branch.assumedListener == balancer.id
+        if assumed { accepted = branch.packets }
+        for listener in balancer.listeners where !assumed {
             var box = HeaderBox.everything
             box.protocols = IntervalSet(IPProtocol.tcp)
             box.destinationPorts = IntervalSet(value: UInt32(listener.loadBalancerPort))
@@ -26,17 +29,15 @@ extension Tracer {
             e.portRanges = CompiledNetwork.portRanges(rejected.projection(\.destinationPorts))
             return e
         }
-        if branch.isBroken && accepted.isEmpty {
-            // No listener at all: nothing to follow as if it worked.
-            return finish(branch, arrived: false)
-        }
         var hop = PathComponent(component: balancerComponent, note: "")
         hop.inboundPackets = (branch.packets)
         hop.attachedTo = network.component(of: interface)
         (hop.subnet, hop.vpc) = network.subnetAndVPC(interface.subnetID)
 
         if case .loadBalancer(let goal) = goal, goal == balancer.id {
-            hop.note = "accepted by listener \(listenersUsed(listenerBoxes, branch.packets))"
+            // With no listener for the packets, the blocker is recorded and the path goes on as if one
+            // accepted them, so that the replies' blockers are found too.
+            hop.note = accepted.isEmpty ? "BLOCKED: no listener accepts \(describe(branch.packets, direction: .ingress))" : "accepted by listener \(listenersUsed(listenerBoxes, branch.packets))"
             branch.append(hop)
             return finish(branch, arrived: true)
         }
@@ -48,7 +49,18 @@ extension Tracer {
 
         let nodeZone = network.subnets[node.subnetID]?.availabilityZone
         let targetZone = network.subnets[targetInterface.subnetID]?.availabilityZone
-        if !balancer.crossZone, let nodeZone, let targetZone, nodeZone != targetZone {
+        let enabledZones = Set(balancer.nodes.compactMap { network.subnets[$0.subnetID]?.availabilityZone })
+        if let targetZone, !enabledZones.contains(targetZone) {
+            // "This load balancer can send traffic only to targets in Availability Zones that are enabled
+            // for the load balancer" (RA explanation codes); cross-zone spreads over enabled zones only.
+            var e = Explanation(.elbInstalledAZRestriction,
+                message: "Load balancer \(balancer.name) sends only to targets in its enabled Availability Zones (\(enabledZones.sorted().joined(separator: ", "))); \(network.label(target.id.rawValue)) is in \(targetZone). Add a subnet in \(targetZone) to the load balancer\(balancer.crossZone ? "" : ", or move the instance").")
+            e.component = balancerComponent
+            e.loadBalancerArn = balancerComponent.arn
+            e.availabilityZones = enabledZones.sorted()
+            e.loadBalancerTarget = AnalysisLoadBalancerTarget(address: targetInterface.primaryPrivateIP.description, instance: network.component(target.id.rawValue))
+            branch.blockers.append(e)
+        } else if !balancer.crossZone, let nodeZone, let targetZone, nodeZone != targetZone {
             var e = Explanation(.elbNotCrossZone,
                 message: "The node of load balancer \(balancer.name) in \(nodeZone) cannot send to \(network.label(target.id.rawValue)) in \(targetZone): cross-zone load balancing is disabled.")
             e.component = balancerComponent
@@ -56,19 +68,24 @@ extension Tracer {
             e.availabilityZones = [nodeZone, targetZone]
             branch.blockers.append(e)
         }
+        if assumed {
+            var next = branch
+            next.connections.append(ConnectionRecord(device: .loadBalancer, interface: interface.id, original: branch.packets))
+            let clientPorts = branch.packets.projection(\.destinationPorts)
+            next.packets = PacketSet(backendBox(from: interface, to: targetInterface, ports: clientPorts, labels: branch.packets.labels))
+            var listenerHop = hop
+            listenerHop.note = "no listener for port \(clientPorts): followed as if one sent it on from \(interface.primaryPrivateIP) to \(network.label(target.id.rawValue))"
+            listenerHop.outboundPackets = next.packets
+            next.append(listenerHop)
+            return send(from: interface, next)
+        }
         for (listener, box) in listenerBoxes {
-            let clientPackets = branch.isBroken && accepted.isEmpty ? branch.packets : branch.packets.intersection(box)
+            let clientPackets = branch.packets.intersection(box)
             guard !clientPackets.isEmpty else { continue }
             var next = branch
             next.connections.append(ConnectionRecord(device: .loadBalancer, interface: interface.id, original: clientPackets))
             let labels = clientPackets.labels
-            next.packets = PacketSet(HeaderBox(
-                sources: IntervalSet(interface.primaryPrivateIP),
-                destinations: IntervalSet(targetInterface.primaryPrivateIP),
-                protocols: IntervalSet(IPProtocol.tcp),
-                sourcePorts: IntervalSet(ClassicLoadBalancer.backendSourcePorts),
-                destinationPorts: IntervalSet(value: UInt32(listener.instancePort)),
-                queryPorts: labels))
+            next.packets = PacketSet(backendBox(from: interface, to: targetInterface, ports: IntervalSet(value: UInt32(listener.instancePort)), labels: labels))
             var listenerHop = hop
             listenerHop.note = "listener \(listener): a new connection from \(interface.primaryPrivateIP) to \(network.label(target.id.rawValue)):\(listener.instancePort)"
             listenerHop.outboundPackets = (next.packets)
@@ -76,6 +93,14 @@ extension Tracer {
             next.append(listenerHop)
             send(from: interface, next)
         }
+    }
+
+    /// The node's new connection to the instance: its private address, source ports 1024-65535.
+    private func backendBox(from node: NetworkInterface, to target: NetworkInterface, ports: IntervalSet, labels: IntervalSet) -> HeaderBox {
+        HeaderBox(
+            sources: IntervalSet(node.primaryPrivateIP), destinations: IntervalSet(target.primaryPrivateIP),
+            protocols: IntervalSet(IPProtocol.tcp), sourcePorts: IntervalSet(ClassicLoadBalancer.backendSourcePorts),
+            destinationPorts: ports, queryPorts: labels)
     }
 
     private func listenersUsed(_ listeners: [(ClassicLoadBalancer.Listener, HeaderBox)], _ packets: PacketSet) -> String {

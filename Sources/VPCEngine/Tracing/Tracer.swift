@@ -159,7 +159,23 @@ struct Tracer {
                 owners[owner, default: []].append(value...value)
             }
         }
-        // Addresses no interface owns reach no host: that part of the set simply ends.
+        // Addresses no interface owns reach no host: that part of the set simply ends. When the query
+        // asked for such an address, say so (SEMANTICS.md, "Addresses and return paths").
+        if case .vacant(let targets) = goal {
+            let owned = IntervalSet(owners.values.flatMap { $0 })
+            let vacant = destinations.intersection(targets).subtracting(owned)
+            if !vacant.isEmpty {
+                var next = branch
+                var box = HeaderBox.everything
+                box.destinations = vacant
+                next.packets = branch.packets.intersection(box)
+                var e = Explanation(.noRouteToDestination, direction: "egress",
+                    message: "No network interface in VPC \(network.label(subnet.vpcID.rawValue)) holds \(network.describeAddresses(vacant)): the local route delivers packets to it, and nobody receives them.")
+                e.vpc = network.component(subnet.vpcID.rawValue)
+                e.addresses = AddressSpace.cidrs(of: vacant)
+                drop(next, e)
+            }
+        }
         for (owner, addresses) in owners.sorted(by: { $0.key < $1.key }) {
             guard let target = network.interfaces[owner] else { continue }
             var box = HeaderBox.everything
