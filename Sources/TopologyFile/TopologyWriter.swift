@@ -1,3 +1,4 @@
+import VPCEngine
 import VPCModel
 
 /// Writes one VPC of a ``Topology`` in the topology-file format, so `localvpc check` can read it back.
@@ -6,8 +7,40 @@ import VPCModel
 public struct TopologyWriter {
     public init() {}
 
+    /// - Parameter header: the comment line at the top (without `# `).
     /// - Throws: ``ModelError`` when the VPC does not exist.
-    public func yaml(_ topology: Topology, vpc vpcID: VPC.ID) throws(ModelError) -> String {
+    public func yaml(
+        _ topology: Topology, vpc vpcID: VPC.ID,
+        header: String? = nil, intents: [Intent] = []
+    ) throws(ModelError) -> String {
+        let body = try resources(topology, vpc: vpcID)
+        let comment = header ?? "Exported by localvpc export from the API state (region \(topology.region), \(vpcID))."
+        return "# \(comment)\n" + body + expectSection(intents)
+    }
+
+    /// The `expect:` section, so that `localvpc check` reads the intents back as they were written.
+    public func expectSection(_ intents: [Intent]) -> String {
+        guard !intents.isEmpty else { return "" }
+        var out = "\nexpect:\n"
+        for intent in intents {
+            let query = intent.query
+            out += "  - name: \(quoted(intent.name))\n    from: \(quoted(query.source))\n    to: \(quoted(query.destination))\n"
+            out += "    protocol: \(query.ipProtocol)\n"
+            if query.ipProtocol.hasPorts { out += "    ports: \(query.destinationPorts?.description ?? "all")\n" }
+            if !query.through.isEmpty { out += "    through: [\(query.through.map(quoted).joined(separator: ", "))]\n" }
+            if !query.avoiding.isEmpty { out += "    avoiding: [\(query.avoiding.map(quoted).joined(separator: ", "))]\n" }
+            let expected: String =
+                switch intent.expectation {
+                case .reachable(let value): "\(value)"
+                case .fully: "fully"
+                case .exactlyPorts(let ports): "[\(ports.ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", "))]"
+                }
+            out += "    reachable: \(expected)\n"
+        }
+        return out
+    }
+
+    private func resources(_ topology: Topology, vpc vpcID: VPC.ID) throws(ModelError) -> String {
         guard let vpc = topology.vpc(vpcID) else {
             throw ModelError(.unknownReference, "There is no VPC \(vpcID) to export.")
         }
@@ -37,8 +70,7 @@ public struct TopologyWriter {
         for balancer in balancers { names.claim(balancer.name, balancer.id.rawValue) }
         let name = { (id: String) in names.name(of: id) }
 
-        var out = "# Exported by localvpc export from the API state (region \(topology.region), \(vpc.id)).\n"
-        out += "region: \(topology.region)\naccount: \"\(topology.accountID)\"\n"
+        var out = "region: \(topology.region)\naccount: \"\(topology.accountID)\"\n"
         out += "vpc: { name: \(vpcName), cidr: \(vpc.cidrBlocks.first?.description ?? "") }\n"
         if let gateway { out += "internet-gateway: \(name(gateway.id.rawValue))\n" }
 

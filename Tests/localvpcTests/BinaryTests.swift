@@ -117,4 +117,24 @@ struct BinaryTests {
         #expect(lines[pass + 2].contains("warning: partly blocked: SUBNET_ACL_RESTRICTION"))
         #expect(lines.contains { $0.hasPrefix("FAIL") && $0.contains("every client") && $0.contains("fully reachable") && $0.contains("partly blocked") })
     }
+
+    /// `localvpc fix -o` on the seed: the two web-sg egress rules, a written file that `check` passes (exit 0);
+    /// a design it cannot fix exits 1; bad input exits 2.
+    @Test func fixWritesAFileThatPassesCheck() throws {
+        let output = FileManager.default.temporaryDirectory.appendingPathComponent("localvpc-fixed-\(UUID().uuidString).yaml")
+        defer { try? FileManager.default.removeItem(at: output) }
+        let fix = try run(["fix", "examples/seed-elb-nat.yaml", "-o", output.path])
+        #expect(fix.status == 0)
+        #expect(fix.output.contains("2 edits:"))
+        #expect(fix.output.contains("web-sg: allow outbound tcp 443 to 0.0.0.0/0"))
+        #expect(fix.output.contains("aws ec2 authorize-security-group-egress"))
+        let check = try run(["check", output.path])
+        #expect(check.status == 0)
+        #expect(check.output.contains("8 passed, 0 failed"))
+        let already = try run(["fix", "examples/seed-elb-nat-fixed.yaml"])
+        #expect(already.status == 0)
+        #expect(already.output.contains("nothing to change"))
+        let stopped = try run(["fix", "no/such/file.yaml"])
+        #expect(stopped.status == 2)
+    }
 }

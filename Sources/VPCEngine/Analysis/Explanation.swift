@@ -1,6 +1,6 @@
 /// Why (part of) a path is blocked: botocore `Explanation`, plus a sentence for people.
 ///
-/// `message` and `isPartial` are LocalVPC's own and are not encoded: the JSON keeps AWS's shape.
+/// `message`, `isPartial` and `blocked` are LocalVPC's own and are not encoded: the JSON keeps AWS's shape.
 public struct Explanation: Hashable, Sendable, Codable {
     /// AWS's explanation codes (Reachability Analyzer, "Explanation codes"); open-ended like AWS's list.
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
@@ -64,6 +64,8 @@ public struct Explanation: Hashable, Sendable, Codable {
     public var message: String = ""
     /// True when the component blocks only part of the packets of the query.
     public var isPartial: Bool = false
+    /// The packets the component blocks, as they were there (LocalVPC's own, not encoded): what a fix must let through.
+    public var blocked: PacketSet?
 
     public init(_ code: Code, direction: String? = nil, message: String) {
         self.explanationCode = code

@@ -59,6 +59,7 @@ struct Branch: Sendable {
         let blocked = packets.subtracting(allowed)
         if blocked.isEmpty { return }
         var explanation = explain(blocked)
+        explanation.blocked = blocked
         if allowed.isEmpty {
             blockers.append(explanation)
         } else {

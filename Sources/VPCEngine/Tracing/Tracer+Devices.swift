@@ -169,6 +169,7 @@ extension Tracer {
                 message += " \(network.label(instance.id.rawValue)) forwards without translating: mark it as a NAT (role: nat) if it masquerades."
             }
             var e = Explanation(.igwPublicIPAssociationForEgress, direction: "egress", message: message)
+            if let forwarder { e.networkInterface = network.component(of: forwarder) }
             e.internetGateway = network.component(gateway.id.rawValue)
             e.component = network.component(gateway.id.rawValue)
             e.addresses = AddressSpace.cidrs(of: unmapped)
