@@ -17,6 +17,9 @@ public enum Fixtures {
 
         let publicSubnet: Subnet.ID = "subnet-public"
         t.subnets.append(Subnet(id: publicSubnet, name: "public", vpcID: vpc, cidrBlock: block("10.0.0.0/24"), availabilityZone: "us-east-1a"))
+        // The load balancer's second zone: it sends only to instances in its enabled zones.
+        let publicSubnetB: Subnet.ID = "subnet-public-b"
+        t.subnets.append(Subnet(id: publicSubnetB, name: "public-b", vpcID: vpc, cidrBlock: block("10.0.255.0/24"), availabilityZone: "us-east-1b"))
         let privateCount = max(1, (count + 249) / 250)
         var privateSubnets: [Subnet.ID] = []
         for index in 0..<privateCount {
@@ -61,7 +64,7 @@ public enum Fixtures {
             return result
         }
         t.networkACLs.append(NetworkACL(id: "acl-default", name: "default-acl", vpcID: vpc, isDefault: true, entries: NetworkACL.defaultEntries))
-        t.networkACLs.append(NetworkACL(id: "acl-public", name: "public-acl", vpcID: vpc, associatedSubnets: [publicSubnet], entries: entries()))
+        t.networkACLs.append(NetworkACL(id: "acl-public", name: "public-acl", vpcID: vpc, associatedSubnets: [publicSubnet, publicSubnetB], entries: entries()))
         t.networkACLs.append(NetworkACL(id: "acl-private", name: "private-acl", vpcID: vpc, associatedSubnets: privateSubnets, entries: entries()))
 
         // The NAT instance.
@@ -72,7 +75,7 @@ public enum Fixtures {
 
         // Route tables: public -> IGW; private -> NAT, plus extra routes to peered-looking ranges.
         t.routeTables.append(RouteTable(id: "rtb-main", name: "main", vpcID: vpc, isMain: true))
-        t.routeTables.append(RouteTable(id: "rtb-public", name: "public-rt", vpcID: vpc, associatedSubnets: [publicSubnet], routes: [Route(destination: .all, target: .internetGateway(igw))]))
+        t.routeTables.append(RouteTable(id: "rtb-public", name: "public-rt", vpcID: vpc, associatedSubnets: [publicSubnet, publicSubnetB], routes: [Route(destination: .all, target: .internetGateway(igw))]))
         var privateRoutes = [Route(destination: .all, target: .instance("i-nat"))]
         for k in 0..<10 { privateRoutes.append(Route(destination: block("172.16.\(k).0/24"), target: .instance("i-nat"))) }
         t.routeTables.append(RouteTable(id: "rtb-private", name: "private-rt", vpcID: vpc, associatedSubnets: privateSubnets, routes: privateRoutes))
@@ -89,12 +92,14 @@ public enum Fixtures {
             t.instances.append(Instance(id: instance, name: "web-\(index)", primaryNetworkInterfaceID: interface))
         }
 
-        // The load balancer, cross-zone, with every web instance registered.
+        // The load balancer, cross-zone, in both zones of the web subnets, with every web instance registered.
         let node: NetworkInterface.ID = "eni-elb-a"
+        let nodeB: NetworkInterface.ID = "eni-elb-b"
         t.networkInterfaces.append(NetworkInterface(id: node, name: "ELB elb", subnetID: publicSubnet, privateIPs: [try! IPv4Address(parsing: "10.0.0.20")], publicIP: try! IPv4Address(parsing: "203.0.113.20"), securityGroupIDs: [elbSG], owner: .loadBalancer("elb")))
+        t.networkInterfaces.append(NetworkInterface(id: nodeB, name: "ELB elb b", subnetID: publicSubnetB, privateIPs: [try! IPv4Address(parsing: "10.0.255.20")], publicIP: try! IPv4Address(parsing: "203.0.113.21"), securityGroupIDs: [elbSG], owner: .loadBalancer("elb")))
         t.loadBalancers.append(ClassicLoadBalancer(id: "elb", vpcID: vpc, securityGroupIDs: [elbSG],
             listeners: [.init(listenerProtocol: .http, loadBalancerPort: 80, instanceProtocol: .http, instancePort: 80), .init(listenerProtocol: .https, loadBalancerPort: 443, instanceProtocol: .http, instancePort: 80)],
-            instanceIDs: webIDs, crossZone: true, nodes: [.init(subnetID: publicSubnet, networkInterfaceID: node)]))
+            instanceIDs: webIDs, crossZone: true, nodes: [.init(subnetID: publicSubnet, networkInterfaceID: node), .init(subnetID: publicSubnetB, networkInterfaceID: nodeB)]))
         return t
     }
 }

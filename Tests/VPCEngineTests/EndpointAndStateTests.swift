@@ -87,17 +87,18 @@ struct EndpointAndStateTests {
     /// SEMANTICS.md, "NAT instance": an instance with source/destination check off but no NAT role
     /// forwards without translating, and the internet gateway drops the private source
     /// (IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS); the explanation says how to mark it.
-    @Test func forwarderWithoutTheNATRoleIsExplained() throws {
-        let yaml = """
-            route-tables:
-              public-rt: { subnets: [public], routes: [{ destination: 0.0.0.0/0, target: igw }] }
-              private-rt: { subnets: [private], routes: [{ destination: 0.0.0.0/0, target: nat-1 }] }
-            instances:
-              web: { subnet: private }
-              nat-1: { subnet: public, source-dest-check: false, elastic-ip: true }
+    static let forwarderWithoutRole = """
+        route-tables:
+          public-rt: { subnets: [public], routes: [{ destination: 0.0.0.0/0, target: igw }] }
+          private-rt: { subnets: [private], routes: [{ destination: 0.0.0.0/0, target: nat-1 }] }
+        instances:
+          web: { subnet: private }
+          nat-1: { subnet: public, source-dest-check: false, elastic-ip: true }
 
-            """
-        let result = try analyze(yaml, from: "web", to: "internet", port: 443)
+        """
+
+    @Test func forwarderWithoutTheNATRoleIsExplained() throws {
+        let result = try analyze(Self.forwarderWithoutRole, from: "web", to: "internet", port: 443)
         #expect(!result.isReachable)
         let e = try #require(result.explanation("IGW_PUBLIC_IP_ASSOCIATION_FOR_EGRESS"))
         #expect(e.message.contains("nat-1 forwards without translating: mark it as a NAT (role: nat)"))

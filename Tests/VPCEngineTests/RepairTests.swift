@@ -109,13 +109,7 @@ struct RepairTests {
 
     /// A forwarder known only by its image gets the NAT role (SEMANTICS.md, "NAT instance").
     @Test func forwarderWithoutTheRoleIsMarkedAsANAT() throws {
-        let yaml = """
-            route-tables:
-              public-rt: { subnets: [public], routes: [{ destination: 0.0.0.0/0, target: igw }] }
-              private-rt: { subnets: [private], routes: [{ destination: 0.0.0.0/0, target: nat-1 }] }
-            instances:
-              web: { subnet: private }
-              nat-1: { subnet: public, source-dest-check: false, elastic-ip: true }
+        let yaml = EndpointAndStateTests.forwarderWithoutRole + """
             expect:
               - { name: web reaches the internet, from: web, to: internet, port: 443, reachable: true }
 
