@@ -20,51 +20,51 @@ final class FrontendHandler: ChannelInboundHandler {
     typealias OutboundOut = ByteBuffer
 
     /// Where the request side is.
-    private enum State { case head, body, done, closed }
+    enum State { case head, body, done, closed }
 
     let listener: ListenerRuntime
     /// The load balancer node (an index into its nodes) DNS gave this client.
     let node: Int
-    private var state = State.head
-    private var context: ChannelHandlerContext?
-    private var inbound = ByteBuffer()
+    var state = State.head
+    var context: ChannelHandlerContext?
+    var inbound = ByteBuffer()
     /// A request has been read (at least its head) and its response is not finished.
-    private var inExchange = false
-    private var requestFramer = BodyFramer(state: .done)
-    private var requestIsHead = false
-    private var clientKeepAlive = true
+    var inExchange = false
+    var requestFramer = BodyFramer(state: .done)
+    var requestIsHead = false
+    var clientKeepAlive = true
     /// After the load balancer answered itself, the rest of the request body is dropped.
-    private var discarding = false
-    private var responseStarted = false
-    private var pending: [ByteBuffer] = []
-    private var connection: BackendConnection?
-    private var connecting = false
+    var discarding = false
+    var responseStarted = false
+    var pending: [ByteBuffer] = []
+    var connection: BackendConnection?
+    var connecting = false
     /// Request body bytes written to the backend since the last flush (flushed when a read ends).
-    private var backendUnflushed = false
-    private var instanceID = ""
+    var backendUnflushed = false
+    var instanceID = ""
     /// The chosen instance's in-flight count this request holds (least outstanding requests).
-    private var countedLoad: InstanceLoad?
-    private var status = 0
-    private var started = NIODeadline.now()
+    var countedLoad: InstanceLoad?
+    var status = 0
+    var started = NIODeadline.now()
     /// The backend timeout: the deadline of the request waiting for its answer, checked by the loop's
     /// connection clock (a request does not schedule and cancel a timer of its own).
-    private var answerDeadline: NIODeadline?
-    private var awaitedInstance = ""
+    var answerDeadline: NIODeadline?
+    var awaitedInstance = ""
     /// This connection's last admission decisions and metrics, reused while nothing changed (no
     /// shared lock per request).
-    private var listenerMemo: Admission.Memo?
-    private var backendMemo: Admission.Memo?
-    private var lastRequestCounter: (instance: String, status: Int, counter: Counter)?
+    var listenerMemo: Admission.Memo?
+    var backendMemo: Admission.Memo?
+    var lastRequestCounter: (instance: String, status: Int, counter: Counter)?
     /// When the connection last became idle; the loop's connection clock checks it.
-    private var idleSince = NIODeadline.now()
+    var idleSince = NIODeadline.now()
     /// This connection's place in its loop's connection clock (-1: not in it).
     var clockIndex = -1
     /// The loop's backend pool, connection clock and last admission decisions.
-    private let resources: LoopResources
+    let resources: LoopResources
     /// The loop's copy of the load balancer's routing table.
-    private let routes: RouteCache
+    let routes: RouteCache
     /// The client's address, as `X-Forwarded-For` gives it.
-    private var client = ClientAddress.unknown
+    var client = ClientAddress.unknown
 
     /// - Parameters:
     ///   - resources: the backend pool and connection clock of the loop the connection lives on.
@@ -125,7 +125,7 @@ final class FrontendHandler: ChannelInboundHandler {
         context.fireChannelReadComplete()
     }
 
-    private func process(_ context: ChannelHandlerContext) {
+    func process(_ context: ChannelHandlerContext) {
         while true {
             switch state {
             case .closed, .done:
@@ -146,7 +146,7 @@ final class FrontendHandler: ChannelInboundHandler {
     }
 
     /// Reads and starts the next request; false when its head is not complete yet (or was refused).
-    private func readHead(_ context: ChannelHandlerContext) -> Bool {
+    func readHead(_ context: ChannelHandlerContext) -> Bool {
         let limit = listener.plane.configuration.maximumHeaderBytes
         var out = context.channel.allocator.buffer(capacity: min(inbound.readableBytes, limit) + listener.forwardedProtoAndPort.count + 128)
         var previousFor: [UInt8]?
@@ -192,7 +192,7 @@ final class FrontendHandler: ChannelInboundHandler {
         return true
     }
 
-    private func startRequest(_ head: MessageHead, _ out: ByteBuffer, context: ChannelHandlerContext) {
+    func startRequest(_ head: MessageHead, _ out: ByteBuffer, context: ChannelHandlerContext) {
         started = .now()
         inExchange = true
         instanceID = ""
@@ -265,12 +265,12 @@ final class FrontendHandler: ChannelInboundHandler {
     }
 
     /// Takes a backend connection for this request, until its answer ends.
-    private func use(_ connection: BackendConnection) {
+    func use(_ connection: BackendConnection) {
         connection.handler.prepare(owner: self, requestIsHead: requestIsHead)
         self.connection = connection
     }
 
-    private func forwardBody(_ slice: ByteBuffer) {
+    func forwardBody(_ slice: ByteBuffer) {
         if connecting {
             pending.append(slice)
         } else if let connection {
@@ -279,7 +279,7 @@ final class FrontendHandler: ChannelInboundHandler {
         }
     }
 
-    private func requestFinished(_ context: ChannelHandlerContext) {
+    func requestFinished(_ context: ChannelHandlerContext) {
         if inExchange {
             state = .done
         } else {
@@ -289,94 +289,10 @@ final class FrontendHandler: ChannelInboundHandler {
         }
     }
 
-    // MARK: The backend's side
-
-    func backendHead(_ out: inout ByteBuffer, status: Int, untilClose: Bool) {
-        guard let context, inExchange else { return }
-        answerDeadline = nil
-        responseStarted = true
-        self.status = status
-        if !clientKeepAlive || untilClose {
-            clientKeepAlive = false
-            out.writeStaticString("Connection: close\r\n")
-        }
-        out.writeStaticString("\r\n")
-        context.write(Self.wrapOutboundOut(out), promise: nil)
-    }
-
-    func backendBody(_ slice: ByteBuffer) {
-        context?.write(Self.wrapOutboundOut(slice), promise: nil)
-    }
-
-    func backendFlush() { context?.flush() }
-
-    /// The response is complete; the backend connection may be reused if it said so.
-    func backendEnd(reusable: Bool) {
-        guard let context, inExchange else { return }
-        if let last = lastRequestCounter, last.status == status, last.instance == instanceID {
-            last.counter.increment()
-        } else {
-            let counter = listener.plane.metrics.requestCounter(listener, instance: instanceID, status: status)
-            counter.increment()
-            lastRequestCounter = (instanceID, status, counter)
-        }
-        listener.latency.record(Duration.nanoseconds((NIODeadline.now() - started).nanoseconds))
-        // The request stops counting against its instance before the client can see the answer, so the
-        // client's next request (perhaps on another event loop) sees the instance as free.
-        releaseInstance()
-        context.flush()
-        if state == .body { discarding = true }
-        if let connection {
-            self.connection = nil
-            if reusable && state != .body {
-                resources.pool.release(connection)
-            } else {
-                connection.handler.owner = nil
-                connection.channel.close(promise: nil)
-            }
-        }
-        finishExchange(context)
-    }
-
-    /// The backend closed the connection before the response was complete.
-    func backendClosed() {
-        abandonBackend("instance \(instanceID) closed the connection without a response")
-    }
-
-    /// The backend's bytes are not an HTTP response.
-    func backendFailed(_ why: String) {
-        abandonBackend("instance \(instanceID) answered with something that is not HTTP: \(why)")
-    }
-
-    /// Drops the backend connection; the client gets a 502, or, if its response already started, a close.
-    private func abandonBackend(_ reason: String) {
-        if let connection {
-            connection.handler.owner = nil
-            connection.channel.close(promise: nil)
-            self.connection = nil
-        }
-        guard let context, inExchange else { return }
-        if responseStarted {
-            state = .closed
-            context.close(promise: nil)
-        } else {
-            respondError(context, 502, "Bad Gateway", reason)
-        }
-    }
-
-    func backendWritabilityChanged(_ writable: Bool) {
-        context?.channel.setOption(.autoRead, value: writable).whenFailure { _ in }
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        connection?.channel.setOption(.autoRead, value: context.channel.isWritable).whenFailure { _ in }
-        context.fireChannelWritabilityChanged()
-    }
-
     // MARK: Ending an exchange
 
     /// A response made by the load balancer itself (503, 502, 504), with the reason in a header and the body.
-    private func respondError(_ context: ChannelHandlerContext, _ code: Int, _ phrase: String, _ reason: String) {
+    func respondError(_ context: ChannelHandlerContext, _ code: Int, _ phrase: String, _ reason: String) {
         answerDeadline = nil
         connecting = false
         pending = []
@@ -401,7 +317,7 @@ final class FrontendHandler: ChannelInboundHandler {
     }
 
     /// A malformed request: answered, then the connection is closed (its framing cannot be trusted).
-    private func fail(_ context: ChannelHandlerContext, _ code: Int, _ phrase: String, _ reason: String) {
+    func fail(_ context: ChannelHandlerContext, _ code: Int, _ phrase: String, _ reason: String) {
         state = .closed
         if !responseStarted && !inExchange {
             listener.plane.metrics.responded(listener, instance: "none", status: code)
@@ -423,12 +339,12 @@ final class FrontendHandler: ChannelInboundHandler {
     }
 
     /// Ends the request's count against its instance (least outstanding requests).
-    private func releaseInstance() {
+    func releaseInstance() {
         countedLoad?.end()
         countedLoad = nil
     }
 
-    private func finishExchange(_ context: ChannelHandlerContext) {
+    func finishExchange(_ context: ChannelHandlerContext) {
         answerDeadline = nil
         inExchange = false
         releaseInstance()
@@ -472,44 +388,5 @@ final class FrontendHandler: ChannelInboundHandler {
         listener.plane.logger.debug("client connection error", metadata: ["listener": "\(listener)", "error": "\(error)"])
         state = .closed
         context.close(promise: nil)
-    }
-}
-
-/// A client's address for `X-Forwarded-For`: an IPv4 address is kept as its value and written out
-/// digit by digit (no `inet_ntop` and no string per connection).
-enum ClientAddress: CustomStringConvertible {
-    case v4(IPv4Address)
-    case text(String)
-    static let unknown = ClientAddress.text("unknown")
-
-    init(_ address: SocketAddress?) {
-        guard let address else {
-            self = .unknown
-            return
-        }
-        if case .v4 = address {
-            // sockaddr_in: family (2 bytes), port (2), then the address in network order.
-            self = address.withSockAddr { pointer, _ in
-                .v4(IPv4Address(UInt32(bigEndian: UnsafeRawPointer(pointer).loadUnaligned(fromByteOffset: 4, as: UInt32.self))))
-            }
-        } else {
-            self = .text(address.ipAddress ?? "unknown")
-        }
-    }
-
-    func write(to buffer: inout ByteBuffer) {
-        switch self {
-        case .v4(let address):
-            buffer.writeWithUnsafeMutableBytes(minimumWritableBytes: 15) { address.write(into: $0.bindMemory(to: UInt8.self)) }
-        case .text(let text):
-            buffer.writeString(text)
-        }
-    }
-
-    var description: String {
-        switch self {
-        case .v4(let address): address.description
-        case .text(let text): text
-        }
     }
 }

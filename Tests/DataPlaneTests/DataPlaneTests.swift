@@ -169,7 +169,7 @@ import FoundationNetworking
         #expect(ClientAddress(try SocketAddress(ipAddress: "192.0.2.1", port: 9)).description == "192.0.2.1")
     }
 
-    /// LocalVPC's choice (README, "LocalVPC choices for the data plane"): by default the data plane
+    /// LocalVPC's choice (docs/data-plane.md, "LocalVPC choices for the data plane"): by default the data plane
     /// runs two event loops per core, each with its own listening socket, and they all serve.
     @Test func defaultDataPlaneRunsTwoLoopsPerCore() async throws {
         #expect(DataPlaneConfiguration().threads == 2 * System.coreCount)
@@ -301,7 +301,7 @@ import FoundationNetworking
         #expect(allowed.reason.contains("nat"), "the allowed path goes through the NAT instance: \(allowed.reason)")
     }
 
-    /// LocalVPC choice (README, "Data plane"): a host name or a loopback/private address stands for
+    /// LocalVPC choice (docs/data-plane.md): a host name or a loopback/private address stands for
     /// the internet at large; a public IPv4 address is judged as itself.
     @Test func egressDestinations() {
         #expect(Admission.egressDestination(host: "example.com") == "internet")
