@@ -122,12 +122,12 @@ extension CompiledNetwork {
     /// The reply: from the destination back to the source, through the same stateful devices.
     private func returnTrace(of branch: Branch, candidate: Candidate, source: Endpoint) -> Outcome? {
         let goal: Goal
+        // The reply goes back to the internet, or to the interface the request left from (an
+        // instance's, or the node of a load balancer that was the source).
         switch (source, candidate.start) {
         case (.internet(let addresses), _): goal = .internet(addresses)
         case (_, .fromInterface(let origin)): goal = .interface(origin.id)
-        case (.interface(let interface), _), (.address(_, let interface), _): goal = .interface(interface.id)
-        case (.loadBalancer(let balancer), _): goal = .interface(balancer.nodes.first?.networkInterfaceID ?? "")
-        case (.vacant, _): return nil
+        default: return nil
         }
         var tracer = Tracer(network: self, goal: goal, isReturn: true)
         var reply = Branch(packets: branch.packets.reversed)

@@ -39,7 +39,7 @@ extension CompiledNetwork {
         case .internet(let sources):
             return fromInternet(sources, to: destination, query: query, ports: ports)
         case .interface(let origin), .address(_, let origin):
-            guard let (first, sourcePorts) = originHops(origin, query: query) else { return [] }
+            let (first, sourcePorts) = originHops(origin, query: query)
             return fromOrigin(origin, first: first, sourcePorts: sourcePorts, to: destination, query: query, ports: ports, viaBalancers: true)
         case .loadBalancer(let balancer):
             // Traffic from a load balancer (health checks, proxied requests) starts at a node's interface,
@@ -62,7 +62,7 @@ extension CompiledNetwork {
     }
 
     /// The first hops of a path from an instance's interface, and the source ports it uses.
-    private func originHops(_ origin: NetworkInterface, query: PathQuery) -> (Branch, IntervalSet)? {
+    private func originHops(_ origin: NetworkInterface, query: PathQuery) -> (Branch, IntervalSet) {
         let instance = instance(owning: origin)
         let ephemeral = query.sourcePorts ?? instance?.ephemeralPorts ?? ClassicLoadBalancer.backendSourcePorts
         var first = Branch(packets: .empty)

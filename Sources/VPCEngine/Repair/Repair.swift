@@ -63,7 +63,8 @@ public struct Repair: Sendable {
                     edits.append(edit)
                     progressed = true
                 }
-                holding.formUnion(try [CompiledNetwork(topology).check(result.intent)].filter(\.holds).map(\.intent.name))
+                // Once it holds, later edits must not break it either.
+                if try CompiledNetwork(topology).check(result.intent).holds { holding.insert(result.intent.name) }
             }
             if !progressed {
                 outcome = .unfixable(failing.map(\.intent.name))
