@@ -20,7 +20,6 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.0.0"),
-        .package(url: "https://github.com/hummingbird-project/hummingbird.git", from: "2.0.0"),
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.0.0"),
         .package(url: "https://github.com/apple/swift-collections.git", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.0.0"..<"5.0.0"),
@@ -45,22 +44,20 @@ let package = Package(
         // Durable state: every region's resources in SQLite, one write transaction per API call.
         .target(
             name: "VPCStore",
-            dependencies: ["VPCModel", .product(name: "GRDB", package: "GRDB.swift")],
+            dependencies: [.product(name: "GRDB", package: "GRDB.swift")],
             swiftSettings: swiftSettings
         ),
         // Byte-level HTTP/1.1 framing (heads parsed in place, body boundaries), for the proxy and the API.
         .target(name: "HTTPWire", dependencies: [.product(name: "NIOCore", package: "swift-nio")], swiftSettings: swiftSettings),
-        // The EC2 and Classic ELB Query APIs (and Reachability Analyzer) over Hummingbird.
+        // The EC2 and Classic ELB Query APIs (and Reachability Analyzer), served over SwiftNIO.
         .target(
             name: "QueryAPI",
             dependencies: [
-                "VPCModel", "VPCEngine", "VPCStore", "TopologyFile", "HTTPWire",
-                .product(name: "Hummingbird", package: "hummingbird"),
+                "VPCModel", "VPCEngine", "VPCStore", "HTTPWire",
                 .product(name: "HashTreeCollections", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -92,8 +89,7 @@ let package = Package(
                 "VPCModel", "VPCEngine", "TopologyFile", "QueryAPI", "VPCStore", "DataPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),
@@ -122,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "TopologyFileTests",
-            dependencies: ["VPCModel", "VPCEngine", "TopologyFile"],
+            dependencies: ["VPCModel", "TopologyFile"],
             swiftSettings: swiftSettings
         ),
         .testTarget(
@@ -144,9 +140,8 @@ let package = Package(
         .testTarget(
             name: "QueryAPITests",
             dependencies: [
-                "QueryAPI", "VPCStore", "VPCModel", "VPCEngine",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                "QueryAPI", "VPCStore", "VPCModel",
+                .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings
         ),

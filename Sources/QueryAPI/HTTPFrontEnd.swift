@@ -1,6 +1,7 @@
 import HTTPWire
 import NIOCore
 import NIOPosix
+import Synchronization
 
 extension QueryAPIServer {
     /// How long a connection may stay silent.
@@ -14,18 +15,38 @@ extension QueryAPIServer {
     ///
     /// - Parameter metrics: when given, `GET /metrics` answers with it (Prometheus' text format).
     /// - Returns: the listening channel (its `localAddress` has the real port).
+    ///   Closing it closes every open connection too.
     public func startHTTP(host: String, port: Int, metrics: (@Sendable () -> String)? = nil) async throws -> any Channel {
-        try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
+        let connections = OpenConnections()
+        let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelInitializer { channel in
-                channel.eventLoop.makeCompletedFuture {
+                connections.insert(channel)
+                return channel.eventLoop.makeCompletedFuture {
                     try channel.pipeline.syncOperations.addHandler(QueryHTTPHandler(server: self, metrics: metrics))
                 }
             }
             .bind(host: host, port: port).get()
+        listener.closeFuture.whenComplete { _ in connections.closeAll() }
+        return listener
+    }
+}
+
+/// The connections a listener accepted and that are still open, so that stopping the server ends them.
+final class OpenConnections: Sendable {
+    private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
+
+    func insert(_ channel: any Channel) {
+        let key = ObjectIdentifier(channel)
+        channels.withLock { $0[key] = channel }
+        channel.closeFuture.whenComplete { [weak self] _ in self?.channels.withLock { _ = $0.removeValue(forKey: key) } }
+    }
+
+    func closeAll() {
+        for channel in channels.withLock({ Array($0.values) }) { channel.close(promise: nil) }
     }
 }
 

@@ -1,5 +1,4 @@
 import Foundation
-import Hummingbird
 import NIOCore
 import Synchronization
 import VPCModel
@@ -39,18 +38,6 @@ public struct QueryAPIServer: Sendable {
         self.emulator = try Emulator(store: store, accountID: accountID)
         self.accountID = accountID
         self.verifier = credentials.map { SignatureVerifier(secrets: $0) }
-    }
-
-    /// The router: `POST /` and `GET /` with Query parameters.
-    public func makeRouter() -> Router<BasicRequestContext> {
-        let router = Router()
-        let handler: @Sendable (Request, BasicRequestContext) async -> Response = { request, _ in
-            var request = request
-            return await self.respond(to: &request)
-        }
-        router.post("/", use: handler)
-        router.get("/", use: handler)
-        return router
     }
 
     /// The service and region a request is for.
@@ -119,7 +106,7 @@ public struct QueryAPIServer: Sendable {
         }
     }
 
-    /// A Query request, whatever carried it (the SwiftNIO front end, or Hummingbird in tests).
+    /// A Query request as the front end read it.
     struct QueryRequest: Sendable {
         var method: String
         var path: String
@@ -150,24 +137,6 @@ public struct QueryAPIServer: Sendable {
     struct QueryResponse: Sendable {
         var status: Int
         var text: String
-    }
-
-    func respond(to request: inout Request) async -> Response {
-        var body = ByteBuffer()
-        var tooLarge = false
-        do {
-            body = try await request.collectBody(upTo: Self.maximumBodySize)
-        } catch {
-            tooLarge = true
-        }
-        let headers = request.headers.map { ($0.name.canonicalName, $0.value) }
-        let query = QueryRequest(
-            method: request.method.rawValue, path: request.uri.path, query: request.uri.query ?? "", headers: headers,
-            host: request.head.authority ?? "", body: body, bodyTooLarge: tooLarge)
-        let answer = respond(query)
-        var fields = HTTPFields()
-        fields[.contentType] = "text/xml;charset=UTF-8"
-        return Response(status: .init(code: answer.status), headers: fields, body: .init(byteBuffer: ByteBuffer(string: answer.text)))
     }
 
     /// The form text of a request: its query string and its body.
