@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "QueryAPITests",
             dependencies: [
-                "QueryAPI", "VPCStore", "VPCModel",
+                "QueryAPI", "VPCStore", "VPCModel", "VPCTesting",
                 .product(name: "NIOCore", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings

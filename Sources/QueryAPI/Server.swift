@@ -265,10 +265,10 @@ extension QueryAPIServer {
     public func exportTopology(region: String, vpc: String?) async throws -> (Topology, VPC.ID) {
         let (state, topology) = try namedTopology(region: region)
         if let vpc {
-            guard state.vpcs[vpc] != nil else { throw APIError.notFound("InvalidVpcID.NotFound", "vpc", vpc) }
+            guard state[VPC.self][vpc] != nil else { throw APIError.notFound("InvalidVpcID.NotFound", "vpc", vpc) }
             return (topology, VPC.ID(vpc))
         }
-        let candidates = state.vpcs.values.filter { state.meta($0.id.rawValue, "isDefault") != "true" }.map(\.id).sorted()
+        let candidates = state[VPC.self].values.filter { state.meta($0.id.rawValue, .isDefault) != "true" }.map(\.id).sorted()
         guard candidates.count == 1 else {
             throw APIError.invalidParameterValue(candidates.isEmpty
                 ? "Region \(region) has only its default VPC; name it with --vpc."
@@ -285,14 +285,7 @@ extension QueryAPIServer {
         let state = try emulator.snapshot(region)
         var topology = state.topology
         topology.accountID = accountID
-        func tagName(_ id: String) -> String? { state.tags(of: id)["Name"] }
-        topology.vpcs = topology.vpcs.map { var v = $0; v.name = tagName(v.id.rawValue); return v }
-        topology.subnets = topology.subnets.map { var s = $0; s.name = tagName(s.id.rawValue); return s }
-        topology.internetGateways = topology.internetGateways.map { var g = $0; g.name = tagName(g.id.rawValue); return g }
-        topology.routeTables = topology.routeTables.map { var t = $0; t.name = tagName(t.id.rawValue); return t }
-        topology.networkACLs = topology.networkACLs.map { var a = $0; a.name = tagName(a.id.rawValue); return a }
-        topology.instances = topology.instances.map { var i = $0; i.name = tagName(i.id.rawValue); return i }
-        topology.natGateways = topology.natGateways.map { var g = $0; g.name = tagName(g.id.rawValue); return g }
+        for row in Topology.kinds { row.adoptTagNames(in: &topology) { state.tags(of: $0)["Name"] } }
         return (state, topology)
     }
 

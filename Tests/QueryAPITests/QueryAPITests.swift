@@ -193,13 +193,15 @@ struct FrontEndTests {
     /// change sees it.
     @Test func pipelinedRequestsAreAnsweredInOrder() async throws {
         try await withServer { client in
-            func request(_ form: String) -> String {
-                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: \(form.utf8.count)\r\n\r\n\(form)"
+            func request(_ form: String, _ extra: String = "") -> String {
+                "POST / HTTP/1.1\r\nHost: x\r\n\(extra)Content-Type: application/x-www-form-urlencoded\r\n"
+                    + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)"
             }
             let create = request("Action=CreateVpc&Version=2016-11-15&CidrBlock=10.7.0.0%2F16")
-            let describe = request("Action=DescribeVpcs&Version=2016-11-15")
+            // The last request closes the connection once answered, which ends the read.
+            let describe = request("Action=DescribeVpcs&Version=2016-11-15", "Connection: close\r\n")
             let port = client.port
-            let answer = try await Task.detached { try RawConnection.exchange(port: port, create + describe, timeout: .milliseconds(500)) }.value
+            let answer = try await Task.detached { try RawConnection.exchange(port: port, create + describe, timeout: .seconds(10)) }.value
             let heads = answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
             #expect(heads == ["200", "200"], "\(answer.prefix(300))")
             let second = try #require(answer.range(of: "<DescribeVpcsResponse"))

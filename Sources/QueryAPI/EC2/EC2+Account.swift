@@ -40,7 +40,7 @@ enum AccountActions {
 
     static func describeAccountAttributes(_ call: EC2Call) throws(APIError) -> [XML] {
         let state = try call.emulator.snapshot(call.region)
-        let defaultVPC = state.vpcs.values.first { state.meta($0.id.rawValue, "isDefault") == "true" }?.id.rawValue ?? "none"
+        let defaultVPC = state[VPC.self].values.first { state.meta($0.id.rawValue, .isDefault) == "true" }?.id.rawValue ?? "none"
         let attributes: [(String, [String])] = [
             ("supported-platforms", ["VPC"]), ("default-vpc", [defaultVPC]), ("max-instances", ["20"]),
             ("vpc-max-security-groups-per-interface", ["5"]), ("max-elastic-ips", ["5"]), ("vpc-max-elastic-ips", ["5"]),
@@ -71,15 +71,15 @@ enum AccountActions {
     }
 
     static func exists(_ id: String, in state: RegionState) -> Bool {
-        state.vpcs[id] != nil || state.subnets[id] != nil || state.internetGateways[id] != nil || state.routeTables[id] != nil
-            || state.securityGroups[id] != nil || state.networkACLs[id] != nil || state.networkInterfaces[id] != nil
-            || state.instances[id] != nil || state.elasticIPs[id] != nil || state.natGateways[id] != nil || state.paths[id] != nil
-            || state.analyses[id] != nil
+        state[VPC.self][id] != nil || state[Subnet.self][id] != nil || state[InternetGateway.self][id] != nil || state[RouteTable.self][id] != nil
+            || state[SecurityGroup.self][id] != nil || state[NetworkACL.self][id] != nil || state[NetworkInterface.self][id] != nil
+            || state[Instance.self][id] != nil || state[ElasticIP.self][id] != nil || state[NATGateway.self][id] != nil || state[InsightsPath.self][id] != nil
+            || state[StoredAnalysis.self][id] != nil
     }
 
     /// Tags change an instance's NAT role (`localvpc:role` = `nat`).
     static func refreshRole(_ id: String, _ state: inout RegionState) {
-        guard var instance = state.instances[id] else { return }
+        guard var instance = state[Instance.self][id] else { return }
         let role = InstanceActions.role(image: instance.imageID, tags: state.tags(of: id))
         if instance.role != role {
             instance.role = role
@@ -132,7 +132,7 @@ enum AccountActions {
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         var items: [XML] = []
-        for (id, set) in state.tagSets.sorted(by: { $0.key < $1.key }) {
+        for (id, set) in state[TagSet.self].sorted(by: { $0.key < $1.key }) {
             for (key, value) in set.tags.sorted(by: { $0.key < $1.key }) {
                 let matches = try filters.match(tags: [:]) { name in
                     switch name {

@@ -12,7 +12,7 @@ enum AddressActions {
 
     static func addressXML(_ eip: ElasticIP, _ state: RegionState, _ account: String) -> XML {
         let id = eip.id.rawValue
-        let interface = eip.association.flatMap { state.networkInterfaces[$0.networkInterfaceID.rawValue] }
+        let interface = eip.association.flatMap { state[NetworkInterface.self][$0.networkInterfaceID.rawValue] }
         return XML("item") {
             XML("publicIp", eip.publicIP.description)
             XML("allocationId", id)
@@ -20,7 +20,7 @@ enum AddressActions {
             XML("publicIpv4Pool", "amazon")
             XML("networkBorderGroup", state.region)
             if let association = eip.association {
-                XML.optional("associationId", state.meta(id, "association"))
+                XML.optional("associationId", state.meta(id, .association))
                 XML("networkInterfaceId", association.networkInterfaceID.rawValue)
                 XML("networkInterfaceOwnerId", account)
                 XML("privateIpAddress", association.privateIP.description)
@@ -44,7 +44,7 @@ enum AddressActions {
     static func eip(_ parameters: QueryParameters, _ state: RegionState) throws(APIError) -> ElasticIP {
         if let id = parameters.string("AllocationId") { return try state.elasticIP(allocation: id) }
         if let ip = parameters.string("PublicIp") {
-            guard let eip = state.elasticIPs.values.first(where: { $0.publicIP.description == ip }) else {
+            guard let eip = state[ElasticIP.self].values.first(where: { $0.publicIP.description == ip }) else {
                 throw APIError(code: "InvalidAddress.NotFound", message: "The address '\(ip)' does not belong to you.")
             }
             return eip
@@ -61,7 +61,7 @@ enum AddressActions {
             var interface: NetworkInterface
             if let instanceID = p.string("InstanceId") {
                 let instance = try state.instance(instanceID)
-                guard instance.state != .terminated, let found = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue] else {
+                guard instance.state != .terminated, let found = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue] else {
                     throw APIError(code: "IncorrectInstanceState", message: "The instance '\(instanceID)' is not in a valid state for this operation.")
                 }
                 interface = found
@@ -76,18 +76,18 @@ enum AddressActions {
                 }
                 return address
             } ?? interface.primaryPrivateIP
-            guard let vpc = state.vpcID(of: interface.subnetID), state.internetGateways.values.contains(where: { $0.attachedVPC == vpc }) else {
+            guard let vpc = state.vpcID(of: interface.subnetID), state[InternetGateway.self].values.contains(where: { $0.attachedVPC == vpc }) else {
                 throw APIError(code: "Gateway.NotAttached", message: "Network vpc of \(interface.id) is not attached to any internet gateway")
             }
             let allowReassociation = try p.bool("AllowReassociation") ?? true
             if eip.association != nil && !allowReassociation {
-                throw APIError(code: "Resource.AlreadyAssociated", message: "resource \(eip.id) is already associated with associate-id \(state.meta(eip.id.rawValue, "association") ?? "")")
+                throw APIError(code: "Resource.AlreadyAssociated", message: "resource \(eip.id) is already associated with associate-id \(state.meta(eip.id.rawValue, .association) ?? "")")
             }
             // One address per private IP: a previous Elastic IP there is disassociated.
-            for var other in state.elasticIPs.values where other.id != eip.id && other.association?.networkInterfaceID == interface.id && other.association?.privateIP == privateIP {
+            for var other in state[ElasticIP.self].values where other.id != eip.id && other.association?.networkInterfaceID == interface.id && other.association?.privateIP == privateIP {
                 other.association = nil
                 state.put(other)
-                state.setMeta(other.id.rawValue, "association", nil)
+                state.setMeta(other.id.rawValue, .association, nil)
             }
             if privateIP == interface.primaryPrivateIP && interface.publicIP != nil {
                 interface.publicIP = nil
@@ -96,7 +96,7 @@ enum AddressActions {
             eip.association = .init(networkInterfaceID: interface.id, privateIP: privateIP)
             state.put(eip)
             let association = AWSID.make("eipassoc")
-            state.setMeta(eip.id.rawValue, "association", association)
+            state.setMeta(eip.id.rawValue, .association, association)
             return [XML("return", "true"), XML("associationId", association)]
         }
     }
@@ -106,7 +106,7 @@ enum AddressActions {
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             var eip: ElasticIP
             if let association = p.string("AssociationId") {
-                guard let found = state.elasticIPs.values.first(where: { state.meta($0.id.rawValue, "association") == association }) else {
+                guard let found = state[ElasticIP.self].values.first(where: { state.meta($0.id.rawValue, .association) == association }) else {
                     throw APIError.notFound("InvalidAssociationID.NotFound", "association", association)
                 }
                 eip = found
@@ -115,7 +115,7 @@ enum AddressActions {
             }
             eip.association = nil
             state.put(eip)
-            state.setMeta(eip.id.rawValue, "association", nil)
+            state.setMeta(eip.id.rawValue, .association, nil)
             return [XML("return", "true")]
         }
     }
@@ -123,10 +123,10 @@ enum AddressActions {
     static func releaseAddress(_ call: EC2Call) throws(APIError) -> [XML] {
         try call.emulator.mutate(call.region) { state throws(APIError) in
             let eip = try eip(call.parameters, state)
-            if eip.association != nil || state.natGateways.values.contains(where: { $0.elasticIPID == eip.id && $0.state != .deleted }) {
+            if eip.association != nil || state[NATGateway.self].values.contains(where: { $0.elasticIPID == eip.id && $0.state != .deleted }) {
                 throw APIError(code: "InvalidIPAddress.InUse", message: "Address \(eip.publicIP) is in use.")
             }
-            state.remove(.elasticIP, eip.id.rawValue)
+            state.remove(ElasticIP.self, eip.id.rawValue)
             return [XML("return", "true")]
         }
     }
@@ -136,21 +136,21 @@ enum AddressActions {
         let ips = call.parameters.list("PublicIp")
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state.elasticIPs[$0] != nil }, code: "InvalidAllocationID.NotFound", noun: "allocation")
-        for ip in ips where !state.elasticIPs.values.contains(where: { $0.publicIP.description == ip }) {
+        try requireAll(ids, { state[ElasticIP.self][$0] != nil }, code: "InvalidAllocationID.NotFound", noun: "allocation")
+        for ip in ips where !state[ElasticIP.self].values.contains(where: { $0.publicIP.description == ip }) {
             throw APIError(code: "InvalidAddress.NotFound", message: "Address '\(ip)' not found.")
         }
         var items: [XML] = []
-        for eip in state.elasticIPs.values.sorted(by: { $0.id < $1.id })
+        for eip in state[ElasticIP.self].values.sorted(by: { $0.id < $1.id })
         where (ids.isEmpty || ids.contains(eip.id.rawValue)) && (ips.isEmpty || ips.contains(eip.publicIP.description)) {
             let id = eip.id.rawValue
-            let interface = eip.association.flatMap { state.networkInterfaces[$0.networkInterfaceID.rawValue] }
+            let interface = eip.association.flatMap { state[NetworkInterface.self][$0.networkInterfaceID.rawValue] }
             let matches = try filters.match(tags: state.tags(of: id)) { name in
                 switch name {
                 case "allocation-id": [id]
                 case "public-ip": [eip.publicIP.description]
                 case "domain": ["vpc"]
-                case "association-id": state.meta(id, "association").map { [$0] } ?? []
+                case "association-id": state.meta(id, .association).map { [$0] } ?? []
                 case "network-interface-id": eip.association.map { [$0.networkInterfaceID.rawValue] } ?? []
                 case "private-ip-address": eip.association.map { [$0.privateIP.description] } ?? []
                 case "instance-id": if case .instance(let i) = interface?.owner { [i.rawValue] } else { [] }
@@ -166,19 +166,19 @@ enum AddressActions {
 
     static func natXML(_ gateway: NATGateway, _ state: RegionState, shownState: NATGateway.State? = nil, name: String = "item") -> XML {
         let id = gateway.id.rawValue
-        let interface = state.networkInterfaces[gateway.networkInterfaceID.rawValue]
-        let eip = gateway.elasticIPID.flatMap { state.elasticIPs[$0.rawValue] }
+        let interface = state[NetworkInterface.self][gateway.networkInterfaceID.rawValue]
+        let eip = gateway.elasticIPID.flatMap { state[ElasticIP.self][$0.rawValue] }
         return XML(name) {
             XML("natGatewayId", id)
             XML("subnetId", gateway.subnetID.rawValue)
             XML("vpcId", state.vpcID(of: gateway.subnetID)?.rawValue ?? "")
             XML("state", (shownState ?? gateway.state).rawValue)
             XML("connectivityType", eip == nil ? "private" : "public")
-            XML("createTime", state.meta(id, "createTime") ?? InstanceActions.now())
+            XML("createTime", state.meta(id, .createTime) ?? InstanceActions.now())
             XML.set("natGatewayAddressSet", [XML("item") {
                 XML.optional("allocationId", eip?.id.rawValue)
                 XML("networkInterfaceId", gateway.networkInterfaceID.rawValue)
-                XML.optional("privateIp", interface?.primaryPrivateIP.description ?? state.meta(id, "privateIp"))
+                XML.optional("privateIp", interface?.primaryPrivateIP.description ?? state.meta(id, .privateIp))
                 XML.optional("publicIp", eip?.publicIP.description)
                 XML("isPrimary", "true")
                 XML("status", gateway.state == .deleted ? "disassociated" : "succeeded")
@@ -197,7 +197,7 @@ enum AddressActions {
             var eip: ElasticIP?
             if connectivity == "public" {
                 eip = try state.elasticIP(allocation: try p.required("AllocationId"))
-                if eip?.association != nil || state.natGateways.values.contains(where: { $0.elasticIPID == eip?.id && $0.state != .deleted }) {
+                if eip?.association != nil || state[NATGateway.self].values.contains(where: { $0.elasticIPID == eip?.id && $0.state != .deleted }) {
                     throw APIError(code: "Resource.AlreadyAssociated", message: "Elastic IP address [\(eip?.id.rawValue ?? "")] is already associated")
                 }
             }
@@ -208,16 +208,16 @@ enum AddressActions {
             let interface = NetworkInterface(id: .init(AWSID.make("eni")), subnetID: subnet.id, privateIPs: [address], securityGroupIDs: [],
                 sourceDestCheck: false, owner: .natGateway(gatewayID))
             state.put(interface)
-            state.setMeta(interface.id.rawValue, "description", "Interface for NAT Gateway \(gatewayID)")
+            state.setMeta(interface.id.rawValue, .description, "Interface for NAT Gateway \(gatewayID)")
             if var eip {
                 eip.association = .init(networkInterfaceID: interface.id, privateIP: address)
                 state.put(eip)
-                state.setMeta(eip.id.rawValue, "association", AWSID.make("eipassoc"))
+                state.setMeta(eip.id.rawValue, .association, AWSID.make("eipassoc"))
             }
             // NAT gateways become available after a minute on AWS; here at once (the response says pending).
             let gateway = NATGateway(id: gatewayID, subnetID: subnet.id, networkInterfaceID: interface.id, elasticIPID: eip?.id, state: .available)
             state.put(gateway)
-            state.setMeta(gatewayID.rawValue, "createTime", InstanceActions.now())
+            state.setMeta(gatewayID.rawValue, .createTime, InstanceActions.now())
             if !tags.isEmpty { state.setTags(tags, on: gatewayID.rawValue) }
             return [natXML(gateway, state, shownState: .pending, name: "natGateway")]
         }
@@ -227,11 +227,11 @@ enum AddressActions {
         let ids = call.parameters.list("NatGatewayId")
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        for id in ids where state.natGateways[id] == nil {
+        for id in ids where state[NATGateway.self][id] == nil {
             throw APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found")
         }
         var items: [XML] = []
-        for gateway in state.natGateways.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(gateway.id.rawValue) {
+        for gateway in state[NATGateway.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(gateway.id.rawValue) {
             let id = gateway.id.rawValue
             let matches = try filters.match(tags: state.tags(of: id)) { name in
                 switch name {
@@ -252,14 +252,14 @@ enum AddressActions {
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             var gateway = try state.natGateway(id)
             // Deleting releases the interface and the Elastic IP association; routes to it turn blackhole.
-            if let interface = state.networkInterfaces[gateway.networkInterfaceID.rawValue] {
-                state.setMeta(id, "privateIp", interface.primaryPrivateIP.description)
-                state.remove(.networkInterface, interface.id.rawValue)
+            if let interface = state[NetworkInterface.self][gateway.networkInterfaceID.rawValue] {
+                state.setMeta(id, .privateIp, interface.primaryPrivateIP.description)
+                state.remove(NetworkInterface.self, interface.id.rawValue)
             }
-            if let eipID = gateway.elasticIPID, var eip = state.elasticIPs[eipID.rawValue] {
+            if let eipID = gateway.elasticIPID, var eip = state[ElasticIP.self][eipID.rawValue] {
                 eip.association = nil
                 state.put(eip)
-                state.setMeta(eipID.rawValue, "association", nil)
+                state.setMeta(eipID.rawValue, .association, nil)
             }
             gateway.state = .deleted
             state.put(gateway)

@@ -34,8 +34,8 @@ enum InsightsActions {
     /// Whether an endpoint names something Reachability Analyzer accepts here.
     static func checkEndpoint(_ id: String, _ role: String, _ state: RegionState) throws(APIError) {
         let plain = id.split(separator: "/").last.map(String.init) ?? id
-        guard state.instances[plain] != nil || state.networkInterfaces[plain] != nil || state.internetGateways[plain] != nil
-            || state.loadBalancers[plain] != nil || state.natGateways[plain] != nil
+        guard state[Instance.self][plain] != nil || state[NetworkInterface.self][plain] != nil || state[InternetGateway.self][plain] != nil
+            || state[ClassicLoadBalancer.self][plain] != nil || state[NATGateway.self][plain] != nil
         else {
             throw APIError.invalidParameterValue("The \(role) '\(id)' does not exist or is not a supported resource (instance, network interface, internet gateway, load balancer).")
         }
@@ -76,10 +76,10 @@ enum InsightsActions {
     static func describePaths(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("NetworkInsightsPathId")
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state.paths[$0] != nil }, code: "InvalidNetworkInsightsPathId.NotFound", noun: "network insights path")
+        try requireAll(ids, { state[InsightsPath.self][$0] != nil }, code: "InvalidNetworkInsightsPathId.NotFound", noun: "network insights path")
         let filters = Filters(call.parameters)
         var items: [XML] = []
-        for path in state.paths.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(path.id) {
+        for path in state[InsightsPath.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(path.id) {
             let matches = try filters.match(tags: state.tags(of: path.id)) { name in
                 switch name {
                 case "source": [path.source]
@@ -97,11 +97,11 @@ enum InsightsActions {
     static func deletePath(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NetworkInsightsPathId")
         return try call.emulator.mutate(call.region) { state throws(APIError) in
-            guard state.paths[id] != nil else { throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", id) }
-            if state.analyses.values.contains(where: { $0.pathID == id }) {
+            guard state[InsightsPath.self][id] != nil else { throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", id) }
+            if state[StoredAnalysis.self].values.contains(where: { $0.pathID == id }) {
                 throw APIError.dependencyViolation("The network insights path \(id) has analyses; delete them first.")
             }
-            state.remove(.insightsPath, id)
+            state.remove(InsightsPath.self, id)
             return [XML("networkInsightsPathId", id)]
         }
     }
@@ -113,7 +113,7 @@ enum InsightsActions {
         let through = p.list("FilterInArn").map { String($0.split(separator: "/").last ?? "") }
         let avoiding = p.list("FilterOutArn").map { String($0.split(separator: "/").last ?? "") }
         let state = try call.emulator.snapshot(call.region)
-        guard let path = state.paths[pathID] else { throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", pathID) }
+        guard let path = state[InsightsPath.self][pathID] else { throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", pathID) }
         let network = try call.emulator.network(call.region)
         let query = PathQuery(
             from: path.sourceIP ?? plainID(path.source), to: path.destinationIP ?? plainID(path.destination ?? ""),
@@ -151,8 +151,8 @@ enum InsightsActions {
         let ids = call.parameters.list("NetworkInsightsAnalysisId")
         let pathID = call.parameters.string("NetworkInsightsPathId")
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state.analyses[$0] != nil }, code: "InvalidNetworkInsightsAnalysisId.NotFound", noun: "network insights analysis")
-        let items = try state.analyses.values.sorted { $0.id < $1.id }
+        try requireAll(ids, { state[StoredAnalysis.self][$0] != nil }, code: "InvalidNetworkInsightsAnalysisId.NotFound", noun: "network insights analysis")
+        let items = try state[StoredAnalysis.self].values.sorted { $0.id < $1.id }
             .filter { (ids.isEmpty || ids.contains($0.id)) && (pathID == nil || $0.pathID == pathID) }
             .map { analysis throws(APIError) in try analysisXML(analysis) }
         return [XML.set("networkInsightsAnalysisSet", items)]
@@ -161,10 +161,10 @@ enum InsightsActions {
     static func deleteAnalysis(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NetworkInsightsAnalysisId")
         return try call.emulator.mutate(call.region) { state throws(APIError) in
-            guard state.analyses[id] != nil else {
+            guard state[StoredAnalysis.self][id] != nil else {
                 throw APIError.notFound("InvalidNetworkInsightsAnalysisId.NotFound", "network insights analysis", id)
             }
-            state.remove(.insightsAnalysis, id)
+            state.remove(StoredAnalysis.self, id)
             return [XML("networkInsightsAnalysisId", id)]
         }
     }

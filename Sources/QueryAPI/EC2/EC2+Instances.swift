@@ -29,12 +29,12 @@ enum InstanceActions {
 
     static func groupSetXML(_ groups: [SecurityGroup.ID], _ state: RegionState) -> XML {
         XML.set("groupSet", groups.map { id in
-            XML("item", [XML("groupId", id.rawValue)] + XML.optional("groupName", state.securityGroups[id.rawValue]?.name))
+            XML("item", [XML("groupId", id.rawValue)] + XML.optional("groupName", state[SecurityGroup.self][id.rawValue]?.name))
         })
     }
 
     static func publicIP(of interface: NetworkInterface, _ state: RegionState) -> (ip: IPv4Address, eip: ElasticIP?)? {
-        if let eip = state.elasticIPs.values.first(where: { $0.association?.networkInterfaceID == interface.id && $0.association?.privateIP == interface.primaryPrivateIP }) {
+        if let eip = state[ElasticIP.self].values.first(where: { $0.association?.networkInterfaceID == interface.id && $0.association?.privateIP == interface.primaryPrivateIP }) {
             return (eip.publicIP, eip)
         }
         return interface.publicIP.map { ($0, nil) }
@@ -42,7 +42,7 @@ enum InstanceActions {
 
     static func interfaceXML(_ interface: NetworkInterface, _ state: RegionState, _ account: String, name: String = "item", forInstance: Bool = false) -> XML {
         let id = interface.id.rawValue
-        let subnet = state.subnets[interface.subnetID.rawValue]
+        let subnet = state[Subnet.self][interface.subnetID.rawValue]
         let association = publicIP(of: interface, state).map { pair in
             XML("association") {
                 XML("publicIp", pair.ip.description)
@@ -50,19 +50,19 @@ enum InstanceActions {
                 XML("publicDnsName", "ec2-\(pair.ip.description.replacingOccurrences(of: ".", with: "-")).compute-1.amazonaws.com")
                 if let eip = pair.eip {
                     XML("allocationId", eip.id.rawValue)
-                    XML.optional("associationId", state.meta(eip.id.rawValue, "association"))
+                    XML.optional("associationId", state.meta(eip.id.rawValue, .association))
                 }
             }
         }
         var attachment: XML?
         if case .instance(let instance) = interface.owner {
             attachment = XML("attachment") {
-                XML("attachmentId", state.meta(id, "attachment") ?? "eni-attach-" + String(id.dropFirst(4)))
+                XML("attachmentId", state.meta(id, .attachment) ?? "eni-attach-" + String(id.dropFirst(4)))
                 if !forInstance { XML("instanceId", instance.rawValue) }
                 XML("instanceOwnerId", account)
                 XML("deviceIndex", "0")
                 XML("status", "attached")
-                XML("attachTime", state.meta(instance.rawValue, "launchTime") ?? now())
+                XML("attachTime", state.meta(instance.rawValue, .launchTime) ?? now())
                 XML("deleteOnTermination", "true")
             }
         }
@@ -72,7 +72,7 @@ enum InstanceActions {
             XML("subnetId", interface.subnetID.rawValue)
             XML("vpcId", subnet?.vpcID.rawValue ?? "")
             if !forInstance { XML("availabilityZone", subnet?.availabilityZone ?? "") }
-            XML("description", state.meta(id, "description") ?? "")
+            XML("description", state.meta(id, .description) ?? "")
             XML("ownerId", account)
             if !forInstance { XML("requesterManaged", requesterManaged.xml) }
             XML("status", interface.owner == .detached ? "available" : "in-use")
@@ -93,18 +93,18 @@ enum InstanceActions {
 
     static func instanceXML(_ instance: Instance, _ state: RegionState, _ account: String) -> XML {
         let id = instance.id.rawValue
-        let interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue]
-        let subnet = interface.flatMap { state.subnets[$0.subnetID.rawValue] }
+        let interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue]
+        let subnet = interface.flatMap { state[Subnet.self][$0.subnetID.rawValue] }
         return XML("item") {
             XML("instanceId", id)
             XML("imageId", instance.imageID)
             stateXML("instanceState", instance.state)
             XML("privateDnsName", interface.map { "ip-\($0.primaryPrivateIP.description.replacingOccurrences(of: ".", with: "-")).ec2.internal" } ?? "")
             XML("dnsName", "")
-            XML("instanceType", state.meta(id, "instanceType") ?? "t3.micro")
-            XML("launchTime", state.meta(id, "launchTime") ?? now())
-            XML("amiLaunchIndex", state.meta(id, "launchIndex") ?? "0")
-            XML.optional("keyName", state.meta(id, "keyName"))
+            XML("instanceType", state.meta(id, .instanceType) ?? "t3.micro")
+            XML("launchTime", state.meta(id, .launchTime) ?? now())
+            XML("amiLaunchIndex", state.meta(id, .launchIndex) ?? "0")
+            XML.optional("keyName", state.meta(id, .keyName))
             XML("placement", [XML("availabilityZone", subnet?.availabilityZone ?? ""), XML("tenancy", "default")])
             XML("monitoring", [XML("state", "disabled")])
             if instance.state != .terminated, let interface {
@@ -150,7 +150,7 @@ enum InstanceActions {
             let subnet: Subnet
             if let subnetID {
                 subnet = try state.subnet(subnetID)
-            } else if let defaultSubnet = state.subnets.values.filter({ state.meta($0.id.rawValue, "defaultForAz") == "true" }).min(by: { $0.availabilityZone < $1.availabilityZone }) {
+            } else if let defaultSubnet = state[Subnet.self].values.filter({ state.meta($0.id.rawValue, .defaultForAz) == "true" }).min(by: { $0.availabilityZone < $1.availabilityZone }) {
                 subnet = defaultSubnet
             } else {
                 throw APIError(code: "MissingInput", message: "No subnets found for the default VPC. Please specify a subnet.")
@@ -164,7 +164,7 @@ enum InstanceActions {
                 groups.append(group.id)
             }
             for name in p.list("SecurityGroup") {
-                guard let group = state.groupID(vpc: subnet.vpcID, name: name).flatMap({ state.securityGroups[$0] }) else {
+                guard let group = state.groupID(vpc: subnet.vpcID, name: name).flatMap({ state[SecurityGroup.self][$0] }) else {
                     throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(name)' does not exist in VPC '\(subnet.vpcID)'")
                 }
                 groups.append(group.id)
@@ -183,16 +183,16 @@ enum InstanceActions {
                     publicIP: associatePublic ? state.freePublicAddress() : nil,
                     securityGroupIDs: groups, owner: .instance(instanceID))
                 state.put(interface)
-                state.setMeta(interface.id.rawValue, "attachment", AWSID.make("eni-attach"))
+                state.setMeta(interface.id.rawValue, .attachment, AWSID.make("eni-attach"))
                 let instance = Instance(id: instanceID, state: .running, imageID: image, primaryNetworkInterfaceID: interface.id, role: role(image: image, tags: tags))
                 state.put(instance)
                 let id = instanceID.rawValue
-                state.setMeta(id, "instanceType", instanceType)
-                state.setMeta(id, "launchTime", launched)
-                state.setMeta(id, "reservation", reservation)
-                state.setMeta(id, "launchIndex", String(index))
-                state.setMeta(id, "autoPublicIP", associatePublic.xml)
-                if let key = p.string("KeyName") { state.setMeta(id, "keyName", key) }
+                state.setMeta(id, .instanceType, instanceType)
+                state.setMeta(id, .launchTime, launched)
+                state.setMeta(id, .reservation, reservation)
+                state.setMeta(id, .launchIndex, String(index))
+                state.setMeta(id, .autoPublicIP, associatePublic.xml)
+                if let key = p.string("KeyName") { state.setMeta(id, .keyName, key) }
                 if !tags.isEmpty { state.setTags(tags, on: id) }
                 created.append(instance)
             }
@@ -206,30 +206,30 @@ enum InstanceActions {
         let ids = call.parameters.list("InstanceId")
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state.instances[$0] != nil }, code: "InvalidInstanceID.NotFound", noun: "instance")
+        try requireAll(ids, { state[Instance.self][$0] != nil }, code: "InvalidInstanceID.NotFound", noun: "instance")
         var reservations: [String: [Instance]] = [:]
-        for instance in state.instances.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(instance.id.rawValue) {
+        for instance in state[Instance.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(instance.id.rawValue) {
             let id = instance.id.rawValue
-            let interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue]
+            let interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue]
             let matches = try filters.match(tags: state.tags(of: id)) { name in
                 switch name {
                 case "instance-id": [id]
                 case "instance-state-name": [instance.state.rawValue]
                 case "instance-state-code": [String(stateCodes[instance.state] ?? 0)]
                 case "image-id": [instance.imageID]
-                case "instance-type": [state.meta(id, "instanceType") ?? ""]
+                case "instance-type": [state.meta(id, .instanceType) ?? ""]
                 case "subnet-id": interface.map { [$0.subnetID.rawValue] } ?? []
                 case "vpc-id": interface.flatMap { state.vpcID(of: $0.subnetID) }.map { [$0.rawValue] } ?? []
                 case "private-ip-address": interface.map { [$0.primaryPrivateIP.description] } ?? []
                 case "ip-address": interface.flatMap { publicIP(of: $0, state) }.map { [$0.ip.description] } ?? []
                 case "network-interface.network-interface-id": interface.map { [$0.id.rawValue] } ?? []
                 case "instance.group-id", "group-id": interface?.securityGroupIDs.map(\.rawValue) ?? []
-                case "reservation-id": [state.meta(id, "reservation") ?? ""]
-                case "availability-zone": interface.flatMap { state.subnets[$0.subnetID.rawValue]?.availabilityZone }.map { [$0] } ?? []
+                case "reservation-id": [state.meta(id, .reservation) ?? ""]
+                case "availability-zone": interface.flatMap { state[Subnet.self][$0.subnetID.rawValue]?.availabilityZone }.map { [$0] } ?? []
                 default: nil
                 }
             }
-            if matches { reservations[state.meta(id, "reservation") ?? id, default: []].append(instance) }
+            if matches { reservations[state.meta(id, .reservation) ?? id, default: []].append(instance) }
         }
         let items = reservations.sorted { $0.key < $1.key }.flatMap { reservationXML($0.key, $0.value, state, call.accountID) }
         return [XML.set("reservationSet", items)]
@@ -253,13 +253,13 @@ enum InstanceActions {
                 switch target {
                 case .stopped:
                     shown = previous == .stopped ? .stopped : .stopping
-                    if var interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue], interface.publicIP != nil {
+                    if var interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue], interface.publicIP != nil {
                         interface.publicIP = nil
                         state.put(interface)
                     }
                 case .running:
                     shown = previous == .running ? .running : .pending
-                    if previous == .stopped, state.meta(id, "autoPublicIP") == "true", var interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue],
+                    if previous == .stopped, state.meta(id, .autoPublicIP) == "true", var interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue],
                         interface.publicIP == nil, publicIP(of: interface, state) == nil
                     {
                         interface.publicIP = state.freePublicAddress()
@@ -267,13 +267,13 @@ enum InstanceActions {
                     }
                 default:
                     shown = previous == .terminated ? .terminated : .shuttingDown
-                    for var eip in state.elasticIPs.values where eip.association?.networkInterfaceID == instance.primaryNetworkInterfaceID {
+                    for var eip in state[ElasticIP.self].values where eip.association?.networkInterfaceID == instance.primaryNetworkInterfaceID {
                         eip.association = nil
                         state.put(eip)
-                        state.setMeta(eip.id.rawValue, "association", nil)
+                        state.setMeta(eip.id.rawValue, .association, nil)
                     }
-                    if state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue] != nil {
-                        state.remove(.networkInterface, instance.primaryNetworkInterfaceID.rawValue)
+                    if state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue] != nil {
+                        state.remove(NetworkInterface.self, instance.primaryNetworkInterfaceID.rawValue)
                     }
                 }
                 instance.state = target
@@ -304,7 +304,7 @@ enum InstanceActions {
         }
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             let instance = try state.instance(id)
-            guard var interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue] else {
+            guard var interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue] else {
                 throw APIError(code: "IncorrectInstanceState", message: "The instance '\(id)' is terminated.")
             }
             if let sourceDestCheck { interface.sourceDestCheck = sourceDestCheck }
@@ -313,7 +313,7 @@ enum InstanceActions {
                 for group in groups { interface.securityGroupIDs.append(try state.securityGroup(group).id) }
             }
             state.put(interface)
-            if let instanceType { state.setMeta(id, "instanceType", instanceType) }
+            if let instanceType { state.setMeta(id, .instanceType, instanceType) }
             return [XML("return", "true")]
         }
     }
@@ -323,10 +323,10 @@ enum InstanceActions {
         let attribute = try call.parameters.required("Attribute")
         let state = try call.emulator.snapshot(call.region)
         let instance = try state.instance(id)
-        let interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue]
+        let interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue]
         switch attribute {
         case "sourceDestCheck": return [XML("instanceId", id), XML("sourceDestCheck", [XML("value", (interface?.sourceDestCheck ?? true).xml)])]
-        case "instanceType": return [XML("instanceId", id), XML("instanceType", [XML("value", state.meta(id, "instanceType") ?? "")])]
+        case "instanceType": return [XML("instanceId", id), XML("instanceType", [XML("value", state.meta(id, .instanceType) ?? "")])]
         case "groupSet": return [XML("instanceId", id), groupSetXML(interface?.securityGroupIDs ?? [], state)]
         default: throw APIError.invalidParameterValue("Value (\(attribute)) for parameter attribute is invalid. Supported: sourceDestCheck, instanceType, groupSet.")
         }

@@ -7,12 +7,12 @@ extension RoutingActions {
     /// The subnets an ACL covers: its explicit ones, or for the default ACL every other subnet of its VPC.
     static func subnets(of acl: NetworkACL, _ state: RegionState) -> [Subnet.ID] {
         guard acl.isDefault else { return acl.associatedSubnets }
-        let explicit = Set(state.networkACLs.values.filter { !$0.isDefault }.flatMap(\.associatedSubnets))
-        return state.subnets.values.filter { $0.vpcID == acl.vpcID && !explicit.contains($0.id) }.map(\.id).sorted() + acl.associatedSubnets
+        let explicit = Set(state[NetworkACL.self].values.filter { !$0.isDefault }.flatMap(\.associatedSubnets))
+        return state[Subnet.self].values.filter { $0.vpcID == acl.vpcID && !explicit.contains($0.id) }.map(\.id).sorted() + acl.associatedSubnets
     }
 
     static func aclAssociationID(_ subnet: Subnet.ID, _ state: RegionState) -> String {
-        state.meta(subnet.rawValue, "aclAssociation") ?? "aclassoc-" + String(subnet.rawValue.dropFirst("subnet-".count))
+        state.meta(subnet.rawValue, .aclAssociation) ?? "aclassoc-" + String(subnet.rawValue.dropFirst("subnet-".count))
     }
 
     static func aclXML(_ acl: NetworkACL, _ state: RegionState, _ account: String, name: String = "item") -> XML {
@@ -57,9 +57,9 @@ extension RoutingActions {
         let ids = call.parameters.list("NetworkAclId")
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state.networkACLs[$0] != nil }, code: "InvalidNetworkAclID.NotFound", noun: "networkAcl")
+        try requireAll(ids, { state[NetworkACL.self][$0] != nil }, code: "InvalidNetworkAclID.NotFound", noun: "networkAcl")
         var items: [XML] = []
-        for acl in state.networkACLs.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(acl.id.rawValue) {
+        for acl in state[NetworkACL.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(acl.id.rawValue) {
             let id = acl.id.rawValue
             let matches = try filters.match(tags: state.tags(of: id)) { name in
                 switch name {
@@ -87,7 +87,7 @@ extension RoutingActions {
             if !acl.associatedSubnets.isEmpty {
                 throw APIError.dependencyViolation("The network ACL '\(id)' has dependencies and cannot be deleted.")
             }
-            state.remove(.networkACL, id)
+            state.remove(NetworkACL.self, id)
             return [XML("return", "true")]
         }
     }
@@ -156,21 +156,21 @@ extension RoutingActions {
         let aclID = try call.parameters.required("NetworkAclId")
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             var target = try state.networkACL(aclID)
-            guard let subnet = state.subnets.values.first(where: { aclAssociationID($0.id, state) == associationID }) else {
+            guard let subnet = state[Subnet.self].values.first(where: { aclAssociationID($0.id, state) == associationID }) else {
                 throw APIError.notFound("InvalidAssociationID.NotFound", "association", associationID)
             }
             guard subnet.vpcID == target.vpcID else {
                 throw APIError.invalidParameterValue("Network ACL \(aclID) and subnet \(subnet.id) belong to different networks")
             }
-            for var acl in state.networkACLs.values where acl.associatedSubnets.contains(subnet.id) {
+            for var acl in state[NetworkACL.self].values where acl.associatedSubnets.contains(subnet.id) {
                 acl.associatedSubnets.removeAll { $0 == subnet.id }
                 state.put(acl)
             }
-            target = state.networkACLs[aclID] ?? target
+            target = state[NetworkACL.self][aclID] ?? target
             if !target.isDefault { target.associatedSubnets.append(subnet.id) }
             state.put(target)
             let newAssociation = AWSID.make("aclassoc")
-            state.setMeta(subnet.id.rawValue, "aclAssociation", newAssociation)
+            state.setMeta(subnet.id.rawValue, .aclAssociation, newAssociation)
             return [XML("newAssociationId", newAssociation)]
         }
     }

@@ -15,7 +15,7 @@ extension InstanceActions {
             if groups.isEmpty, let group = state.defaultGroup(of: subnet.vpcID) { groups = [group.id] }
             let interface = NetworkInterface(id: .init(AWSID.make("eni")), subnetID: subnet.id, privateIPs: [address], securityGroupIDs: groups)
             state.put(interface)
-            if let description = p.string("Description") { state.setMeta(interface.id.rawValue, "description", description) }
+            if let description = p.string("Description") { state.setMeta(interface.id.rawValue, .description, description) }
             if !tags.isEmpty { state.setTags(tags, on: interface.id.rawValue) }
             return [interfaceXML(interface, state, call.accountID, name: "networkInterface")]
         }
@@ -25,9 +25,9 @@ extension InstanceActions {
         let ids = call.parameters.list("NetworkInterfaceId")
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state.networkInterfaces[$0] != nil }, code: "InvalidNetworkInterfaceID.NotFound", noun: "network interface")
+        try requireAll(ids, { state[NetworkInterface.self][$0] != nil }, code: "InvalidNetworkInterfaceID.NotFound", noun: "network interface")
         var items: [XML] = []
-        for interface in state.networkInterfaces.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(interface.id.rawValue) {
+        for interface in state[NetworkInterface.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(interface.id.rawValue) {
             let id = interface.id.rawValue
             let matches = try filters.match(tags: state.tags(of: id)) { name in
                 switch name {
@@ -39,7 +39,7 @@ extension InstanceActions {
                 case "attachment.instance-id": if case .instance(let i) = interface.owner { [i.rawValue] } else { [] }
                 case "status": [interface.owner == .detached ? "available" : "in-use"]
                 case "source-dest-check": [interface.sourceDestCheck.xml]
-                case "description": [state.meta(id, "description") ?? ""]
+                case "description": [state.meta(id, .description) ?? ""]
                 case "requester-managed": [(interface.owner != .detached && !interface.owner.isInstance).xml]
                 default: nil
                 }
@@ -56,11 +56,11 @@ extension InstanceActions {
             guard interface.owner == .detached else {
                 throw APIError(code: "InvalidNetworkInterface.InUse", message: "Interface: [\(id)] in use.")
             }
-            for var eip in state.elasticIPs.values where eip.association?.networkInterfaceID == interface.id {
+            for var eip in state[ElasticIP.self].values where eip.association?.networkInterfaceID == interface.id {
                 eip.association = nil
                 state.put(eip)
             }
-            state.remove(.networkInterface, id)
+            state.remove(NetworkInterface.self, id)
             return [XML("return", "true")]
         }
     }
@@ -81,7 +81,7 @@ extension InstanceActions {
                 interface.securityGroupIDs = try groups.map { group throws(APIError) in try state.securityGroup(group).id }
             }
             state.put(interface)
-            if let description { state.setMeta(id, "description", description) }
+            if let description { state.setMeta(id, .description, description) }
             return [XML("return", "true")]
         }
     }

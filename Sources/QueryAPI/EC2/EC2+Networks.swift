@@ -31,13 +31,13 @@ enum NetworkActions {
             XML.set("cidrBlockAssociationSet", vpc.cidrBlocks.map { block in
                 XML("item") {
                     XML("cidrBlock", block.description)
-                    XML("associationId", state.meta(id, "cidrAssociation") ?? "")
+                    XML("associationId", state.meta(id, .cidrAssociation) ?? "")
                     XML("cidrBlockState", [XML("state", "associated")])
                 }
             })
             XML("dhcpOptionsId", "default")
             XML("instanceTenancy", "default")
-            XML("isDefault", state.meta(id, "isDefault") ?? "false")
+            XML("isDefault", state.meta(id, .isDefault) ?? "false")
             state.tagXML(id)
         }
     }
@@ -59,15 +59,15 @@ enum NetworkActions {
         let ids = call.parameters.list("VpcId")
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state.vpcs[$0] != nil }, code: "InvalidVpcID.NotFound", noun: "vpc")
+        try requireAll(ids, { state[VPC.self][$0] != nil }, code: "InvalidVpcID.NotFound", noun: "vpc")
         var items: [XML] = []
-        for vpc in state.vpcs.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(vpc.id.rawValue) {
+        for vpc in state[VPC.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(vpc.id.rawValue) {
             let id = vpc.id.rawValue
             let matches = try filters.match(tags: state.tags(of: id)) { name in
                 switch name {
                 case "vpc-id": [id]
                 case "cidr", "cidr-block-association.cidr-block": vpc.cidrBlocks.map(\.description)
-                case "is-default", "isDefault": [state.meta(id, "isDefault") ?? "false"]
+                case "is-default", "isDefault": [state.meta(id, .isDefault) ?? "false"]
                 case "state": ["available"]
                 case "owner-id": [call.accountID]
                 case "dhcp-options-id": ["default"]
@@ -84,18 +84,18 @@ enum NetworkActions {
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             let vpc = try state.vpc(id)
             // AWS refuses while anything but the VPC's own defaults remains (DependencyViolation).
-            let inUse = !state.subnets.values.filter { $0.vpcID == vpc.id }.isEmpty
-                || state.internetGateways.values.contains { $0.attachedVPC == vpc.id }
-                || state.routeTables.values.contains { $0.vpcID == vpc.id && !$0.isMain }
-                || state.securityGroups.values.contains { $0.vpcID == vpc.id && $0.name != "default" }
-                || state.networkACLs.values.contains { $0.vpcID == vpc.id && !$0.isDefault }
+            let inUse = !state[Subnet.self].values.filter { $0.vpcID == vpc.id }.isEmpty
+                || state[InternetGateway.self].values.contains { $0.attachedVPC == vpc.id }
+                || state[RouteTable.self].values.contains { $0.vpcID == vpc.id && !$0.isMain }
+                || state[SecurityGroup.self].values.contains { $0.vpcID == vpc.id && $0.name != "default" }
+                || state[NetworkACL.self].values.contains { $0.vpcID == vpc.id && !$0.isDefault }
             if inUse {
                 throw APIError.dependencyViolation("The vpc '\(id)' has dependencies and cannot be deleted.")
             }
-            for table in state.routeTables.values where table.vpcID == vpc.id { state.remove(.routeTable, table.id.rawValue) }
-            for acl in state.networkACLs.values where acl.vpcID == vpc.id { state.remove(.networkACL, acl.id.rawValue) }
-            for group in state.securityGroups.values where group.vpcID == vpc.id { state.remove(.securityGroup, group.id.rawValue) }
-            state.remove(.vpc, id)
+            for table in state[RouteTable.self].values where table.vpcID == vpc.id { state.remove(RouteTable.self, table.id.rawValue) }
+            for acl in state[NetworkACL.self].values where acl.vpcID == vpc.id { state.remove(NetworkACL.self, acl.id.rawValue) }
+            for group in state[SecurityGroup.self].values where group.vpcID == vpc.id { state.remove(SecurityGroup.self, group.id.rawValue) }
+            state.remove(VPC.self, id)
             return [XML("return", "true")]
         }
     }
@@ -108,7 +108,7 @@ enum NetworkActions {
         guard ["enableDnsSupport", "enableDnsHostnames", "enableNetworkAddressUsageMetrics"].contains(attribute) else {
             throw APIError.invalidParameterValue("Value (\(attribute)) for parameter attribute is invalid. Unknown attribute.")
         }
-        return [XML("vpcId", id), XML(attribute, [XML("value", state.meta(id, attribute) ?? "false")])]
+        return [XML("vpcId", id), XML(attribute, [XML("value", state.meta(id, .vpcAttribute(attribute)) ?? "false")])]
     }
 
     static func modifyVpcAttribute(_ call: EC2Call) throws(APIError) -> [XML] {
@@ -124,7 +124,7 @@ enum NetworkActions {
         }
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             _ = try state.vpc(id)
-            for (attribute, value) in changes { state.setMeta(id, attribute, value.xml) }
+            for (attribute, value) in changes { state.setMeta(id, .vpcAttribute(attribute), value.xml) }
             return [XML("return", "true")]
         }
     }
@@ -133,7 +133,7 @@ enum NetworkActions {
 
     static func subnetXML(_ subnet: Subnet, _ state: RegionState, _ account: String, name: String = "item") -> XML {
         let id = subnet.id.rawValue
-        let used = state.networkInterfaces.values.filter { $0.subnetID == subnet.id }.reduce(0) { $0 + $1.privateIPs.count }
+        let used = state[NetworkInterface.self].values.filter { $0.subnetID == subnet.id }.reduce(0) { $0 + $1.privateIPs.count }
         return XML(name) {
             XML("subnetId", id)
             XML("subnetArn", "arn:aws:ec2:\(state.region):\(account):subnet/\(id)")
@@ -143,7 +143,7 @@ enum NetworkActions {
             XML("availableIpAddressCount", String(max(0, Int(subnet.cidrBlock.size) - 5 - used)))
             XML("availabilityZone", subnet.availabilityZone)
             XML("availabilityZoneId", Regions.zoneID(subnet.availabilityZone))
-            XML("defaultForAz", state.meta(id, "defaultForAz") ?? "false")
+            XML("defaultForAz", state.meta(id, .defaultForAz) ?? "false")
             XML("mapPublicIpOnLaunch", subnet.mapPublicIPOnLaunch.xml)
             XML("ownerId", account)
             state.tagXML(id)
@@ -163,7 +163,7 @@ enum NetworkActions {
             guard vpc.contains(block) else {
                 throw APIError(code: "InvalidSubnet.Range", message: "The CIDR '\(block)' is invalid.")
             }
-            if let clash = state.subnets.values.first(where: { $0.vpcID == vpc.id && $0.cidrBlock.overlaps(block) }) {
+            if let clash = state[Subnet.self].values.first(where: { $0.vpcID == vpc.id && $0.cidrBlock.overlaps(block) }) {
                 throw APIError(code: "InvalidSubnet.Conflict", message: "The CIDR '\(block)' conflicts with another subnet (\(clash.id)).")
             }
             let zones = Regions.zones(call.region)
@@ -182,9 +182,9 @@ enum NetworkActions {
         let ids = call.parameters.list("SubnetId")
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state.subnets[$0] != nil }, code: "InvalidSubnetID.NotFound", noun: "subnet")
+        try requireAll(ids, { state[Subnet.self][$0] != nil }, code: "InvalidSubnetID.NotFound", noun: "subnet")
         var items: [XML] = []
-        for subnet in state.subnets.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(subnet.id.rawValue) {
+        for subnet in state[Subnet.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(subnet.id.rawValue) {
             let id = subnet.id.rawValue
             let matches = try filters.match(tags: state.tags(of: id)) { name in
                 switch name {
@@ -192,7 +192,7 @@ enum NetworkActions {
                 case "vpc-id": [subnet.vpcID.rawValue]
                 case "cidr-block", "cidr", "cidrBlock": [subnet.cidrBlock.description]
                 case "availability-zone", "availabilityZone": [subnet.availabilityZone]
-                case "default-for-az", "defaultForAz": [state.meta(id, "defaultForAz") ?? "false"]
+                case "default-for-az", "defaultForAz": [state.meta(id, .defaultForAz) ?? "false"]
                 case "map-public-ip-on-launch": [subnet.mapPublicIPOnLaunch.xml]
                 case "state": ["available"]
                 default: nil
@@ -207,18 +207,18 @@ enum NetworkActions {
         let id = try call.parameters.required("SubnetId")
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             let subnet = try state.subnet(id)
-            if state.networkInterfaces.values.contains(where: { $0.subnetID == subnet.id }) {
+            if state[NetworkInterface.self].values.contains(where: { $0.subnetID == subnet.id }) {
                 throw APIError.dependencyViolation("The subnet '\(id)' has dependencies and cannot be deleted.")
             }
-            for var table in state.routeTables.values where table.associatedSubnets.contains(subnet.id) {
+            for var table in state[RouteTable.self].values where table.associatedSubnets.contains(subnet.id) {
                 table.associatedSubnets.removeAll { $0 == subnet.id }
                 state.put(table)
             }
-            for var acl in state.networkACLs.values where acl.associatedSubnets.contains(subnet.id) {
+            for var acl in state[NetworkACL.self].values where acl.associatedSubnets.contains(subnet.id) {
                 acl.associatedSubnets.removeAll { $0 == subnet.id }
                 state.put(acl)
             }
-            state.remove(.subnet, id)
+            state.remove(Subnet.self, id)
             return [XML("return", "true")]
         }
     }
@@ -266,7 +266,7 @@ enum NetworkActions {
             if let attached = gateway.attachedVPC {
                 throw APIError(code: "Resource.AlreadyAssociated", message: "resource \(id) is already attached to network \(attached)")
             }
-            if let other = state.internetGateways.values.first(where: { $0.attachedVPC == vpc.id }) {
+            if let other = state[InternetGateway.self].values.first(where: { $0.attachedVPC == vpc.id }) {
                 throw APIError(code: "Resource.AlreadyAssociated", message: "Network \(vpcID) already has an internet gateway attached (\(other.id)).")
             }
             gateway.attachedVPC = vpc.id
@@ -285,10 +285,10 @@ enum NetworkActions {
                 throw APIError(code: "Gateway.NotAttached", message: "resource \(id) is not attached to network \(vpcID)")
             }
             // AWS refuses while instances in the VPC hold public addresses.
-            let vpcSubnets = Set(state.subnets.values.filter { $0.vpcID.rawValue == vpcID }.map(\.id))
-            let mapped = state.networkInterfaces.values.contains { interface in
+            let vpcSubnets = Set(state[Subnet.self].values.filter { $0.vpcID.rawValue == vpcID }.map(\.id))
+            let mapped = state[NetworkInterface.self].values.contains { interface in
                 vpcSubnets.contains(interface.subnetID)
-                    && (interface.publicIP != nil || state.elasticIPs.values.contains { $0.association?.networkInterfaceID == interface.id })
+                    && (interface.publicIP != nil || state[ElasticIP.self].values.contains { $0.association?.networkInterfaceID == interface.id })
             }
             if mapped {
                 throw APIError.dependencyViolation("Network \(vpcID) has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.")
@@ -303,9 +303,9 @@ enum NetworkActions {
         let ids = call.parameters.list("InternetGatewayId")
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state.internetGateways[$0] != nil }, code: "InvalidInternetGatewayID.NotFound", noun: "internetGateway")
+        try requireAll(ids, { state[InternetGateway.self][$0] != nil }, code: "InvalidInternetGatewayID.NotFound", noun: "internetGateway")
         var items: [XML] = []
-        for gateway in state.internetGateways.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(gateway.id.rawValue) {
+        for gateway in state[InternetGateway.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(gateway.id.rawValue) {
             let matches = try filters.match(tags: state.tags(of: gateway.id.rawValue)) { name in
                 switch name {
                 case "internet-gateway-id": [gateway.id.rawValue]
@@ -327,7 +327,7 @@ enum NetworkActions {
             if let vpc = gateway.attachedVPC {
                 throw APIError.dependencyViolation("The internetGateway '\(id)' has dependencies and cannot be deleted (attached to \(vpc)).")
             }
-            state.remove(.internetGateway, id)
+            state.remove(InternetGateway.self, id)
             return [XML("return", "true")]
         }
     }

@@ -20,7 +20,7 @@ enum RoutingActions {
 
     static func tableXML(_ table: RouteTable, _ state: RegionState, _ network: CompiledNetwork, _ account: String, name: String = "item") -> XML {
         let id = table.id.rawValue
-        let local = (state.vpcs[table.vpcID.rawValue]?.cidrBlocks ?? []).map { block in
+        let local = (state[VPC.self][table.vpcID.rawValue]?.cidrBlocks ?? []).map { block in
             XML("item", [XML("destinationCidrBlock", block.description), XML("gatewayId", "local"), XML("state", "active"), XML("origin", "CreateRouteTable")])
         }
         let routes = network.routeStates(of: table).map { route, routeState in
@@ -33,7 +33,7 @@ enum RoutingActions {
                 case .instance(let instance):
                     XML("instanceId", instance.rawValue)
                     XML("instanceOwnerId", account)
-                    XML.optional("networkInterfaceId", state.instances[instance.rawValue]?.primaryNetworkInterfaceID.rawValue)
+                    XML.optional("networkInterfaceId", state[Instance.self][instance.rawValue]?.primaryNetworkInterfaceID.rawValue)
                 case .networkInterface(let interface): XML("networkInterfaceId", interface.rawValue)
                 }
                 XML("state", routeState.rawValue)
@@ -43,7 +43,7 @@ enum RoutingActions {
         var associations: [XML] = []
         if table.isMain {
             associations.append(XML("item") {
-                XML("routeTableAssociationId", state.meta(id, "mainAssociation") ?? "")
+                XML("routeTableAssociationId", state.meta(id, .mainAssociation) ?? "")
                 XML("routeTableId", id)
                 XML("main", "true")
                 XML("associationState", [XML("state", "associated")])
@@ -51,7 +51,7 @@ enum RoutingActions {
         }
         for subnet in table.associatedSubnets {
             associations.append(XML("item") {
-                XML("routeTableAssociationId", state.meta(id, "assoc:\(subnet.rawValue)") ?? "")
+                XML("routeTableAssociationId", state.meta(id, .association(subnet: subnet)) ?? "")
                 XML("routeTableId", id)
                 XML("subnetId", subnet.rawValue)
                 XML("main", "false")
@@ -88,9 +88,9 @@ enum RoutingActions {
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         let network = try call.emulator.network(call.region)
-        try requireAll(ids, { state.routeTables[$0] != nil }, code: "InvalidRouteTableID.NotFound", noun: "routeTable")
+        try requireAll(ids, { state[RouteTable.self][$0] != nil }, code: "InvalidRouteTableID.NotFound", noun: "routeTable")
         var items: [XML] = []
-        for table in state.routeTables.values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(table.id.rawValue) {
+        for table in state[RouteTable.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(table.id.rawValue) {
             let id = table.id.rawValue
             let matches = try filters.match(tags: state.tags(of: id)) { name in
                 switch name {
@@ -99,7 +99,7 @@ enum RoutingActions {
                 case "association.main": [table.isMain.xml]
                 case "association.subnet-id": table.associatedSubnets.map(\.rawValue)
                 case "association.route-table-association-id":
-                    table.associatedSubnets.compactMap { state.meta(id, "assoc:\($0.rawValue)") } + (table.isMain ? [state.meta(id, "mainAssociation") ?? ""] : [])
+                    table.associatedSubnets.compactMap { state.meta(id, .association(subnet: $0)) } + (table.isMain ? [state.meta(id, .mainAssociation) ?? ""] : [])
                 case "route.destination-cidr-block": table.routes.map(\.destination.description)
                 case "route.gateway-id": table.routes.compactMap { if case .internetGateway(let g) = $0.target { g.rawValue } else { nil } }
                 case "route.nat-gateway-id": table.routes.compactMap { if case .natGateway(let g) = $0.target { g.rawValue } else { nil } }
@@ -121,7 +121,7 @@ enum RoutingActions {
             if table.isMain || !table.associatedSubnets.isEmpty {
                 throw APIError.dependencyViolation("The routeTable '\(id)' has dependencies and cannot be deleted.")
             }
-            state.remove(.routeTable, id)
+            state.remove(RouteTable.self, id)
             return [XML("return", "true")]
         }
     }
@@ -135,22 +135,22 @@ enum RoutingActions {
             guard subnet.vpcID == table.vpcID else {
                 throw APIError.invalidParameterValue("Route table \(tableID) and subnet \(subnetID) belong to different networks")
             }
-            if let other = state.routeTables.values.first(where: { $0.associatedSubnets.contains(subnet.id) }) {
+            if let other = state[RouteTable.self].values.first(where: { $0.associatedSubnets.contains(subnet.id) }) {
                 throw APIError(code: "Resource.AlreadyAssociated", message: "the specified association for route table \(other.id) conflicts with an existing association")
             }
             table.associatedSubnets.append(subnet.id)
             state.put(table)
             let association = AWSID.make("rtbassoc")
-            state.setMeta(tableID, "assoc:\(subnetID)", association)
+            state.setMeta(tableID, .association(subnet: subnetID), association)
             return [XML("associationId", association), XML("associationState", [XML("state", "associated")])]
         }
     }
 
     /// The route table and subnet of a `rtbassoc-` ID (nil subnet: the main association).
     static func association(_ id: String, in state: RegionState) throws(APIError) -> (RouteTable, Subnet.ID?) {
-        for table in state.routeTables.values {
-            if state.meta(table.id.rawValue, "mainAssociation") == id { return (table, nil) }
-            for subnet in table.associatedSubnets where state.meta(table.id.rawValue, "assoc:\(subnet.rawValue)") == id { return (table, subnet) }
+        for table in state[RouteTable.self].values {
+            if state.meta(table.id.rawValue, .mainAssociation) == id { return (table, nil) }
+            for subnet in table.associatedSubnets where state.meta(table.id.rawValue, .association(subnet: subnet)) == id { return (table, subnet) }
         }
         throw APIError.notFound("InvalidAssociationID.NotFound", "association", id)
     }
@@ -165,7 +165,7 @@ enum RoutingActions {
             var changed = table
             changed.associatedSubnets.removeAll { $0 == subnet }
             state.put(changed)
-            state.setMeta(table.id.rawValue, "assoc:\(subnet.rawValue)", nil)
+            state.setMeta(table.id.rawValue, .association(subnet: subnet), nil)
             return [XML("return", "true")]
         }
     }
@@ -184,21 +184,21 @@ enum RoutingActions {
                 var previous = old
                 previous.associatedSubnets.removeAll { $0 == subnet }
                 state.put(previous)
-                state.setMeta(old.id.rawValue, "assoc:\(subnet.rawValue)", nil)
-                new = state.routeTables[newTableID] ?? new
+                state.setMeta(old.id.rawValue, .association(subnet: subnet), nil)
+                new = state[RouteTable.self][newTableID] ?? new
                 new.associatedSubnets.append(subnet)
                 state.put(new)
-                state.setMeta(newTableID, "assoc:\(subnet.rawValue)", newAssociation)
+                state.setMeta(newTableID, .association(subnet: subnet), newAssociation)
             } else {
                 // Replacing the main association makes the new table the VPC's main table.
                 var previous = old
                 previous.isMain = false
                 state.put(previous)
-                state.setMeta(old.id.rawValue, "mainAssociation", nil)
-                new = state.routeTables[newTableID] ?? new
+                state.setMeta(old.id.rawValue, .mainAssociation, nil)
+                new = state[RouteTable.self][newTableID] ?? new
                 new.isMain = true
                 state.put(new)
-                state.setMeta(newTableID, "mainAssociation", newAssociation)
+                state.setMeta(newTableID, .mainAssociation, newAssociation)
             }
             return [XML("newAssociationId", newAssociation), XML("associationState", [XML("state", "associated")])]
         }
@@ -245,7 +245,7 @@ enum RoutingActions {
                 }
                 table.routes[existing].target = target
             } else {
-                if existing != nil || state.vpcs[table.vpcID.rawValue]?.cidrBlocks.contains(destination) == true {
+                if existing != nil || state[VPC.self][table.vpcID.rawValue]?.cidrBlocks.contains(destination) == true {
                     throw APIError(code: "RouteAlreadyExists", message: "The route identified by \(destination) already exists.")
                 }
                 table.routes.append(Route(destination: destination, target: target))

@@ -39,7 +39,7 @@ enum SecurityGroupActions {
                     return XML("item") {
                         XML("userId", account)
                         XML("groupId", peer.rawValue)
-                        XML.optional("groupName", state.securityGroups[peer.rawValue]?.name)
+                        XML.optional("groupName", state[SecurityGroup.self][peer.rawValue]?.name)
                         XML.optional("description", rule.description)
                     }
                 })
@@ -83,7 +83,7 @@ enum SecurityGroupActions {
             let vpcID: VPC.ID
             if let vpcParameter {
                 vpcID = try state.vpc(vpcParameter).id
-            } else if let defaultVPC = state.vpcs.values.first(where: { state.meta($0.id.rawValue, "isDefault") == "true" }) {
+            } else if let defaultVPC = state[VPC.self].values.first(where: { state.meta($0.id.rawValue, .isDefault) == "true" }) {
                 vpcID = defaultVPC.id
             } else {
                 throw APIError(code: "VPCIdNotSpecified", message: "No default VPC for this user")
@@ -104,8 +104,8 @@ enum SecurityGroupActions {
     static func group(_ parameters: QueryParameters, _ state: RegionState) throws(APIError) -> SecurityGroup {
         if let id = parameters.string("GroupId") { return try state.securityGroup(id) }
         if let name = parameters.string("GroupName") {
-            let defaultVPC = state.vpcs.values.first { state.meta($0.id.rawValue, "isDefault") == "true" }
-            guard let group = defaultVPC.flatMap({ state.groupID(vpc: $0.id, name: name) }).flatMap({ state.securityGroups[$0] }) else {
+            let defaultVPC = state[VPC.self].values.first { state.meta($0.id.rawValue, .isDefault) == "true" }
+            guard let group = defaultVPC.flatMap({ state.groupID(vpc: $0.id, name: name) }).flatMap({ state[SecurityGroup.self][$0] }) else {
                 throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(name)' does not exist in default VPC")
             }
             return group
@@ -150,7 +150,7 @@ enum SecurityGroupActions {
                 if let id = pair.string("GroupId") {
                     peer = try state.securityGroup(id)
                 } else if let name = pair.string("GroupName") {
-                    guard let found = state.groupID(vpc: group.vpcID, name: name).flatMap({ state.securityGroups[$0] }) else {
+                    guard let found = state.groupID(vpc: group.vpcID, name: name).flatMap({ state[SecurityGroup.self][$0] }) else {
                         throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(name)' does not exist")
                     }
                     peer = found
@@ -246,12 +246,12 @@ enum SecurityGroupActions {
         let names = call.parameters.list("GroupName")
         let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        for id in ids where state.securityGroups[id] == nil {
+        for id in ids where state[SecurityGroup.self][id] == nil {
             throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(id)' does not exist")
         }
         // Fast path: one group by ID, no filters (the most common call of all).
         let candidates: [SecurityGroup] =
-            ids.count == 1 && names.isEmpty ? state.securityGroups[ids[0]].map { [$0] } ?? [] : state.securityGroups.values.sorted { $0.id < $1.id }
+            ids.count == 1 && names.isEmpty ? state[SecurityGroup.self][ids[0]].map { [$0] } ?? [] : state[SecurityGroup.self].values.sorted { $0.id < $1.id }
         var items: [XML] = []
         for group in candidates where (ids.isEmpty || ids.contains(group.id.rawValue)) && (names.isEmpty || names.contains(group.name)) {
             let id = group.id.rawValue
@@ -285,7 +285,7 @@ enum SecurityGroupActions {
         let state = try call.emulator.snapshot(call.region)
         var items: [XML] = []
         var found: Set<String> = []
-        for group in state.securityGroups.values.sorted(by: { $0.id < $1.id }) {
+        for group in state[SecurityGroup.self].values.sorted(by: { $0.id < $1.id }) {
             for (egress, rules) in [(false, group.ingress), (true, group.egress)] {
                 for rule in rules where ids.isEmpty || ids.contains(rule.id ?? "") {
                     let matches = try filters.match(tags: [:]) { name in
@@ -315,18 +315,18 @@ enum SecurityGroupActions {
             if group.name == "default" {
                 throw APIError(code: "CannotDelete", message: "the specified group: \"\(id)\" name: \"default\" cannot be deleted by a user")
             }
-            if state.networkInterfaces.values.contains(where: { $0.securityGroupIDs.contains(group.id) })
-                || state.loadBalancers.values.contains(where: { $0.securityGroupIDs.contains(group.id) })
+            if state[NetworkInterface.self].values.contains(where: { $0.securityGroupIDs.contains(group.id) })
+                || state[ClassicLoadBalancer.self].values.contains(where: { $0.securityGroupIDs.contains(group.id) })
             {
                 throw APIError.dependencyViolation("resource \(id) has a dependent object")
             }
-            let referenced = state.securityGroups.values.contains { other in
+            let referenced = state[SecurityGroup.self].values.contains { other in
                 other.id != group.id && (other.ingress + other.egress).contains { $0.peer == .securityGroup(group.id) }
             }
             if referenced {
                 throw APIError.dependencyViolation("resource \(id) has a dependent object")
             }
-            state.remove(.securityGroup, id)
+            state.remove(SecurityGroup.self, id)
             return [XML("return", "true"), XML("groupId", id)]
         }
     }

@@ -19,23 +19,23 @@ extension RegionState {
         return value
     }
 
-    func vpc(_ id: String) throws(APIError) -> VPC { try find(vpcs, id, .notFound("InvalidVpcID.NotFound", "vpc", id)) }
-    func subnet(_ id: String) throws(APIError) -> Subnet { try find(subnets, id, .notFound("InvalidSubnetID.NotFound", "subnet", id)) }
+    func vpc(_ id: String) throws(APIError) -> VPC { try find(self[VPC.self], id, .notFound("InvalidVpcID.NotFound", "vpc", id)) }
+    func subnet(_ id: String) throws(APIError) -> Subnet { try find(self[Subnet.self], id, .notFound("InvalidSubnetID.NotFound", "subnet", id)) }
     func internetGateway(_ id: String) throws(APIError) -> InternetGateway {
-        try find(internetGateways, id, .notFound("InvalidInternetGatewayID.NotFound", "internetGateway", id))
+        try find(self[InternetGateway.self], id, .notFound("InvalidInternetGatewayID.NotFound", "internetGateway", id))
     }
-    func routeTable(_ id: String) throws(APIError) -> RouteTable { try find(routeTables, id, .notFound("InvalidRouteTableID.NotFound", "routeTable", id)) }
+    func routeTable(_ id: String) throws(APIError) -> RouteTable { try find(self[RouteTable.self], id, .notFound("InvalidRouteTableID.NotFound", "routeTable", id)) }
     func securityGroup(_ id: String) throws(APIError) -> SecurityGroup {
-        try find(securityGroups, id, APIError(code: "InvalidGroup.NotFound", message: "The security group '\(id)' does not exist"))
+        try find(self[SecurityGroup.self], id, APIError(code: "InvalidGroup.NotFound", message: "The security group '\(id)' does not exist"))
     }
-    func networkACL(_ id: String) throws(APIError) -> NetworkACL { try find(networkACLs, id, .notFound("InvalidNetworkAclID.NotFound", "networkAcl", id)) }
-    func instance(_ id: String) throws(APIError) -> Instance { try find(instances, id, .notFound("InvalidInstanceID.NotFound", "instance", id)) }
+    func networkACL(_ id: String) throws(APIError) -> NetworkACL { try find(self[NetworkACL.self], id, .notFound("InvalidNetworkAclID.NotFound", "networkAcl", id)) }
+    func instance(_ id: String) throws(APIError) -> Instance { try find(self[Instance.self], id, .notFound("InvalidInstanceID.NotFound", "instance", id)) }
     func networkInterface(_ id: String) throws(APIError) -> NetworkInterface {
-        try find(networkInterfaces, id, .notFound("InvalidNetworkInterfaceID.NotFound", "network interface", id))
+        try find(self[NetworkInterface.self], id, .notFound("InvalidNetworkInterfaceID.NotFound", "network interface", id))
     }
-    func elasticIP(allocation id: String) throws(APIError) -> ElasticIP { try find(elasticIPs, id, .notFound("InvalidAllocationID.NotFound", "allocation", id)) }
+    func elasticIP(allocation id: String) throws(APIError) -> ElasticIP { try find(self[ElasticIP.self], id, .notFound("InvalidAllocationID.NotFound", "allocation", id)) }
     func natGateway(_ id: String) throws(APIError) -> NATGateway {
-        let gateway = try find(natGateways, id, APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found"))
+        let gateway = try find(self[NATGateway.self], id, APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found"))
         guard gateway.state != .deleted else { throw APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found") }
         return gateway
     }
@@ -52,20 +52,20 @@ extension RegionState {
         guard let address = IPv4Address(requested), subnet.cidrBlock.contains(address), !subnet.isReserved(address) else {
             throw APIError.invalidParameterValue("Address \(requested) does not fall within the subnet's address range")
         }
-        if networkInterfaces.values.contains(where: { $0.privateIPs.contains(address) && vpcID(of: $0.subnetID) == subnet.vpcID }) {
+        if self[NetworkInterface.self].values.contains(where: { $0.privateIPs.contains(address) && vpcID(of: $0.subnetID) == subnet.vpcID }) {
             throw APIError(code: "InvalidIPAddress.InUse", message: "Address \(requested) is in use.")
         }
         return address
     }
 
-    func vpcID(of subnetID: Subnet.ID) -> VPC.ID? { subnets[subnetID.rawValue]?.vpcID }
-    func mainRouteTable(of vpc: VPC.ID) -> RouteTable? { routeTables.values.first { $0.vpcID == vpc && $0.isMain } }
-    func defaultACL(of vpc: VPC.ID) -> NetworkACL? { networkACLs.values.first { $0.vpcID == vpc && $0.isDefault } }
-    func defaultGroup(of vpc: VPC.ID) -> SecurityGroup? { groupID(vpc: vpc, name: "default").flatMap { securityGroups[$0] } }
+    func vpcID(of subnetID: Subnet.ID) -> VPC.ID? { self[Subnet.self][subnetID.rawValue]?.vpcID }
+    func mainRouteTable(of vpc: VPC.ID) -> RouteTable? { self[RouteTable.self].values.first { $0.vpcID == vpc && $0.isMain } }
+    func defaultACL(of vpc: VPC.ID) -> NetworkACL? { self[NetworkACL.self].values.first { $0.vpcID == vpc && $0.isDefault } }
+    func defaultGroup(of vpc: VPC.ID) -> SecurityGroup? { groupID(vpc: vpc, name: "default").flatMap { self[SecurityGroup.self][$0] } }
 
     /// The next free private address of a subnet (after the four AWS reserves).
     func freeAddress(in subnet: Subnet) -> IPv4Address? {
-        var used = Set(networkInterfaces.values.filter { $0.subnetID == subnet.id }.flatMap(\.privateIPs))
+        var used = Set(self[NetworkInterface.self].values.filter { $0.subnetID == subnet.id }.flatMap(\.privateIPs))
         used.insert(subnet.cidrBlock.last)
         var candidate = subnet.cidrBlock.first.advanced(by: 4)
         while subnet.cidrBlock.contains(candidate) {
@@ -77,7 +77,7 @@ extension RegionState {
 
     /// A public address nobody in the region uses yet (documentation ranges, never real hosts).
     func freePublicAddress() -> IPv4Address {
-        let used = Set(elasticIPs.values.map(\.publicIP) + networkInterfaces.values.compactMap(\.publicIP))
+        let used = Set(self[ElasticIP.self].values.map(\.publicIP) + self[NetworkInterface.self].values.compactMap(\.publicIP))
         var generator = SystemRandomNumberGenerator()
         // 198.18.0.0/15 is reserved for benchmarking (RFC 2544): plenty of room, never a real host.
         while true {

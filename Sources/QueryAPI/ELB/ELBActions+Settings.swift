@@ -11,14 +11,14 @@ extension ELBActions {
             var balancer = try balancer(name, state)
             var groups: [SecurityGroup.ID] = []
             for id in ids {
-                guard let group = state.securityGroups[id], group.vpcID == balancer.vpcID else {
+                guard let group = state[SecurityGroup.self][id], group.vpcID == balancer.vpcID else {
                     throw APIError(code: "InvalidSecurityGroup", message: "One or more security groups are invalid: \(id)")
                 }
                 groups.append(group.id)
             }
             balancer.securityGroupIDs = groups
             for node in balancer.nodes {
-                if var interface = state.networkInterfaces[node.networkInterfaceID.rawValue] {
+                if var interface = state[NetworkInterface.self][node.networkInterfaceID.rawValue] {
                     interface.securityGroupIDs = groups
                     state.put(interface)
                 }
@@ -36,7 +36,7 @@ extension ELBActions {
             if attach {
                 let current = Set(balancer.nodes.map(\.subnetID.rawValue))
                 let new = try subnets(ids.filter { !current.contains($0) }, state, vpc: balancer.vpcID)
-                let zones = Set(balancer.nodes.compactMap { state.subnets[$0.subnetID.rawValue]?.availabilityZone })
+                let zones = Set(balancer.nodes.compactMap { state[Subnet.self][$0.subnetID.rawValue]?.availabilityZone })
                 for subnet in new {
                     if zones.contains(subnet.availabilityZone) {
                         throw APIError(code: "InvalidConfigurationRequest", message: "\(name) already has a subnet in \(subnet.availabilityZone).", status: 409)
@@ -48,7 +48,7 @@ extension ELBActions {
                     guard let node = balancer.nodes.first(where: { $0.subnetID.rawValue == id }) else {
                         throw APIError(code: "SubnetNotFound", message: "Subnet \(id) is not attached to \(name).")
                     }
-                    state.remove(.networkInterface, node.networkInterfaceID.rawValue)
+                    state.remove(NetworkInterface.self, node.networkInterfaceID.rawValue)
                     balancer.nodes.removeAll { $0.subnetID.rawValue == id }
                 }
                 if balancer.nodes.isEmpty { throw APIError(code: "InvalidConfigurationRequest", message: "A load balancer needs at least one subnet.", status: 409) }

@@ -29,7 +29,7 @@ enum ELBActions {
     }
 
     static func balancer(_ name: String, _ state: RegionState) throws(APIError) -> ClassicLoadBalancer {
-        guard let balancer = state.loadBalancers[name] else { throw notFound(name) }
+        guard let balancer = state[ClassicLoadBalancer.self][name] else { throw notFound(name) }
         return balancer
     }
 
@@ -75,7 +75,7 @@ enum ELBActions {
             publicIP: balancer.scheme == .internetFacing ? state.freePublicAddress() : nil,
             securityGroupIDs: balancer.securityGroupIDs, owner: .loadBalancer(balancer.id))
         state.put(interface)
-        state.setMeta(interface.id.rawValue, "description", "ELB \(balancer.name)")
+        state.setMeta(interface.id.rawValue, .description, "ELB \(balancer.name)")
         balancer.nodes.append(.init(subnetID: subnet.id, networkInterfaceID: interface.id))
     }
 
@@ -83,7 +83,7 @@ enum ELBActions {
         var zones: Set<String> = []
         var result: [Subnet] = []
         for id in ids {
-            guard let subnet = state.subnets[id] else { throw APIError(code: "SubnetNotFound", message: "One or more subnets were not found: \(id)") }
+            guard let subnet = state[Subnet.self][id] else { throw APIError(code: "SubnetNotFound", message: "One or more subnets were not found: \(id)") }
             if let vpc, subnet.vpcID != vpc { throw APIError(code: "InvalidSubnet", message: "Subnet \(id) is in another VPC than the load balancer.") }
             if !zones.insert(subnet.availabilityZone).inserted {
                 throw APIError(code: "InvalidConfigurationRequest", message: "Only one subnet per Availability Zone may be attached (\(subnet.availabilityZone)).", status: 409)
@@ -109,18 +109,18 @@ enum ELBActions {
         guard let scheme else { throw APIError(code: "InvalidScheme", message: "Scheme must be internet-facing or internal.") }
         let tags = Dictionary(p.structures("Tags.member").compactMap { tag in tag.string("Key").map { ($0, tag["Value"] ?? "") } }, uniquingKeysWith: { _, last in last })
         return try call.emulator.mutate(call.region) { state throws(APIError) in
-            if state.loadBalancers[name] != nil {
+            if state[ClassicLoadBalancer.self][name] != nil {
                 throw APIError(code: "DuplicateLoadBalancerName", message: "Load balancer name '\(name)' already exists for this account.")
             }
             let subnets = try subnets(subnetIDs, state, vpc: nil)
             let vpc = subnets[0].vpcID
             guard subnets.allSatisfy({ $0.vpcID == vpc }) else { throw APIError(code: "InvalidSubnet", message: "All subnets must be in one VPC.") }
-            if scheme == .internetFacing, !state.internetGateways.values.contains(where: { $0.attachedVPC == vpc }) {
+            if scheme == .internetFacing, !state[InternetGateway.self].values.contains(where: { $0.attachedVPC == vpc }) {
                 throw APIError(code: "InvalidSubnet", message: "VPC \(vpc) has no internet gateway")
             }
             var groups: [SecurityGroup.ID] = []
             for id in members(p, "SecurityGroups") {
-                guard let group = state.securityGroups[id], group.vpcID == vpc else {
+                guard let group = state[SecurityGroup.self][id], group.vpcID == vpc else {
                     throw APIError(code: "InvalidSecurityGroup", message: "Security group \(id) does not exist in VPC \(vpc).")
                 }
                 groups.append(group.id)
@@ -129,7 +129,7 @@ enum ELBActions {
             var balancer = ClassicLoadBalancer(id: .init(name), scheme: scheme, vpcID: vpc, securityGroupIDs: groups, listeners: listeners, nodes: [])
             for subnet in subnets { try addNode(&balancer, subnet: subnet, &state) }
             state.put(balancer)
-            state.setMeta(tagKey(name), "createdTime", InstanceActions.now())
+            state.setMeta(tagKey(name), .createdTime, InstanceActions.now())
             if !tags.isEmpty { state.setTags(tags, on: tagKey(name)) }
             return [XML("DNSName", dnsName(balancer, region: call.region))]
         }
@@ -139,11 +139,11 @@ enum ELBActions {
         let name = try call.parameters.required("LoadBalancerName")
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             // Deleting a load balancer that does not exist succeeds (AWS is idempotent here).
-            guard let balancer = state.loadBalancers[name] else { return [] }
-            for node in balancer.nodes { state.remove(.networkInterface, node.networkInterfaceID.rawValue) }
-            state.remove(.loadBalancer, name)
-            if state.tagSets[tagKey(name)] != nil { state.remove(.tags, tagKey(name)) }
-            if state.metadata[tagKey(name)] != nil { state.remove(.metadata, tagKey(name)) }
+            guard let balancer = state[ClassicLoadBalancer.self][name] else { return [] }
+            for node in balancer.nodes { state.remove(NetworkInterface.self, node.networkInterfaceID.rawValue) }
+            state.remove(ClassicLoadBalancer.self, name)
+            if state[TagSet.self][tagKey(name)] != nil { state.remove(TagSet.self, tagKey(name)) }
+            if state[Metadata.self][tagKey(name)] != nil { state.remove(Metadata.self, tagKey(name)) }
             return []
         }
     }
@@ -166,8 +166,8 @@ enum ELBActions {
     static func describeLoadBalancers(_ call: ELBCall) throws(APIError) -> [XML] {
         let names = members(call.parameters, "LoadBalancerNames")
         let state = try call.emulator.snapshot(call.region)
-        for name in names where state.loadBalancers[name] == nil { throw notFound(name) }
-        let items = state.loadBalancers.values.sorted { $0.id < $1.id }.filter { names.isEmpty || names.contains($0.name) }.map { balancer in
+        for name in names where state[ClassicLoadBalancer.self][name] == nil { throw notFound(name) }
+        let items = state[ClassicLoadBalancer.self].values.sorted { $0.id < $1.id }.filter { names.isEmpty || names.contains($0.name) }.map { balancer in
             XML("member") {
                 XML("LoadBalancerName", balancer.name)
                 XML("DNSName", dnsName(balancer, region: call.region))
@@ -176,14 +176,14 @@ enum ELBActions {
                 XML("ListenerDescriptions", balancer.listeners.map { XML("member", [listenerXML($0), XML("PolicyNames")]) })
                 XML("Policies", [XML("AppCookieStickinessPolicies"), XML("LBCookieStickinessPolicies"), XML("OtherPolicies")])
                 XML("BackendServerDescriptions")
-                stringMembers("AvailabilityZones", balancer.nodes.compactMap { state.subnets[$0.subnetID.rawValue]?.availabilityZone })
+                stringMembers("AvailabilityZones", balancer.nodes.compactMap { state[Subnet.self][$0.subnetID.rawValue]?.availabilityZone })
                 stringMembers("Subnets", balancer.nodes.map(\.subnetID.rawValue))
                 XML("VPCId", balancer.vpcID.rawValue)
                 XML("Instances", balancer.instanceIDs.map { XML("member", [XML("InstanceId", $0.rawValue)]) })
                 healthCheckXML(balancer.healthCheck)
-                XML("SourceSecurityGroup", [XML("OwnerAlias", call.accountID), XML("GroupName", balancer.securityGroupIDs.first.flatMap { state.securityGroups[$0.rawValue]?.name } ?? "default")])
+                XML("SourceSecurityGroup", [XML("OwnerAlias", call.accountID), XML("GroupName", balancer.securityGroupIDs.first.flatMap { state[SecurityGroup.self][$0.rawValue]?.name } ?? "default")])
                 stringMembers("SecurityGroups", balancer.securityGroupIDs.map(\.rawValue))
-                XML("CreatedTime", state.meta(tagKey(balancer.name), "createdTime") ?? InstanceActions.now())
+                XML("CreatedTime", state.meta(tagKey(balancer.name), .createdTime) ?? InstanceActions.now())
                 XML("Scheme", balancer.scheme.rawValue)
             }
         }
@@ -226,11 +226,11 @@ enum ELBActions {
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             var balancer = try balancer(name, state)
             for id in ids {
-                guard let instance = state.instances[id], instance.state != .terminated else {
+                guard let instance = state[Instance.self][id], instance.state != .terminated else {
                     throw APIError(code: "InvalidInstance", message: "The requested instance \(id) is not valid or is not in a state that allows registration.")
                 }
                 if register {
-                    guard let interface = state.networkInterfaces[instance.primaryNetworkInterfaceID.rawValue], state.vpcID(of: interface.subnetID) == balancer.vpcID else {
+                    guard let interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue], state.vpcID(of: interface.subnetID) == balancer.vpcID else {
                         throw APIError(code: "InvalidInstance", message: "Instance \(id) is not in the load balancer's VPC.")
                     }
                     if !balancer.instanceIDs.contains(instance.id) { balancer.instanceIDs.append(instance.id) }
@@ -284,7 +284,7 @@ enum ELBActions {
         let port = balancer.healthCheck.port ?? 80
         var items: [XML] = []
         for id in balancer.instanceIDs where asked.isEmpty || asked.contains(id.rawValue) {
-            let instance = state.instances[id.rawValue]
+            let instance = state[Instance.self][id.rawValue]
             var health = ("InService", "N/A", "N/A")
             if let live = call.emulator.healthSource.lookup(region: call.region, balancer: name, instance: id.rawValue) {
                 health = (live.state, live.reasonCode, live.description)

@@ -10,7 +10,7 @@ enum DefaultVPC {
         let vpc = makeVPC(in: &state, cidr: try! CIDRBlock(parsing: "172.31.0.0/16"), isDefault: true)
         let gateway = InternetGateway(id: .init(AWSID.make("igw")), attachedVPC: vpc.id)
         state.put(gateway)
-        if var main = state.routeTables.values.first(where: { $0.vpcID == vpc.id && $0.isMain }) {
+        if var main = state[RouteTable.self].values.first(where: { $0.vpcID == vpc.id && $0.isMain }) {
             main.routes.append(Route(destination: .all, target: .internetGateway(gateway.id)))
             state.put(main)
         }
@@ -18,7 +18,7 @@ enum DefaultVPC {
             let block = try! CIDRBlock(parsing: "172.31.\(index * 16).0/20")
             let subnet = Subnet(id: .init(AWSID.make("subnet")), vpcID: vpc.id, cidrBlock: block, availabilityZone: zone, mapPublicIPOnLaunch: true)
             state.put(subnet)
-            state.setMeta(subnet.id.rawValue, "defaultForAz", "true")
+            state.setMeta(subnet.id.rawValue, .defaultForAz, "true")
         }
     }
 
@@ -28,13 +28,13 @@ enum DefaultVPC {
     static func makeVPC(in state: inout RegionState, cidr: CIDRBlock, isDefault: Bool) -> VPC {
         let vpc = VPC(id: .init(AWSID.make("vpc")), cidrBlocks: [cidr])
         state.put(vpc)
-        state.setMeta(vpc.id.rawValue, "isDefault", isDefault.xml)
-        state.setMeta(vpc.id.rawValue, "cidrAssociation", AWSID.make("vpc-cidr-assoc"))
-        state.setMeta(vpc.id.rawValue, "enableDnsSupport", "true")
-        state.setMeta(vpc.id.rawValue, "enableDnsHostnames", isDefault.xml)
+        state.setMeta(vpc.id.rawValue, .isDefault, isDefault.xml)
+        state.setMeta(vpc.id.rawValue, .cidrAssociation, AWSID.make("vpc-cidr-assoc"))
+        state.setMeta(vpc.id.rawValue, .enableDnsSupport, "true")
+        state.setMeta(vpc.id.rawValue, .enableDnsHostnames, isDefault.xml)
         let main = RouteTable(id: .init(AWSID.make("rtb")), vpcID: vpc.id, isMain: true)
         state.put(main)
-        state.setMeta(main.id.rawValue, "mainAssociation", AWSID.make("rtbassoc"))
+        state.setMeta(main.id.rawValue, .mainAssociation, AWSID.make("rtbassoc"))
         var acl = NetworkACL(id: .init(AWSID.make("acl")), vpcID: vpc.id, isDefault: true, entries: NetworkACL.defaultEntries)
         acl.associatedSubnets = []
         state.put(acl)

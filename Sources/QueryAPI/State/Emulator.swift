@@ -133,58 +133,31 @@ extension Emulator {
     }
 
     private static func replace(_ state: inout RegionState, with topology: Topology) {
-        for kind in RecordKind.allCases {
-            let ids: [String] =
-                switch kind {
-                case .vpc: Array(state.vpcs.keys)
-                case .subnet: Array(state.subnets.keys)
-                case .internetGateway: Array(state.internetGateways.keys)
-                case .routeTable: Array(state.routeTables.keys)
-                case .securityGroup: Array(state.securityGroups.keys)
-                case .networkACL: Array(state.networkACLs.keys)
-                case .networkInterface: Array(state.networkInterfaces.keys)
-                case .instance: Array(state.instances.keys)
-                case .elasticIP: Array(state.elasticIPs.keys)
-                case .natGateway: Array(state.natGateways.keys)
-                case .loadBalancer: Array(state.loadBalancers.keys)
-                case .tags: Array(state.tagSets.keys)
-                case .metadata: Array(state.metadata.keys)
-                case .insightsPath: Array(state.paths.keys)
-                case .insightsAnalysis: Array(state.analyses.keys)
-                }
-            for id in ids { state.remove(kind, id) }
+        for type in RecordKinds.all {
+            for id in state.ids(of: type.kind) { state.remove(type.kind, id) }
         }
-        topology.vpcs.forEach { state.put($0) }
-        topology.subnets.forEach { state.put($0) }
-        topology.internetGateways.forEach { state.put($0) }
-        topology.routeTables.forEach { table in
-            state.put(table)
-            if table.isMain { state.setMeta(table.id.rawValue, "mainAssociation", AWSID.make("rtbassoc")) }
-            for subnet in table.associatedSubnets { state.setMeta(table.id.rawValue, "assoc:\(subnet.rawValue)", AWSID.make("rtbassoc")) }
+        for row in Topology.kinds { put(row, of: topology, into: &state) }
+        // What the API shows of these resources beyond the model: association IDs, rule IDs, instance types.
+        for table in topology.routeTables {
+            if table.isMain { state.setMeta(table.id.rawValue, .mainAssociation, AWSID.make("rtbassoc")) }
+            for subnet in table.associatedSubnets { state.setMeta(table.id.rawValue, .association(subnet: subnet), AWSID.make("rtbassoc")) }
         }
-        topology.securityGroups.forEach { group in
-            var group = group
+        for var group in topology.securityGroups {
             group.ingress = group.ingress.map { var rule = $0; rule.id = rule.id ?? AWSID.make("sgr"); return rule }
             group.egress = group.egress.map { var rule = $0; rule.id = rule.id ?? AWSID.make("sgr"); return rule }
             state.put(group)
         }
-        topology.networkACLs.forEach { state.put($0) }
-        topology.networkInterfaces.forEach { state.put($0) }
-        topology.instances.forEach { instance in
-            state.put(instance)
-            state.setMeta(instance.id.rawValue, "instanceType", "t3.micro")
-            state.setMeta(instance.id.rawValue, "reservation", AWSID.make("r"))
-            if let name = instance.name { state.setTags(["Name": name], on: instance.id.rawValue) }
+        for instance in topology.instances {
+            state.setMeta(instance.id.rawValue, .instanceType, "t3.micro")
+            state.setMeta(instance.id.rawValue, .reservation, AWSID.make("r"))
         }
-        topology.elasticIPs.forEach { state.put($0) }
-        topology.natGateways.forEach { state.put($0) }
-        topology.loadBalancers.forEach { state.put($0) }
-        for vpc in topology.vpcs {
-            if let name = vpc.name { state.setTags(["Name": name], on: vpc.id.rawValue) }
+    }
+
+    /// Stores every resource of one kind, with its name as a `Name` tag where people name it so.
+    private static func put<K: TopologyKind>(_ row: K, of topology: Topology, into state: inout RegionState) {
+        for resource in topology[keyPath: row.list] {
+            state.put(resource)
+            if row.kind.nameIsTag, let name = resource.displayName { state.setTags(["Name": name], on: resource.resourceID) }
         }
-        for subnet in topology.subnets { if let name = subnet.name { state.setTags(["Name": name], on: subnet.id.rawValue) } }
-        for table in topology.routeTables { if let name = table.name { state.setTags(["Name": name], on: table.id.rawValue) } }
-        for acl in topology.networkACLs { if let name = acl.name { state.setTags(["Name": name], on: acl.id.rawValue) } }
-        for gateway in topology.internetGateways { if let name = gateway.name { state.setTags(["Name": name], on: gateway.id.rawValue) } }
     }
 }

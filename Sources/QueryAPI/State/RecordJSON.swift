@@ -144,3 +144,20 @@ struct RecordJSON {
         return writer.data
     }
 }
+
+/// A record kind with a hand-written JSON encoder (`RecordJSON`), used instead of `JSONEncoder`.
+protocol FastRecordJSON {
+    func recordJSON() -> Data
+}
+
+extension SecurityGroup: FastRecordJSON {
+    func recordJSON() -> Data { RecordJSON.encode(self) }
+}
+
+extension TagSet: FastRecordJSON {
+    func recordJSON() -> Data { RecordJSON.encode(self) }
+}
+
+extension Metadata: FastRecordJSON {
+    func recordJSON() -> Data { RecordJSON.encode(self) }
+}

@@ -65,23 +65,20 @@ public struct CompiledNetwork: Sendable {
     /// Compiles a topology. Validate it first: references that do not resolve are skipped here.
     public init(_ topology: Topology) {
         self.topology = topology
-        for vpc in topology.vpcs { vpcs[vpc.id] = vpc; names[vpc.id.rawValue] = vpc.name }
-        for subnet in topology.subnets { subnets[subnet.id] = subnet; names[subnet.id.rawValue] = subnet.name }
-        for interface in topology.networkInterfaces { interfaces[interface.id] = interface; names[interface.id.rawValue] = interface.name }
-        for instance in topology.instances { instances[instance.id] = instance; names[instance.id.rawValue] = instance.name }
+        for row in Topology.kinds {
+            for (id, name) in row.names(in: topology) { names[id] = name }
+        }
+        for vpc in topology.vpcs { vpcs[vpc.id] = vpc }
+        for subnet in topology.subnets { subnets[subnet.id] = subnet }
+        for interface in topology.networkInterfaces { interfaces[interface.id] = interface }
+        for instance in topology.instances { instances[instance.id] = instance }
         for gateway in topology.natGateways {
             natGateways[gateway.id] = gateway
             natGatewayOfInterface[gateway.networkInterfaceID] = gateway.id
-            names[gateway.id.rawValue] = gateway.name
         }
         for gateway in topology.internetGateways {
-            names[gateway.id.rawValue] = gateway.name
             if let vpc = gateway.attachedVPC { internetGatewayOfVPC[vpc] = gateway }
         }
-        for group in topology.securityGroups { names[group.id.rawValue] = group.name }
-        for table in topology.routeTables { names[table.id.rawValue] = table.name }
-        for acl in topology.networkACLs { names[acl.id.rawValue] = acl.name }
-        for eip in topology.elasticIPs { names[eip.id.rawValue] = eip.name }
         for balancer in topology.loadBalancers {
             loadBalancers[balancer.id] = balancer
             for node in balancer.nodes { nodeOfInterface[node.networkInterfaceID] = (balancer.id, node) }
@@ -125,12 +122,10 @@ public struct CompiledNetwork: Sendable {
             egressRules[interface.id] = interface.securityGroupIDs.flatMap { groups[$0]?.egress ?? [] }
         }
 
-        for id in Set(names.keys).union(topology.networkInterfaces.map(\.id.rawValue)).union(topology.instances.map(\.id.rawValue))
-            .union(topology.loadBalancers.map(\.id.rawValue)).union(topology.internetGateways.map(\.id.rawValue))
-            .union(topology.securityGroups.map(\.id.rawValue)).union(topology.routeTables.map(\.id.rawValue))
-            .union(topology.networkACLs.map(\.id.rawValue)).union(topology.subnets.map(\.id.rawValue)).union(topology.vpcs.map(\.id.rawValue))
-        {
-            components[id] = AnalysisComponent(id: id, arn: arn(id), name: name(id))
+        for row in Topology.kinds {
+            for id in row.ids(in: topology) {
+                components[id] = AnalysisComponent(id: id, arn: row.kind.arn(id, region: topology.region, accountID: topology.accountID), name: name(id))
+            }
         }
         for subnet in topology.subnets {
             if let table = topology.routeTable(for: subnet) { routeTableOfSubnet[subnet.id] = compile(table) }

@@ -2,23 +2,11 @@ import VPCModel
 
 // Turning model values into the AWS-shaped pieces of an analysis.
 extension CompiledNetwork {
+    /// The ARN of an ID that is not in the topology, by its prefix (a load balancer's when it has none).
     func arn(_ id: String) -> String {
-        let type: String
-        switch id.prefix(while: { $0 != "-" }) {
-        case "vpc": type = "vpc"
-        case "subnet": type = "subnet"
-        case "rtb": type = "route-table"
-        case "sg": type = "security-group"
-        case "acl": type = "network-acl"
-        case "eni": type = "network-interface"
-        case "i": type = "instance"
-        case "igw": type = "internet-gateway"
-        case "nat": type = "natgateway"
-        case "eipalloc": type = "elastic-ip"
-        default:
-            return "arn:aws:elasticloadbalancing:\(topology.region):\(topology.accountID):loadbalancer/\(id)"
-        }
-        return "arn:aws:ec2:\(topology.region):\(topology.accountID):\(type)/\(id)"
+        let prefix = id.prefix(while: { $0 != "-" })
+        let kind = Topology.kinds.first { $0.kind.idPrefix.map { $0 == prefix } ?? false }?.kind ?? ClassicLoadBalancer.kind
+        return kind.arn(id, region: topology.region, accountID: topology.accountID)
     }
 
     func component(_ id: String) -> AnalysisComponent {

@@ -105,3 +105,14 @@ public struct ClassicLoadBalancer: Hashable, Sendable, Codable {
 
     public var name: String { id.rawValue }
 }
+
+// The kinds of this file in the table of kinds (`Topology.kinds`): names from the EC2 and ELB APIs,
+// CloudFormation's resource types, ARN formats from the Service Authorization Reference.
+extension ClassicLoadBalancer: NetworkResource {
+    public static let kind = ResourceKind(
+        name: "loadBalancer", idPrefix: nil, cloudFormationType: "AWS::ElasticLoadBalancing::LoadBalancer", arnService: "elasticloadbalancing",
+        arnType: "loadbalancer")
+    /// None apart from its ID: a load balancer's name is its ID.
+    public var displayName: String? { nil }
+    public mutating func adoptTagName(_ name: String?) {}
+}

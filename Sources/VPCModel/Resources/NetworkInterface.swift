@@ -66,3 +66,13 @@ public struct ElasticIP: Hashable, Sendable, Codable {
         self.association = association
     }
 }
+
+// The kinds of this file in the table of kinds (`Topology.kinds`): names from the EC2 and ELB APIs,
+// CloudFormation's resource types, ARN formats from the Service Authorization Reference.
+extension NetworkInterface: LabelledResource {
+    public static let kind = ResourceKind(
+        name: "networkInterface", idPrefix: "eni", cloudFormationType: "AWS::EC2::NetworkInterface", arnType: "network-interface")
+}
+extension ElasticIP: LabelledResource {
+    public static let kind = ResourceKind(name: "elasticIP", idPrefix: "eipalloc", cloudFormationType: "AWS::EC2::EIP", arnType: "elastic-ip")
+}

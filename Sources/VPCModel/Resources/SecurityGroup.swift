@@ -68,3 +68,11 @@ public struct SecurityGroupRule: Hashable, Sendable, Codable {
     /// The outbound rule every new security group gets: all traffic to 0.0.0.0/0.
     public static let allowAllEgress = SecurityGroupRule(ipProtocol: .all, peer: .cidr(.all))
 }
+
+// The kinds of this file in the table of kinds (`Topology.kinds`): names from the EC2 and ELB APIs,
+// CloudFormation's resource types, ARN formats from the Service Authorization Reference.
+extension SecurityGroup: NetworkResource {
+    public static let kind = ResourceKind(name: "securityGroup", idPrefix: "sg", cloudFormationType: "AWS::EC2::SecurityGroup", arnType: "security-group")
+    public var displayName: String? { name }
+    public mutating func adoptTagName(_ name: String?) {}
+}

@@ -59,3 +59,16 @@ public struct InternetGateway: Hashable, Sendable, Codable {
         self.attachedVPC = attachedVPC
     }
 }
+
+// The kinds of this file in the table of kinds (`Topology.kinds`): names from the EC2 and ELB APIs,
+// CloudFormation's resource types, ARN formats from the Service Authorization Reference.
+extension VPC: LabelledResource {
+    public static let kind = ResourceKind(name: "vpc", idPrefix: "vpc", cloudFormationType: "AWS::EC2::VPC", arnType: "vpc", nameIsTag: true)
+}
+extension Subnet: LabelledResource {
+    public static let kind = ResourceKind(name: "subnet", idPrefix: "subnet", cloudFormationType: "AWS::EC2::Subnet", arnType: "subnet", nameIsTag: true)
+}
+extension InternetGateway: LabelledResource {
+    public static let kind = ResourceKind(
+        name: "internetGateway", idPrefix: "igw", cloudFormationType: "AWS::EC2::InternetGateway", arnType: "internet-gateway", nameIsTag: true)
+}

@@ -71,16 +71,23 @@ public struct Topology: Hashable, Sendable, Codable {
 
     /// The name a person gave a resource, or its ID.
     public func displayName(of id: String) -> String {
-        if let v = vpcs.first(where: { $0.id.rawValue == id }) { return v.name ?? id }
-        if let s = subnets.first(where: { $0.id.rawValue == id }) { return s.name ?? id }
-        if let r = routeTables.first(where: { $0.id.rawValue == id }) { return r.name ?? id }
-        if let g = securityGroups.first(where: { $0.id.rawValue == id }) { return g.name }
-        if let a = networkACLs.first(where: { $0.id.rawValue == id }) { return a.name ?? id }
-        if let i = instances.first(where: { $0.id.rawValue == id }) { return i.name ?? id }
-        if let n = networkInterfaces.first(where: { $0.id.rawValue == id }) { return n.name ?? id }
-        if let g = internetGateways.first(where: { $0.id.rawValue == id }) { return g.name ?? id }
-        if let g = natGateways.first(where: { $0.id.rawValue == id }) { return g.name ?? id }
-        if let e = elasticIPs.first(where: { $0.id.rawValue == id }) { return e.name ?? id }
+        for row in Self.kinds {
+            if let (_, name) = row.names(in: self).first(where: { $0.id == id }) { return name ?? id }
+        }
         return id
     }
+}
+
+extension Topology {
+    /// The table of resource kinds: every kind a `Topology` holds, in dependency order (a kind's
+    /// references point to kinds before it). Importers, the API's state and store, names and ARNs all
+    /// go through it, so a new kind is its type (with its `ResourceKind`), its list above and a row here.
+    public static let kinds: [any TopologyKind] = [
+        KindList(\.vpcs), KindList(\.subnets), KindList(\.internetGateways), KindList(\.routeTables),
+        KindList(\.securityGroups), KindList(\.networkACLs), KindList(\.networkInterfaces), KindList(\.instances),
+        KindList(\.elasticIPs), KindList(\.natGateways), KindList(\.loadBalancers),
+    ]
+
+    /// The kind of a record name (`ResourceKind.name`), if it is a kind of the table.
+    public static func kind(named name: String) -> (any TopologyKind)? { kinds.first { $0.kind.name == name } }
 }
