@@ -1,8 +1,8 @@
 import Logging
 import NIOCore
-import Prometheus
 import NIOPosix
 import NIOSSL
+import Prometheus
 import Synchronization
 import VPCEngine
 import VPCModel

@@ -6,7 +6,9 @@ import NIOPosix
 /// every path answers 200 with the instance's identity and the headers the load balancer added.
 public enum DemoBackend {
     /// Starts a server on `host:port` (port 0 picks a free one).
-    public static func start(group: (any EventLoopGroup)? = nil, host: String = "127.0.0.1", port: Int = 0, identity: String) async throws -> any Channel {
+    public static func start(
+        group: (any EventLoopGroup)? = nil, host: String = "127.0.0.1", port: Int = 0, identity: String
+    ) async throws -> any Channel {
         try await ServerBootstrap(group: group ?? MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 1024)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)

@@ -1,5 +1,5 @@
-import Logging
 import HTTPWire
+import Logging
 import NIOCore
 import NIOPosix
 
@@ -69,7 +69,9 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
         let port: Int
         let forwardHead: String?
         if head.isConnect {
-            guard let parsed = HostAndPort(parsing: target), parsed.port > 0 else { return reply(context, 400, "Bad Request", "CONNECT needs host:port") }
+            guard let parsed = HostAndPort(parsing: target), parsed.port > 0 else {
+                return reply(context, 400, "Bad Request", "CONNECT needs host:port")
+            }
             (host, port) = (parsed.host, parsed.port)
             forwardHead = nil
         } else {
@@ -134,7 +136,9 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
     private func reply(_ context: ChannelHandlerContext, _ status: Int, _ phrase: String, _ reason: String) {
         let body = "\(status) \(phrase)\n\(reason)\n"
         let header = String(reason.map { $0.isASCII && !$0.isNewline ? $0 : " " }.prefix(1000))
-        let response = "HTTP/1.1 \(status) \(phrase)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nX-LocalVPC-Reason: \(header)\r\nConnection: close\r\n\r\n\(body)"
+        let response =
+            "HTTP/1.1 \(status) \(phrase)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nX-LocalVPC-Reason: "
+            + "\(header)\r\nConnection: close\r\n\r\n\(body)"
         let channel = context.channel
         context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: response))).whenComplete { _ in channel.close(promise: nil) }
     }

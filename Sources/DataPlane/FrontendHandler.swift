@@ -1,5 +1,5 @@
-import Logging
 import HTTPWire
+import Logging
 import NIOCore
 import Prometheus
 import VPCModel
@@ -151,21 +151,21 @@ final class FrontendHandler: ChannelInboundHandler {
         var out = context.channel.allocator.buffer(capacity: min(inbound.readableBytes, limit) + listener.forwardedProtoAndPort.count + 128)
         var previousFor: [UInt8]?
         let parsed = MessageHead.parse(inbound, limit: limit, isRequest: true) { line, name, value in
-                    if let name {
-                        if MessageHead.isHopByHop(name) { return }
-                        if name.count == 15 && MessageHead.equalsLowercase(name, "x-forwarded-for"), let value {
-                            if previousFor == nil { previousFor = [] } else { previousFor! += Array(", ".utf8) }
-                            previousFor! += Array(value)
-                            return
-                        }
-                        if (name.count == 17 && MessageHead.equalsLowercase(name, "x-forwarded-proto"))
-                            || (name.count == 16 && MessageHead.equalsLowercase(name, "x-forwarded-port"))
-                        {
-                            return
-                        }
-                    }
-                    out.writeBytes(line)
-                    out.writeStaticString("\r\n")
+            if let name {
+                if MessageHead.isHopByHop(name) { return }
+                if name.count == 15 && MessageHead.equalsLowercase(name, "x-forwarded-for"), let value {
+                    if previousFor == nil { previousFor = [] } else { previousFor! += Array(", ".utf8) }
+                    previousFor! += Array(value)
+                    return
+                }
+                if (name.count == 17 && MessageHead.equalsLowercase(name, "x-forwarded-proto"))
+                    || (name.count == 16 && MessageHead.equalsLowercase(name, "x-forwarded-port"))
+                {
+                    return
+                }
+            }
+            out.writeBytes(line)
+            out.writeStaticString("\r\n")
         }
         let head: MessageHead
         switch parsed {
@@ -226,12 +226,15 @@ final class FrontendHandler: ChannelInboundHandler {
             let decision = listener.admitBackend(node: nodeInterface, instance: instance, memo: &backendMemo)
             if seeded { resources.backendMemos[ObjectIdentifier(listener)] = backendMemo }
             guard decision.allowed else {
-                plane.logger.notice("backend connection refused", metadata: ["listener": "\(listener)", "instance": "\(instance)", "reason": "\(decision.reason)"])
+                plane.logger.notice(
+                    "backend connection refused", metadata: ["listener": "\(listener)", "instance": "\(instance)", "reason": "\(decision.reason)"])
                 respondError(context, 504, "Gateway Timeout", decision.reason)
                 return
             }
             // The load balancer streams the body on, so it answers "100-continue" itself.
-            if head.expectContinue { context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil) }
+            if head.expectContinue {
+                context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(staticString: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
+            }
             answerDeadline = .now() + plane.configuration.backendTimeout
             awaitedInstance = instance
             let pool = resources.pool
@@ -309,7 +312,9 @@ final class FrontendHandler: ChannelInboundHandler {
         responseStarted = true
         status = code
         releaseInstance()
-        context.write(Self.wrapOutboundOut(Self.errorResponse(code, phrase, reason, close: !clientKeepAlive, allocator: context.channel.allocator)), promise: nil)
+        context.write(
+            Self.wrapOutboundOut(Self.errorResponse(code, phrase, reason, close: !clientKeepAlive, allocator: context.channel.allocator)),
+            promise: nil)
         context.flush()
         listener.plane.metrics.responded(listener, instance: instanceID.isEmpty ? "none" : instanceID, status: code)
         if state == .body { discarding = true }
@@ -332,7 +337,9 @@ final class FrontendHandler: ChannelInboundHandler {
     static func errorResponse(_ code: Int, _ phrase: String, _ reason: String, close: Bool, allocator: ByteBufferAllocator) -> ByteBuffer {
         let body = "\(code) \(phrase)\n\(reason)\n"
         let header = String(reason.map { $0.isASCII && !$0.isNewline ? $0 : " " }.prefix(1000))
-        var text = "HTTP/1.1 \(code) \(phrase)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: \(body.utf8.count)\r\nX-LocalVPC-Reason: \(header)\r\n"
+        var text =
+            "HTTP/1.1 \(code) \(phrase)\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: "
+            + "\(body.utf8.count)\r\nX-LocalVPC-Reason: \(header)\r\n"
         if close { text += "Connection: close\r\n" }
         text += "\r\n" + body
         return allocator.buffer(string: text)

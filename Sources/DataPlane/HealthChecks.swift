@@ -1,10 +1,10 @@
-import NIOTLS
-import Synchronization
-import Logging
 import HTTPWire
+import Logging
 import NIOCore
 import NIOPosix
 import NIOSSL
+import NIOTLS
+import Synchronization
 import VPCModel
 
 /// Health checks exactly as configured on each load balancer (ELB Classic guide, "Health checks for
@@ -91,46 +91,50 @@ extension DataPlane {
     }
 
     private func record(_ key: HealthKey, check: ClassicLoadBalancer.HealthCheck, result: CheckResult) {
-        let (before, after, detail) = runtime.withLock { runtime -> (HealthRecord.Phase, HealthRecord.Phase, String)? in
-            guard var health = runtime.health[key] else { return nil }
-            let before = health.phase
-            switch result {
-            case .stopped(let state):
-                health.phase = .outOfService
-                health.successes = 0
-                health.failures = 0
-                health.reasonCode = "Instance"
-                health.description = "Instance is in \(state) state."
-                health.detail = ""
-            case .passed:
-                health.failures = 0
-                health.successes += 1
-                health.detail = ""
-                if health.phase == .registering || health.successes >= check.healthyThreshold {
-                    health.phase = .inService
-                } else if health.phase == .outOfService {
-                    health.reasonCode = "Instance"
-                    health.description = "Instance has not passed the configured HealthyThreshold number of health checks consecutively."
-                }
-            case .failed(let detail):
-                health.successes = 0
-                health.failures += 1
-                health.detail = detail
-                if health.failures >= check.unhealthyThreshold || health.phase == .outOfService {
+        let (before, after, detail) =
+            runtime.withLock { runtime -> (HealthRecord.Phase, HealthRecord.Phase, String)? in
+                guard var health = runtime.health[key] else { return nil }
+                let before = health.phase
+                switch result {
+                case .stopped(let state):
                     health.phase = .outOfService
+                    health.successes = 0
+                    health.failures = 0
                     health.reasonCode = "Instance"
-                    health.description = "Instance has failed at least the UnhealthyThreshold number of health checks consecutively."
+                    health.description = "Instance is in \(state) state."
+                    health.detail = ""
+                case .passed:
+                    health.failures = 0
+                    health.successes += 1
+                    health.detail = ""
+                    if health.phase == .registering || health.successes >= check.healthyThreshold {
+                        health.phase = .inService
+                    } else if health.phase == .outOfService {
+                        health.reasonCode = "Instance"
+                        health.description = "Instance has not passed the configured HealthyThreshold number of health checks consecutively."
+                    }
+                case .failed(let detail):
+                    health.successes = 0
+                    health.failures += 1
+                    health.detail = detail
+                    if health.failures >= check.unhealthyThreshold || health.phase == .outOfService {
+                        health.phase = .outOfService
+                        health.reasonCode = "Instance"
+                        health.description = "Instance has failed at least the UnhealthyThreshold number of health checks consecutively."
+                    }
                 }
-            }
-            runtime.health[key] = health
-            if before != health.phase || health.phase != .inService { DataPlane.rebuildRoutes(&runtime) }
-            return (before, health.phase, health.detail)
-        } ?? (.registering, .registering, "")
+                runtime.health[key] = health
+                if before != health.phase || health.phase != .inService { DataPlane.rebuildRoutes(&runtime) }
+                return (before, health.phase, health.detail)
+            } ?? (.registering, .registering, "")
         if before != after {
             metrics.health(balancer: key.balancer, instance: key.instance, inService: after == .inService)
             logger.notice(
                 "instance health changed",
-                metadata: ["load_balancer": "\(key.balancer)", "instance": "\(key.instance)", "state": "\(after == .inService ? "InService" : "OutOfService")", "detail": "\(detail)"])
+                metadata: [
+                    "load_balancer": "\(key.balancer)", "instance": "\(key.instance)",
+                    "state": "\(after == .inService ? "InService" : "OutOfService")", "detail": "\(detail)",
+                ])
         }
     }
 
@@ -185,7 +189,9 @@ final class ProbeHandler: ChannelInboundHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
-        let request = "GET \(path) HTTP/1.1\r\nHost: \(context.channel.remoteAddress?.ipAddress ?? "localhost")\r\nUser-Agent: ELB-HealthChecker/1.0\r\nAccept: */*\r\nConnection: close\r\n\r\n"
+        let request =
+            "GET \(path) HTTP/1.1\r\nHost: \(context.channel.remoteAddress?.ipAddress ?? "localhost")\r\nUser-Agent: "
+            + "ELB-HealthChecker/1.0\r\nAccept: */*\r\nConnection: close\r\n\r\n"
         context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: request)), promise: nil)
         context.fireChannelActive()
     }

@@ -1,6 +1,6 @@
-import VPCModel
 import Prometheus
 import Synchronization
+import VPCModel
 
 /// The data plane's Prometheus metrics: requests by listener, instance and status code, request
 /// latency, admission decisions, and the health of every registered instance.
@@ -82,7 +82,9 @@ public final class DataPlaneMetrics: Sendable {
     }
 
     /// The metric for a key, made on first use.
-    private static func cached<Key: Hashable & Sendable, Metric: Sendable>(_ metrics: borrowing Mutex<[Key: Metric]>, _ key: Key, make: () -> Metric) -> Metric {
+    private static func cached<Key: Hashable & Sendable, Metric: Sendable>(
+        _ metrics: borrowing Mutex<[Key: Metric]>, _ key: Key, make: () -> Metric
+    ) -> Metric {
         metrics.withLock { metrics in
             if let metric = metrics[key] { return metric }
             let metric = make()
@@ -96,8 +98,9 @@ public final class DataPlaneMetrics: Sendable {
             descriptor: MetricNameDescriptor(
                 namespace: "localvpc", subsystem: "elb", metricName: "backend_in_service", unitName: "",
                 helpText: "1 when the instance is InService, 0 when OutOfService."),
-            labels: [("load_balancer", balancer), ("instance", instance)])
-            .set(to: inService ? 1 : 0)
+            labels: [("load_balancer", balancer), ("instance", instance)]
+        )
+        .set(to: inService ? 1 : 0)
     }
 
     /// The metrics in Prometheus' text format.

@@ -1,17 +1,18 @@
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+import Prometheus
 import Synchronization
+import VPCEngine
+import VPCModel
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
 import Darwin
 #endif
-import Logging
-import NIOCore
-import Prometheus
-import NIOHTTP1
-import NIOPosix
-import NIOSSL
-import VPCEngine
-import VPCModel
 
 /// A binding on the command line that names nothing in the network.
 public struct DataPlaneError: Error, CustomStringConvertible {
@@ -59,7 +60,8 @@ extension DataPlane {
             let missing = wanted.filter { runtime.listeners[$0] == nil }
             let stale = runtime.listeners.filter { !wanted.contains($0.key) }
             for key in stale.keys { runtime.listeners[key] = nil }
-            let demo = configuration.demoBackends
+            let demo =
+                configuration.demoBackends
                 ? registered.filter { id in runtime.demoServers[id] == nil && !self.hasExplicitBackend(id, instanceByReference) }.sorted() : []
             let egress = topology.instances.map(\.id.rawValue).filter { runtime.egress[$0] == nil }
             return (missing, stale.values.flatMap { $0 }, demo, egress)
@@ -71,7 +73,10 @@ extension DataPlane {
             let channel = try await DemoBackend.start(group: group, identity: identity)
             guard let address = channel.localAddress else { continue }
             runtime.withLock { $0.demoServers[id] = (channel, address) }
-            announce(Endpoint(kind: "backend", owner: "\(instanceNames[id] ?? id) \(id)", url: "http://127.0.0.1:\(address.port ?? 0)", note: "built-in web server"))
+            announce(
+                Endpoint(
+                    kind: "backend", owner: "\(instanceNames[id] ?? id) \(id)", url: "http://127.0.0.1:\(address.port ?? 0)",
+                    note: "built-in web server"))
         }
         try resolveBackends(instanceByReference, names: instanceNames)
         for id in needEgress {
@@ -80,7 +85,9 @@ extension DataPlane {
             let channel = try await bindEgress(instance: id, at: requested)
             guard let address = channel.localAddress else { continue }
             runtime.withLock { $0.egress[id] = (channel, address) }
-            announce(Endpoint(kind: "egress", owner: "\(name) \(id)", url: "http://\(requested.host):\(address.port ?? 0)", note: "HTTP_PROXY/HTTPS_PROXY"))
+            announce(
+                Endpoint(kind: "egress", owner: "\(name) \(id)", url: "http://\(requested.host):\(address.port ?? 0)", note: "HTTP_PROXY/HTTPS_PROXY")
+            )
         }
         for key in wantedListeners {
             let channels = try await bindListener(key)
@@ -159,9 +166,10 @@ extension DataPlane {
         var channels: [any Channel] = []
         do {
             channels.append(try await listenerBootstrap(listenerRuntime, on: loops[0]).bind(host: requested.host, port: requested.port).get())
-        } catch where configuration.listen["\(key.balancer):\(key.listener.loadBalancerPort)"] == nil {
+        } catch  where configuration.listen["\(key.balancer):\(key.listener.loadBalancerPort)"] == nil {
             // The default port is taken: any free port will do (it is printed).
-            logger.warning("default listener port taken, using a free one", metadata: ["listener": "\(listenerRuntime)", "port": "\(requested.port)"])
+            logger.warning(
+                "default listener port taken, using a free one", metadata: ["listener": "\(listenerRuntime)", "port": "\(requested.port)"])
             channels.append(try await listenerBootstrap(listenerRuntime, on: loops[0]).bind(host: requested.host, port: 0).get())
         }
         let port = channels[0].localAddress?.port ?? requested.port
@@ -169,15 +177,17 @@ extension DataPlane {
             do {
                 channels.append(try await listenerBootstrap(listenerRuntime, on: loop).bind(host: requested.host, port: port).get())
             } catch {
-                logger.warning("cannot share the listener port with another event loop", metadata: ["listener": "\(listenerRuntime)", "error": "\(error)"])
+                logger.warning(
+                    "cannot share the listener port with another event loop", metadata: ["listener": "\(listenerRuntime)", "error": "\(error)"])
                 break
             }
         }
         let secure = key.listener.listenerProtocol == .https || key.listener.listenerProtocol == .ssl
         let scheme = key.listener.listenerProtocol == .https ? "https" : key.listener.listenerProtocol == .http ? "http" : secure ? "ssl" : "tcp"
-        announce(Endpoint(
-            kind: "listener", owner: "\(key.balancer) \(key.listener)",
-            url: "\(scheme)://\(requested.host):\(port)", note: secure ? tlsNote : ""))
+        announce(
+            Endpoint(
+                kind: "listener", owner: "\(key.balancer) \(key.listener)",
+                url: "\(scheme)://\(requested.host):\(port)", note: secure ? tlsNote : ""))
         return channels
     }
 
@@ -232,13 +242,17 @@ extension DataPlane {
     private func tcpListenerConnection(_ channel: any Channel, listener: ListenerRuntime, node: Int, tls: NIOSSLContext?) -> EventLoopFuture<Void> {
         let port = listener.listener.instancePort
         let routes = resources(for: channel.eventLoop).routeCache(listener.router)
-        guard case .instance(let instance, let nodeInterface, let address, _) = listener.router.choose(node: node, port: port, leastOutstanding: false, cache: routes) else {
+        guard
+            case .instance(let instance, let nodeInterface, let address, _) = listener.router.choose(
+                node: node, port: port, leastOutstanding: false, cache: routes)
+        else {
             return channel.eventLoop.makeFailedFuture(RefusedConnection())
         }
         var memo: Admission.Memo?
         let decision = listener.admitBackend(node: nodeInterface, instance: instance, memo: &memo)
         guard decision.allowed else {
-            logger.notice("backend connection refused", metadata: ["listener": "\(listener)", "instance": "\(instance)", "reason": "\(decision.reason)"])
+            logger.notice(
+                "backend connection refused", metadata: ["listener": "\(listener)", "instance": "\(instance)", "reason": "\(decision.reason)"])
             return channel.eventLoop.makeFailedFuture(RefusedConnection())
         }
         let (clientGlue, serverGlue) = GlueHandler.pair()

@@ -11,7 +11,8 @@ enum TLSSupport {
         if let certificatePath, let keyPath {
             let chain = try NIOSSLCertificate.fromPEMFile(certificatePath)
             let key = try NIOSSLPrivateKey(file: keyPath, format: .pem)
-            let configuration = TLSConfiguration.makeServerConfiguration(certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
+            let configuration = TLSConfiguration.makeServerConfiguration(
+                certificateChain: chain.map { .certificate($0) }, privateKey: .privateKey(key))
             return (try NIOSSLContext(configuration: configuration), "certificate \(certificatePath)")
         }
         let (certificatePEM, keyPEM) = try selfSigned()

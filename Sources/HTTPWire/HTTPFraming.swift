@@ -29,7 +29,10 @@ package struct MessageHead {
         return major > 1 || (major == 1 && minor >= 1) || connectionKeepAlive
     }
 
-    package enum Failure: Error { case incomplete, tooLarge, invalid(String) }
+    package enum Failure: Error {
+        case incomplete, tooLarge
+        case invalid(String)
+    }
 
     /// Headers a proxy does not forward (RFC 9110, 7.6.1), and the ones the load balancer sets itself.
     package static func isHopByHop(_ name: UnsafeRawBufferPointer) -> Bool {
@@ -162,7 +165,9 @@ package struct MessageHead {
             let codeEnd = secondSpace ?? line.count
             guard codeEnd - firstSpace == 4 else { throw .invalid("malformed status code") }
             let digits = (line[firstSpace + 1], line[firstSpace + 2], line[firstSpace + 3])
-            guard (48...57).contains(digits.0), (48...57).contains(digits.1), (48...57).contains(digits.2) else { throw .invalid("malformed status code") }
+            guard (48...57).contains(digits.0), (48...57).contains(digits.1), (48...57).contains(digits.2) else {
+                throw .invalid("malformed status code")
+            }
             status = Int(digits.0 - 48) * 100 + Int(digits.1 - 48) * 10 + Int(digits.2 - 48)
         }
     }

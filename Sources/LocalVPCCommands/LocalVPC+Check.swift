@@ -48,7 +48,9 @@ struct CheckRenderer {
         let actualWidth = max(6, results.map(\.actual.count).max() ?? 0)
         func row(_ result: String, _ intent: String, _ expected: String, _ actual: String) -> String {
             let name = intent.count > intentWidth ? String(intent.prefix(intentWidth - 1)) + "…" : intent
-            return "\(result.rightPadded(to: 4))  \(name.rightPadded(to: intentWidth))  \(expected.rightPadded(to: expectedWidth))  \(actual.rightPadded(to: actualWidth))"
+            return
+                "\(result.rightPadded(to: 4))  \(name.rightPadded(to: intentWidth))  "
+                + "\(expected.rightPadded(to: expectedWidth))  \(actual.rightPadded(to: actualWidth))"
                 .trimmingTrailingSpaces
         }
         var lines = [row("", "INTENT", "EXPECTED", "ACTUAL")]

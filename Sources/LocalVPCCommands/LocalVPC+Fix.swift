@@ -48,7 +48,8 @@ extension LocalVPC {
             let text: String
             do {
                 text = try TopologyWriter().yaml(
-                    repair.topology, vpc: vpc.id, header: "\(file), corrected by localvpc fix (\(repair.edits.count) edit\(repair.edits.count == 1 ? "" : "s")).",
+                    repair.topology, vpc: vpc.id,
+                    header: "\(file), corrected by localvpc fix (\(repair.edits.count) edit\(repair.edits.count == 1 ? "" : "s")).",
                     intents: document.intents)
             } catch {
                 printError("error: \(error.message)")
@@ -97,7 +98,9 @@ struct FixRenderer {
         case .unfixable(let names):
             lines.append("")
             lines.append("No fix found for: \(names.joined(separator: "; ")).")
-            lines.append("(fix adds what is missing: rules, ACL entries, listeners, NAT settings; it does not narrow what an intent says must be unreachable.)")
+            lines.append(
+                "(fix adds what is missing: rules, ACL entries, listeners, NAT settings; it does not narrow what an intent says must be unreachable.)"
+            )
         case .conflict(let conflict):
             lines.append("")
             lines.append("Conflict: \"\(conflict.fixing)\" needs \(conflict.edit.summary), which breaks \"\(conflict.breaks)\".")

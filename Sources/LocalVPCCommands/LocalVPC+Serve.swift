@@ -64,10 +64,14 @@ extension LocalVPC {
             }
             let server: QueryAPIServer
             do {
-                let secrets = credentials.isEmpty ? nil : Dictionary(credentials.map { pair -> (String, String) in
-                    let parts = pair.split(separator: ":", maxSplits: 1)
-                    return (String(parts[0]), String(parts[1]))
-                }, uniquingKeysWith: { _, last in last })
+                let secrets =
+                    credentials.isEmpty
+                    ? nil
+                    : Dictionary(
+                        credentials.map { pair -> (String, String) in
+                            let parts = pair.split(separator: ":", maxSplits: 1)
+                            return (String(parts[0]), String(parts[1]))
+                        }, uniquingKeysWith: { _, last in last })
                 server = try QueryAPIServer(store: store, accountID: account, credentials: secrets)
             } catch {
                 printError("error: cannot read the state in \(path): \(error)")
@@ -94,14 +98,16 @@ extension LocalVPC {
             let channel = try await listen(server, host: host, port: port, metrics: metrics)
             let address = channel.localAddress
             // Written unbuffered: scripts and tests read the real port from this line.
-            FileHandle.standardOutput.write(Data("LocalVPC listening on http://\(address?.ipAddress ?? host):\(address?.port ?? port) (state: \(path))\n".utf8))
+            FileHandle.standardOutput.write(
+                Data("LocalVPC listening on http://\(address?.ipAddress ?? host):\(address?.port ?? port) (state: \(path))\n".utf8))
             await serveUntilSignalled(channel)
             await plane?.shutdown()
         }
 
         static func defaultStatePath() -> String {
             let environment = ProcessInfo.processInfo.environment
-            let base = environment["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
+            let base =
+                environment["XDG_DATA_HOME"].map { URL(fileURLWithPath: $0) }
                 ?? FileManager.default.homeDirectoryForCurrentUser.appendingPathComponent(".local/share")
             return base.appendingPathComponent("localvpc/state.sqlite").path
         }

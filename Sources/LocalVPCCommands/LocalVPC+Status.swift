@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -23,7 +24,9 @@ extension LocalVPC {
             for balancer in balancers {
                 let response = try await call(["Action": "DescribeInstanceHealth", "LoadBalancerName": balancer])
                 for member in response.elements("member") {
-                    rows.append([balancer, member.value("InstanceId"), member.value("State"), member.value("ReasonCode"), member.value("Description")])
+                    rows.append([
+                        balancer, member.value("InstanceId"), member.value("State"), member.value("ReasonCode"), member.value("Description"),
+                    ])
                 }
             }
             let widths = (0..<4).map { column in rows.map { $0[column].count }.max() ?? 0 }
@@ -38,7 +41,9 @@ extension LocalVPC {
             var request = URLRequest(url: url)
             request.httpMethod = "POST"
             request.setValue("application/x-www-form-urlencoded; charset=utf-8", forHTTPHeaderField: "Content-Type")
-            request.setValue("AWS4-HMAC-SHA256 Credential=localvpc/20260101/\(region)/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=0", forHTTPHeaderField: "Authorization")
+            request.setValue(
+                "AWS4-HMAC-SHA256 Credential=localvpc/20260101/\(region)/elasticloadbalancing/aws4_request, SignedHeaders=host, Signature=0",
+                forHTTPHeaderField: "Authorization")
             let form = (parameters.merging(["Version": "2012-06-01"]) { a, _ in a })
                 .map { "\($0.key)=\($0.value.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? $0.value)" }
                 .joined(separator: "&")

@@ -12,16 +12,30 @@ import VPCStore
 
 /// The options of the data plane, shared by `up` and `serve --data-plane`.
 struct DataPlaneOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Bind a listener: LOADBALANCER:PORT=HOST:PORT (repeatable). Default: 127.0.0.1 and the listener's port + 8000 (80 -> 8080, 443 -> 8443), or a free port if that is taken.", valueName: "binding"))
+    @Option(
+        help: ArgumentHelp(
+            "Bind a listener: LOADBALANCER:PORT=HOST:PORT (repeatable). Default: 127.0.0.1 and the listener's port + 8000 (80 -> 8080, 443 -> "
+                + "8443), or a free port if that is taken.",
+            valueName: "binding"))
     var listen: [String] = []
 
-    @Option(help: ArgumentHelp("The process serving an instance: INSTANCE[:PORT]=HOST:PORT, INSTANCE a name or ID (repeatable). Default: a built-in web server per registered instance.", valueName: "binding"))
+    @Option(
+        help: ArgumentHelp(
+            "The process serving an instance: INSTANCE[:PORT]=HOST:PORT, INSTANCE a name or ID (repeatable). Default: a built-in web server per "
+                + "registered instance.",
+            valueName: "binding"))
     var backend: [String] = []
 
-    @Option(help: ArgumentHelp("Bind an instance's egress proxy: INSTANCE=HOST:PORT (repeatable). Default: a free port on 127.0.0.1.", valueName: "binding"))
+    @Option(
+        help: ArgumentHelp(
+            "Bind an instance's egress proxy: INSTANCE=HOST:PORT (repeatable). Default: a free port on 127.0.0.1.", valueName: "binding"))
     var egress: [String] = []
 
-    @Option(help: ArgumentHelp("A stand-in for an internet host: HOST[:PORT]=LOCALHOST:PORT (repeatable). Egress to HOST:PORT that the network allows is connected to the stand-in.", valueName: "binding"))
+    @Option(
+        help: ArgumentHelp(
+            "A stand-in for an internet host: HOST[:PORT]=LOCALHOST:PORT (repeatable). Egress to HOST:PORT that the network allows is connected to "
+                + "the stand-in.",
+            valueName: "binding"))
     var internet: [String] = []
 
     @Option(help: "PEM certificate (chain) for HTTPS/SSL listeners (default: a self-signed one made at start-up).")
@@ -45,13 +59,23 @@ struct DataPlaneOptions: ParsableArguments {
     @Option(help: "Log level: trace, debug, info, notice, warning, error.")
     var logLevel = "info"
 
-    @Option(help: "Event loop threads of the data plane (default: two per core, so a loop preempted by the clients and backends on the same machine holds fewer connections).")
+    @Option(
+        help:
+            ArgumentHelp(
+                "Event loop threads of the data plane (default: two per core, so a loop preempted by the clients and backends on the same "
+                    + "machine "
+                    + "holds fewer connections).")
+    )
     var threads: Int?
 
     func validate() throws {
         _ = try configuration()
-        guard Logger.Level(rawValue: logLevel) != nil else { throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error.") }
-        guard healthCheckScale > 0, idleTimeout > 0, backendTimeout > 0 else { throw ValidationError("--health-check-scale, --idle-timeout and --backend-timeout must be positive.") }
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error.")
+        }
+        guard healthCheckScale > 0, idleTimeout > 0, backendTimeout > 0 else {
+            throw ValidationError("--health-check-scale, --idle-timeout and --backend-timeout must be positive.")
+        }
         guard (certificate == nil) == (key == nil) else { throw ValidationError("--certificate and --key go together.") }
     }
 
@@ -92,7 +116,8 @@ struct DataPlaneOptions: ParsableArguments {
     func start(server: QueryAPIServer, region: String) async throws -> DataPlane {
         let plane: DataPlane
         do {
-            plane = try await DataPlane.start(feed: LiveFeed(server: server, region: region), configuration: configuration(), logger: logger()) { endpoint in
+            plane = try await DataPlane.start(feed: LiveFeed(server: server, region: region), configuration: configuration(), logger: logger()) {
+                endpoint in
                 // Unbuffered: scripts and tests read the endpoints from these lines.
                 FileHandle.standardOutput.write(Data("\(endpoint)\n".utf8))
             }
@@ -203,7 +228,8 @@ extension LocalVPC {
             let plane = try await dataPlane.start(server: server, region: file.topology.region)
             let channel = try await listen(server, host: host, port: apiPort, metrics: { plane.metrics.render() })
             let port = channel.localAddress?.port ?? apiPort
-            FileHandle.standardOutput.write(Data("api http://\(host):\(port) (region \(file.topology.region))\nmetrics http://\(host):\(port)/metrics\nready\n".utf8))
+            FileHandle.standardOutput.write(
+                Data("api http://\(host):\(port) (region \(file.topology.region))\nmetrics http://\(host):\(port)/metrics\nready\n".utf8))
             await serveUntilSignalled(channel)
             await plane.shutdown()
         }

@@ -61,7 +61,8 @@ struct TrafficOptions: ParsableArguments {
             let ipProtocol = try IPProtocol(parsing: self.ipProtocol)
             let ports = try port.map { text throws(ModelError) in try PortRange(parsing: text) }
             let sourcePorts = try sourcePort.map { text throws(ModelError) in try PortRange(parsing: text) }
-            return PathQuery(from: source, to: destination, protocol: ipProtocol, ports: ports, sourcePorts: sourcePorts, through: through, avoiding: avoiding)
+            return PathQuery(
+                from: source, to: destination, protocol: ipProtocol, ports: ports, sourcePorts: sourcePorts, through: through, avoiding: avoiding)
         } catch {
             // Bad input exits 2, as every command documents (ArgumentParser's ValidationError would exit 64).
             printError("error: \(error.message)")

@@ -199,7 +199,9 @@ final class QueryHTTPHandler: ChannelInboundHandler {
         let keepAlive = pending.keepAlive
         let (path, query) = Self.split(pending.target)
         if pending.method == "GET", path == "/metrics", let metrics {
-            write(QueryAPIServer.QueryResponse(status: 200, text: metrics()), contentType: "text/plain; version=0.0.4; charset=utf-8", keepAlive: keepAlive, context: context)
+            write(
+                QueryAPIServer.QueryResponse(status: 200, text: metrics()), contentType: "text/plain; version=0.0.4; charset=utf-8",
+                keepAlive: keepAlive, context: context)
             return
         }
         guard path == "/" || path.isEmpty, pending.method == "POST" || pending.method == "GET" else {
@@ -207,7 +209,8 @@ final class QueryHTTPHandler: ChannelInboundHandler {
             return
         }
         var request = QueryAPIServer.QueryRequest(
-            method: pending.method, path: path, query: query, headers: pending.headers, host: pending.host, body: pending.body, bodyTooLarge: pending.tooLarge)
+            method: pending.method, path: path, query: query, headers: pending.headers, host: pending.host, body: pending.body,
+            bodyTooLarge: pending.tooLarge)
         request.prepare()
         if let cached = server.respondFromCache(request) {
             write(cached, keepAlive: keepAlive, context: context)
@@ -240,7 +243,9 @@ final class QueryHTTPHandler: ChannelInboundHandler {
         write(QueryAPIServer.QueryResponse(status: status, text: reason), contentType: "text/plain", keepAlive: false, context: context)
     }
 
-    private func write(_ response: QueryAPIServer.QueryResponse, contentType: String = "text/xml;charset=UTF-8", keepAlive: Bool, context: ChannelHandlerContext) {
+    private func write(
+        _ response: QueryAPIServer.QueryResponse, contentType: String = "text/xml;charset=UTF-8", keepAlive: Bool, context: ChannelHandlerContext
+    ) {
         guard context.channel.isActive, !closing else { return }
         let body = response.text.utf8.count
         var out = context.channel.allocator.buffer(capacity: body + 160)

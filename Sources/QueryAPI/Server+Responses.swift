@@ -1,9 +1,9 @@
 import Foundation
+import HashTreeCollections
 import NIOCore
 import Synchronization
 import VPCModel
 import VPCStore
-import HashTreeCollections
 
 /// The XML bodies of answers and errors, EC2's and ELB's.
 extension QueryAPIServer {
@@ -31,17 +31,23 @@ extension QueryAPIServer {
 
     /// EC2's error shape: `<Response><Errors><Error><Code>…</Code><Message>…</Message></Error></Errors><RequestID>…`.
     static func ec2Error(_ error: APIError, requestID: String) -> QueryResponse {
-        xmlResponse(error.status, XML("Response", [
-            XML("Errors", [XML("Error", [XML("Code", error.code), XML("Message", error.message)])]), XML("RequestID", requestID),
-        ]))
+        xmlResponse(
+            error.status,
+            XML(
+                "Response",
+                [
+                    XML("Errors", [XML("Error", [XML("Code", error.code), XML("Message", error.message)])]), XML("RequestID", requestID),
+                ]))
     }
 
     /// The awsQuery error shape of ELB: `<ErrorResponse><Error><Type>Sender</Type><Code>…`.
     static func elbError(_ error: APIError, requestID: String) -> QueryResponse {
-        var root = XML("ErrorResponse", [
-            XML("Error", [XML("Type", error.status >= 500 ? "Receiver" : "Sender"), XML("Code", error.code), XML("Message", error.message)]),
-            XML("RequestId", requestID),
-        ])
+        var root = XML(
+            "ErrorResponse",
+            [
+                XML("Error", [XML("Type", error.status >= 500 ? "Receiver" : "Sender"), XML("Code", error.code), XML("Message", error.message)]),
+                XML("RequestId", requestID),
+            ])
         root.attributes = "xmlns=\"\(elbNamespace)\""
         return xmlResponse(error.status, root)
     }

@@ -1,9 +1,9 @@
 import Foundation
+import HashTreeCollections
 import NIOCore
 import Synchronization
 import VPCModel
 import VPCStore
-import HashTreeCollections
 
 /// Holds the data plane's health lookup for `DescribeInstanceHealth`.
 final class HealthSourceBox: Sendable {
@@ -57,7 +57,9 @@ public struct QueryAPIServer: Sendable {
             var fieldStart = start
             var index = start
             while fields.count < 5 {
-                if index == bytes.endIndex || bytes[index] == UInt8(ascii: "/") || bytes[index] == UInt8(ascii: ",") || bytes[index] == UInt8(ascii: " ") {
+                if index == bytes.endIndex || bytes[index] == UInt8(ascii: "/") || bytes[index] == UInt8(ascii: ",")
+                    || bytes[index] == UInt8(ascii: " ")
+                {
                     fields.append(fieldStart..<index)
                     if index == bytes.endIndex || bytes[index] != UInt8(ascii: "/") { break }
                     fieldStart = bytes.index(after: index)
@@ -99,9 +101,19 @@ public struct QueryAPIServer: Sendable {
                     index += 1
                 }
             }
-            func dash() { buffer[index] = UInt8(ascii: "-"); index += 1 }
-            put(version4 >> 32, 8); dash(); put(version4 >> 16, 4); dash(); put(version4, 4); dash()
-            put(low >> 48, 4); dash(); put(low, 12)
+            func dash() {
+                buffer[index] = UInt8(ascii: "-")
+                index += 1
+            }
+            put(version4 >> 32, 8)
+            dash()
+            put(version4 >> 16, 4)
+            dash()
+            put(version4, 4)
+            dash()
+            put(low >> 48, 4)
+            dash()
+            put(low, 12)
             return index
         }
     }
@@ -200,7 +212,8 @@ public struct QueryAPIServer: Sendable {
             if let verifier {
                 let hasHost = request.headers.contains { $0.0 == "host" }
                 let headers = hasHost ? request.headers : request.headers + [("host", request.host)]
-                try verifier.verify(method: request.method, path: request.path, query: request.query, headers: headers,
+                try verifier.verify(
+                    method: request.method, path: request.path, query: request.query, headers: headers,
                     body: Array(request.body.readableBytesView))
             }
             let text = try Self.formText(request)
@@ -243,9 +256,10 @@ public struct QueryAPIServer: Sendable {
 enum EC2Router {
     static let handlers: [String: EC2Handler] = {
         var all: [String: EC2Handler] = [:]
-        for table in [NetworkActions.handlers, RoutingActions.handlers, SecurityGroupActions.handlers, InstanceActions.handlers,
-                      AddressActions.handlers, AccountActions.handlers, InsightsActions.handlers]
-        {
+        for table in [
+            NetworkActions.handlers, RoutingActions.handlers, SecurityGroupActions.handlers, InstanceActions.handlers,
+            AddressActions.handlers, AccountActions.handlers, InsightsActions.handlers,
+        ] {
             all.merge(table) { first, _ in first }
         }
         return all
@@ -270,9 +284,10 @@ extension QueryAPIServer {
         }
         let candidates = state[VPC.self].values.filter { state.meta($0.id.rawValue, .isDefault) != "true" }.map(\.id).sorted()
         guard candidates.count == 1 else {
-            throw APIError.invalidParameterValue(candidates.isEmpty
-                ? "Region \(region) has only its default VPC; name it with --vpc."
-                : "Region \(region) has several VPCs (\(candidates.map(\.rawValue).joined(separator: ", "))); choose one with --vpc.")
+            throw APIError.invalidParameterValue(
+                candidates.isEmpty
+                    ? "Region \(region) has only its default VPC; name it with --vpc."
+                    : "Region \(region) has several VPCs (\(candidates.map(\.rawValue).joined(separator: ", "))); choose one with --vpc.")
         }
         return (topology, candidates[0])
     }

@@ -39,10 +39,12 @@ extension TopologyBuilder {
     mutating func buildInstance(_ name: String, _ key: Node, _ node: Node) {
         let id: Instance.ID = makeID("i", name)
         let interfaceID: NetworkInterface.ID = makeID("eni", name)
-        let fields = reader.pairs(node, "instance \(name)", allowed: [
-            "subnet", "security-groups", "private-ip", "public-ip", "elastic-ip", "source-dest-check", "role", "state",
-            "image", "os",
-        ])
+        let fields = reader.pairs(
+            node, "instance \(name)",
+            allowed: [
+                "subnet", "security-groups", "private-ip", "public-ip", "elastic-ip", "source-dest-check", "role", "state",
+                "image", "os",
+            ])
         guard let subnetNode = reader.value(fields, "subnet") else {
             return reader.error("instance \(name) needs a subnet.", at: key)
         }
@@ -52,7 +54,9 @@ extension TopologyBuilder {
         var groups: [SecurityGroup.ID] = []
         let groupNames = reader.value(fields, "security-groups").map { reader.strings($0, "security-groups") } ?? [("default", key)]
         for (group, item) in groupNames {
-            if let gid = resolve(group, ["security group"], at: item, what: "instance \(name) security-groups") { groups.append(SecurityGroup.ID(gid)) }
+            if let gid = resolve(group, ["security group"], at: item, what: "instance \(name) security-groups") {
+                groups.append(SecurityGroup.ID(gid))
+            }
         }
         let privateIP: IPv4Address?
         if let ipNode = reader.value(fields, "private-ip") {
@@ -67,13 +71,19 @@ extension TopologyBuilder {
         guard let privateIP else { return }
         var state = Instance.State.running
         if let stateNode = reader.value(fields, "state"), let text = reader.string(stateNode, "state") {
-            if let parsed = Instance.State(rawValue: text) { state = parsed } else {
-                reader.error("instance \(name): state must be one of \(Instance.State.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'.", at: stateNode)
+            if let parsed = Instance.State(rawValue: text) {
+                state = parsed
+            } else {
+                reader.error(
+                    "instance \(name): state must be one of \(Instance.State.allCases.map(\.rawValue).joined(separator: ", ")), not '\(text)'.",
+                    at: stateNode)
             }
         }
         var role: Instance.Role?
         if let roleNode = reader.value(fields, "role"), let text = reader.string(roleNode, "role") {
-            if let parsed = Instance.Role(rawValue: text) { role = parsed } else {
+            if let parsed = Instance.Role(rawValue: text) {
+                role = parsed
+            } else {
                 reader.error("instance \(name): role must be 'nat' (or left out), not '\(text)'.", at: roleNode)
             }
         }
@@ -96,16 +106,19 @@ extension TopologyBuilder {
         }
         if !state.isForwarding && state != .pending { publicIP = nil }
         if let eip = publicAddress(reader.value(fields, "elastic-ip"), "elastic-ip", elastic: true) {
-            topology.elasticIPs.append(ElasticIP(
-                id: makeID("eipalloc", name), name: "\(name)-eip", publicIP: eip,
-                association: .init(networkInterfaceID: interfaceID, privateIP: privateIP)))
+            topology.elasticIPs.append(
+                ElasticIP(
+                    id: makeID("eipalloc", name), name: "\(name)-eip", publicIP: eip,
+                    association: .init(networkInterfaceID: interfaceID, privateIP: privateIP)))
         }
-        topology.networkInterfaces.append(NetworkInterface(
-            id: interfaceID, name: "\(name)-eni", subnetID: subnetID, privateIPs: [privateIP], publicIP: publicIP,
-            securityGroupIDs: groups, sourceDestCheck: sourceDestCheck, owner: .instance(id)))
+        topology.networkInterfaces.append(
+            NetworkInterface(
+                id: interfaceID, name: "\(name)-eni", subnetID: subnetID, privateIPs: [privateIP], publicIP: publicIP,
+                securityGroupIDs: groups, sourceDestCheck: sourceDestCheck, owner: .instance(id)))
         nodes[interfaceID.rawValue] = key
-        topology.instances.append(Instance(
-            id: id, name: name, state: state, imageID: image, primaryNetworkInterfaceID: interfaceID, role: role, ephemeralPorts: ports))
+        topology.instances.append(
+            Instance(
+                id: id, name: name, state: state, imageID: image, primaryNetworkInterfaceID: interfaceID, role: role, ephemeralPorts: ports))
     }
 
     mutating func buildNATGateway(_ name: String, _ key: Node, _ node: Node) {
@@ -121,7 +134,9 @@ extension TopologyBuilder {
         }
         var state = NATGateway.State.available
         if let stateNode = reader.value(fields, "state"), let text = reader.string(stateNode, "state") {
-            if let parsed = NATGateway.State(rawValue: text) { state = parsed } else {
+            if let parsed = NATGateway.State(rawValue: text) {
+                state = parsed
+            } else {
                 reader.error("NAT gateway \(name): state must be available, pending, failed, deleting or deleted.", at: stateNode)
             }
         }
@@ -129,29 +144,38 @@ extension TopologyBuilder {
         var eipID: ElasticIP.ID?
         if let eip {
             eipID = makeID("eipalloc", "natgw-\(name)")
-            topology.elasticIPs.append(ElasticIP(id: eipID!, name: "\(name)-eip", publicIP: eip, association: .init(networkInterfaceID: interfaceID, privateIP: address)))
+            topology.elasticIPs.append(
+                ElasticIP(id: eipID!, name: "\(name)-eip", publicIP: eip, association: .init(networkInterfaceID: interfaceID, privateIP: address)))
         }
-        topology.networkInterfaces.append(NetworkInterface(
-            id: interfaceID, name: "\(name)-eni", subnetID: subnetID, privateIPs: [address], securityGroupIDs: [],
-            sourceDestCheck: false, owner: .natGateway(id)))
-        topology.natGateways.append(NATGateway(id: id, name: name, subnetID: subnetID, networkInterfaceID: interfaceID, elasticIPID: eipID, state: state))
+        topology.networkInterfaces.append(
+            NetworkInterface(
+                id: interfaceID, name: "\(name)-eni", subnetID: subnetID, privateIPs: [address], securityGroupIDs: [],
+                sourceDestCheck: false, owner: .natGateway(id)))
+        topology.natGateways.append(
+            NATGateway(id: id, name: name, subnetID: subnetID, networkInterfaceID: interfaceID, elasticIPID: eipID, state: state))
     }
 
     mutating func buildLoadBalancer(_ name: String, _ key: Node, _ node: Node) {
         let id = ClassicLoadBalancer.ID(name)
         register(name, kind: "load balancer", id: name, node: key)
-        let fields = reader.pairs(node, "load balancer \(name)", allowed: [
-            "scheme", "subnets", "security-groups", "listeners", "instances", "health-check", "cross-zone",
-        ])
+        let fields = reader.pairs(
+            node, "load balancer \(name)",
+            allowed: [
+                "scheme", "subnets", "security-groups", "listeners", "instances", "health-check", "cross-zone",
+            ])
         var scheme = ClassicLoadBalancer.Scheme.internetFacing
         if let schemeNode = reader.value(fields, "scheme"), let text = reader.string(schemeNode, "scheme") {
-            if let parsed = ClassicLoadBalancer.Scheme(rawValue: text) { scheme = parsed } else {
+            if let parsed = ClassicLoadBalancer.Scheme(rawValue: text) {
+                scheme = parsed
+            } else {
                 reader.error("load balancer \(name): scheme must be internet-facing or internal, not '\(text)'.", at: schemeNode)
             }
         }
         var groups: [SecurityGroup.ID] = []
         for (group, item) in reader.strings(reader.value(fields, "security-groups"), "security-groups") {
-            if let gid = resolve(group, ["security group"], at: item, what: "load balancer \(name) security-groups") { groups.append(SecurityGroup.ID(gid)) }
+            if let gid = resolve(group, ["security group"], at: item, what: "load balancer \(name) security-groups") {
+                groups.append(SecurityGroup.ID(gid))
+            }
         }
         if groups.isEmpty, let fallback = names["default"] { groups = [SecurityGroup.ID(fallback.id)] }
         var nodeList: [ClassicLoadBalancer.Node] = []
@@ -168,9 +192,10 @@ extension TopologyBuilder {
                 publicIP = nextPublicIP
                 nextPublicIP = nextPublicIP.advanced(by: 1)
             }
-            topology.networkInterfaces.append(NetworkInterface(
-                id: interfaceID, name: "ELB \(name) (\(subnetName))", subnetID: sid, privateIPs: [address], publicIP: publicIP,
-                securityGroupIDs: groups, sourceDestCheck: true, owner: .loadBalancer(id)))
+            topology.networkInterfaces.append(
+                NetworkInterface(
+                    id: interfaceID, name: "ELB \(name) (\(subnetName))", subnetID: sid, privateIPs: [address], publicIP: publicIP,
+                    securityGroupIDs: groups, sourceDestCheck: true, owner: .loadBalancer(id)))
             nodeList.append(.init(subnetID: sid, networkInterfaceID: interfaceID))
         }
         nodes["\(name).subnets"] = reader.value(fields, "subnets") ?? key
@@ -189,14 +214,19 @@ extension TopologyBuilder {
             health.target = reader.string(reader.value(h, "target"), "health-check target") ?? health.target
             health.interval = reader.int(reader.value(h, "interval"), "health-check interval", in: 5...300) ?? health.interval
             health.timeout = reader.int(reader.value(h, "timeout"), "health-check timeout", in: 2...60) ?? health.timeout
-            health.unhealthyThreshold = reader.int(reader.value(h, "unhealthy-threshold"), "unhealthy-threshold", in: 2...10) ?? health.unhealthyThreshold
+            health.unhealthyThreshold =
+                reader.int(reader.value(h, "unhealthy-threshold"), "unhealthy-threshold", in: 2...10) ?? health.unhealthyThreshold
             health.healthyThreshold = reader.int(reader.value(h, "healthy-threshold"), "healthy-threshold", in: 2...10) ?? health.healthyThreshold
-            if health.port == nil { reader.error("health-check target must look like HTTP:80/index.html or TCP:80, not '\(health.target)'.", at: reader.value(h, "target")) }
+            if health.port == nil {
+                reader.error(
+                    "health-check target must look like HTTP:80/index.html or TCP:80, not '\(health.target)'.", at: reader.value(h, "target"))
+            }
         }
         let crossZone = reader.bool(reader.value(fields, "cross-zone"), "cross-zone") ?? false
-        topology.loadBalancers.append(ClassicLoadBalancer(
-            id: id, scheme: scheme, vpcID: vpcID, securityGroupIDs: groups, listeners: listeners, instanceIDs: instances,
-            healthCheck: health, crossZone: crossZone, nodes: nodeList))
+        topology.loadBalancers.append(
+            ClassicLoadBalancer(
+                id: id, scheme: scheme, vpcID: vpcID, securityGroupIDs: groups, listeners: listeners, instanceIDs: instances,
+                healthCheck: health, crossZone: crossZone, nodes: nodeList))
     }
 
     /// Parses "HTTPS:443 -> HTTP:80".
@@ -204,10 +234,12 @@ extension TopologyBuilder {
         let sides = text.split(separator: "->").map(\.trimmingSpaces)
         func side(_ s: String) throws(ModelError) -> (ClassicLoadBalancer.Listener.ListenerProtocol, Int) {
             let parts = s.split(separator: ":")
-            guard parts.count == 2, let proto = ClassicLoadBalancer.Listener.ListenerProtocol(rawValue: parts[0].uppercased()), let port = Int(parts[1]),
+            guard parts.count == 2, let proto = ClassicLoadBalancer.Listener.ListenerProtocol(rawValue: parts[0].uppercased()),
+                let port = Int(parts[1]),
                 (1...65535).contains(port)
             else {
-                throw ModelError(.invalidValue, "'\(text)' is not a listener; write e.g. 'HTTPS:443 -> HTTP:80' (protocols HTTP, HTTPS, TCP, SSL; ports 1-65535).")
+                throw ModelError(
+                    .invalidValue, "'\(text)' is not a listener; write e.g. 'HTTPS:443 -> HTTP:80' (protocols HTTP, HTTPS, TCP, SSL; ports 1-65535).")
             }
             return (proto, port)
         }
@@ -238,10 +270,12 @@ extension TopologyBuilder {
         }
         var through: [String] = []
         var avoiding: [String] = []
-        for (name, item) in reader.strings(reader.value(fields, "through"), "through") where names[name] != nil || reader.error("intent through: no resource is named '\(name)'.", at: item) != () {
+        for (name, item) in reader.strings(reader.value(fields, "through"), "through")
+        where names[name] != nil || reader.error("intent through: no resource is named '\(name)'.", at: item) != () {
             through.append(name)
         }
-        for (name, item) in reader.strings(reader.value(fields, "avoiding"), "avoiding") where names[name] != nil || reader.error("intent avoiding: no resource is named '\(name)'.", at: item) != () {
+        for (name, item) in reader.strings(reader.value(fields, "avoiding"), "avoiding")
+        where names[name] != nil || reader.error("intent avoiding: no resource is named '\(name)'.", at: item) != () {
             avoiding.append(name)
         }
         guard let expectedNode = reader.value(fields, "reachable") else {
@@ -252,7 +286,11 @@ extension TopologyBuilder {
         case .sequence:
             var values: [ClosedRange<UInt32>] = []
             for (text, item) in reader.strings(expectedNode, "reachable") {
-                if let range = reader.parse(item, "reachable port", PortRange.init(parsing:)) { values.append(UInt32(range.from)...UInt32(range.to)) } else { _ = text }
+                if let range = reader.parse(item, "reachable port", PortRange.init(parsing:)) {
+                    values.append(UInt32(range.from)...UInt32(range.to))
+                } else {
+                    _ = text
+                }
             }
             expectation = .exactlyPorts(IntervalSet(values))
         case .scalar(let scalar) where scalar.string.lowercased() == "fully":
@@ -262,9 +300,10 @@ extension TopologyBuilder {
             expectation = .reachable(value)
         }
         let name = reader.string(reader.value(fields, "name"), "name") ?? "\(from) -> \(to) \(ipProtocol) \(ports?.description ?? "all")"
-        intents.append(Intent(
-            name: name,
-            query: PathQuery(from: from, to: to, protocol: ipProtocol, ports: ports, through: through, avoiding: avoiding),
-            expectation: expectation, line: node.mark?.line))
+        intents.append(
+            Intent(
+                name: name,
+                query: PathQuery(from: from, to: to, protocol: ipProtocol, ports: ports, through: through, avoiding: avoiding),
+                expectation: expectation, line: node.mark?.line))
     }
 }

@@ -41,8 +41,12 @@ extension TopologyBuilder {
     }
 
     /// `protocol:` (default all) and `ports:`, which TCP and UDP need and other protocols refuse.
-    private mutating func protocolAndPorts(_ fields: [(key: String, keyNode: Node, value: Node)], _ node: Node, _ what: String) -> (IPProtocol, PortRange)? {
-        guard let ipProtocol = reader.parse(reader.value(fields, "protocol") ?? Node("all"), "\(what) protocol", IPProtocol.init(parsing:)) else { return nil }
+    private mutating func protocolAndPorts(
+        _ fields: [(key: String, keyNode: Node, value: Node)], _ node: Node, _ what: String
+    ) -> (IPProtocol, PortRange)? {
+        guard let ipProtocol = reader.parse(reader.value(fields, "protocol") ?? Node("all"), "\(what) protocol", IPProtocol.init(parsing:)) else {
+            return nil
+        }
         guard let portsNode = reader.value(fields, "ports") ?? reader.value(fields, "port") else {
             if ipProtocol.hasPorts {
                 reader.error("\(what): a \(ipProtocol) rule needs ports (e.g. 'ports: 80' or 'ports: 1024-65535').", at: node)
@@ -72,7 +76,9 @@ extension TopologyBuilder {
             for item in reader.sequence(reader.value(fields, direction.rawValue), "\(name) \(direction.rawValue)") {
                 if let entry = aclEntry(item, acl: name, direction: direction) {
                     let field = "\(direction.rawValue).\(entry.ruleNumber)"
-                    if nodes["\(id.rawValue).\(field)"] == nil || entries.contains(where: { $0.direction == direction && $0.ruleNumber == entry.ruleNumber }) {
+                    if nodes["\(id.rawValue).\(field)"] == nil
+                        || entries.contains(where: { $0.direction == direction && $0.ruleNumber == entry.ruleNumber })
+                    {
                         nodes["\(id.rawValue).\(field)"] = item
                     }
                     entries.append(entry)
@@ -92,7 +98,8 @@ extension TopologyBuilder {
         }
         guard let number = reader.int(ruleNode, "\(what) rule number", in: 1...32766) else { return nil }
         guard let (ipProtocol, ports) = protocolAndPorts(fields, node, "\(what) \(number)") else { return nil }
-        guard let cidr = reader.parse(reader.value(fields, peerKey) ?? Node("0.0.0.0/0"), "\(what) \(number) \(peerKey)", CIDRBlock.init(parsing:)) else { return nil }
+        guard let cidr = reader.parse(reader.value(fields, peerKey) ?? Node("0.0.0.0/0"), "\(what) \(number) \(peerKey)", CIDRBlock.init(parsing:))
+        else { return nil }
         guard let actionText = reader.string(reader.value(fields, "action"), "\(what) \(number) action") else {
             reader.error("\(what) \(number) needs 'action: allow' or 'action: deny'.", at: node)
             return nil
@@ -126,7 +133,8 @@ extension TopologyBuilder {
         for item in reader.sequence(reader.value(fields, "routes"), "\(name) routes") {
             let route = reader.pairs(item, "route in \(name)", allowed: ["destination", "target"])
             guard let destinationNode = reader.value(route, "destination"), let targetNode = reader.value(route, "target") else {
-                reader.error("A route needs 'destination:' (a CIDR block) and 'target:' (an internet gateway, NAT gateway, instance or 'local').", at: item)
+                reader.error(
+                    "A route needs 'destination:' (a CIDR block) and 'target:' (an internet gateway, NAT gateway, instance or 'local').", at: item)
                 continue
             }
             guard let destination = reader.parse(destinationNode, "route destination", CIDRBlock.init(parsing:)),
@@ -136,7 +144,10 @@ extension TopologyBuilder {
                 routes.append(Route(destination: destination, target: .local))
                 continue
             }
-            guard let targetID = resolve(targetName, ["internet gateway", "NAT gateway", "instance"], at: targetNode, what: "route \(destination) target") else { continue }
+            guard
+                let targetID = resolve(
+                    targetName, ["internet gateway", "NAT gateway", "instance"], at: targetNode, what: "route \(destination) target")
+            else { continue }
             let target: Route.Target =
                 switch names[targetName]?.kind {
                 case "internet gateway": .internetGateway(InternetGateway.ID(targetID))

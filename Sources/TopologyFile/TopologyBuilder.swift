@@ -28,7 +28,9 @@ struct TopologyBuilder {
 
     mutating func register(_ name: String, kind: String, id: String, node: Node) {
         if let existing = names[name] {
-            reader.error("The name '\(name)' is already used by the \(existing.kind) at line \(existing.node.mark?.line ?? 0); names must be unique.", at: node)
+            reader.error(
+                "The name '\(name)' is already used by the \(existing.kind) at line \(existing.node.mark?.line ?? 0); names must be unique.", at: node
+            )
             return
         }
         names[name] = (kind, id, node)
@@ -42,7 +44,9 @@ struct TopologyBuilder {
             return nil
         }
         let known = names.filter { kinds.contains($0.value.kind) }.keys.sorted()
-        reader.error("\(what): no \(kinds.joined(separator: " or ")) is named '\(name)'.\(known.isEmpty ? "" : " Known: \(known.joined(separator: ", ")).")", at: node)
+        reader.error(
+            "\(what): no \(kinds.joined(separator: " or ")) is named '\(name)'.\(known.isEmpty ? "" : " Known: \(known.joined(separator: ", ")).")",
+            at: node)
         return nil
     }
 
@@ -50,7 +54,9 @@ struct TopologyBuilder {
         let top = reader.pairs(root, "The file", allowed: TopologyFile.topLevelKeys)
         if let region = reader.string(reader.value(top, "region"), "region") { topology.region = region }
         if let account = reader.string(reader.value(top, "account"), "account") {
-            if account.count == 12, account.allSatisfy(\.isNumber) { topology.accountID = account } else {
+            if account.count == 12, account.allSatisfy(\.isNumber) {
+                topology.accountID = account
+            } else {
                 reader.error("account must be a 12-digit AWS account ID, not '\(account)'.", at: reader.value(top, "account"))
             }
         }
@@ -127,9 +133,10 @@ struct TopologyBuilder {
         if names["default"] == nil { names["default"] = ("security group", id.rawValue, Node("default")) }
         // AWS's default group: inbound all from itself, outbound all (VPC User Guide, "Default security groups").
         if !topology.securityGroups.contains(where: { $0.name == "default" }) && names["default"]?.id == id.rawValue {
-            topology.securityGroups.append(SecurityGroup(
-                id: id, name: "default", description: "default VPC security group", vpcID: vpcID,
-                ingress: [SecurityGroupRule(ipProtocol: .all, peer: .securityGroup(id))]))
+            topology.securityGroups.append(
+                SecurityGroup(
+                    id: id, name: "default", description: "default VPC security group", vpcID: vpcID,
+                    ingress: [SecurityGroupRule(ipProtocol: .all, peer: .securityGroup(id))]))
         }
     }
 }

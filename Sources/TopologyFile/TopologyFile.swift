@@ -28,7 +28,9 @@ public struct TopologyFile: Sendable {
             throw TopologyFileError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "\(error)")])
         }
         guard let root else {
-            throw TopologyFileError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "The file is empty; it needs at least a 'vpc:' section.")])
+            throw TopologyFileError(diagnostics: [
+                Diagnostic(file: file, line: 1, column: 1, message: "The file is empty; it needs at least a 'vpc:' section.")
+            ])
         }
         var builder = TopologyBuilder(reader: reader)
         builder.build(root)

@@ -33,7 +33,10 @@ public struct TopologyWriter {
                 switch intent.expectation {
                 case .reachable(let value): "\(value)"
                 case .fully: "fully"
-                case .exactlyPorts(let ports): "[\(ports.ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }.joined(separator: ", "))]"
+                case .exactlyPorts(let ports):
+                    "["
+                        + ports.ranges.map { $0.lowerBound == $0.upperBound ? "\($0.lowerBound)" : "\($0.lowerBound)-\($0.upperBound)" }
+                        .joined(separator: ", ") + "]"
                 }
             out += "    reachable: \(expected)\n"
         }
@@ -76,14 +79,18 @@ public struct TopologyWriter {
 
         out += "\nsubnets:\n"
         for subnet in subnets {
-            out += "  \(name(subnet.id.rawValue)): { cidr: \(subnet.cidrBlock), zone: \(subnet.availabilityZone)\(subnet.mapPublicIPOnLaunch ? ", map-public-ip: true" : "") }\n"
+            out +=
+                "  \(name(subnet.id.rawValue)): { cidr: \(subnet.cidrBlock), zone: "
+                + "\(subnet.availabilityZone)\(subnet.mapPublicIPOnLaunch ? ", map-public-ip: true" : "") }\n"
         }
         if !tables.isEmpty {
             out += "\nroute-tables:\n"
             for table in tables {
                 out += "  \(name(table.id.rawValue)):\n"
                 if table.isMain { out += "    main: true\n" }
-                if !table.associatedSubnets.isEmpty { out += "    subnets: [\(table.associatedSubnets.map { name($0.rawValue) }.joined(separator: ", "))]\n" }
+                if !table.associatedSubnets.isEmpty {
+                    out += "    subnets: [\(table.associatedSubnets.map { name($0.rawValue) }.joined(separator: ", "))]\n"
+                }
                 let routes = table.routes.compactMap { route -> String? in
                     let target: String? =
                         switch route.target {
@@ -92,7 +99,9 @@ public struct TopologyWriter {
                         case .natGateway(let id): names.known(id.rawValue)
                         case .instance(let id): names.known(id.rawValue)
                         case .networkInterface(let id):
-                            topology.networkInterfaces.first { $0.id == id }.flatMap { topology.instance(owning: $0) }.flatMap { names.known($0.id.rawValue) }
+                            topology.networkInterfaces.first { $0.id == id }.flatMap { topology.instance(owning: $0) }.flatMap {
+                                names.known($0.id.rawValue)
+                            }
                         }
                     return target.map { "      - { destination: \(route.destination), target: \($0) }" }
                 }
@@ -111,13 +120,17 @@ public struct TopologyWriter {
             for acl in acls {
                 out += "  \(name(acl.id.rawValue)):\n"
                 if acl.isDefault { out += "    default: true\n" }
-                if !acl.associatedSubnets.isEmpty { out += "    subnets: [\(acl.associatedSubnets.map { name($0.rawValue) }.joined(separator: ", "))]\n" }
+                if !acl.associatedSubnets.isEmpty {
+                    out += "    subnets: [\(acl.associatedSubnets.map { name($0.rawValue) }.joined(separator: ", "))]\n"
+                }
                 for direction in [Direction.ingress, .egress] {
                     let entries = acl.sortedEntries(direction)
                     out += entries.isEmpty ? "    \(direction.rawValue): []\n" : "    \(direction.rawValue):\n"
                     for entry in entries {
                         let ports = entry.ipProtocol.hasPorts ? ", ports: \(entry.ports)" : ""
-                        out += "      - { rule: \(entry.ruleNumber), protocol: \(entry.ipProtocol), \(direction == .ingress ? "from" : "to"): \(entry.cidr)\(ports), action: \(entry.action.rawValue) }\n"
+                        out +=
+                            "      - { rule: \(entry.ruleNumber), protocol: \(entry.ipProtocol), \(direction == .ingress ? "from" : "to"): "
+                            + "\(entry.cidr)\(ports), action: \(entry.action.rawValue) }\n"
                     }
                 }
             }
@@ -129,7 +142,9 @@ public struct TopologyWriter {
                 var fields = ["subnet: \(name(interface.subnetID.rawValue))", "private-ip: \(interface.primaryPrivateIP)"]
                 fields.append("security-groups: [\(interface.securityGroupIDs.map { name($0.rawValue) }.joined(separator: ", "))]")
                 if let publicIP = interface.publicIP { fields.append("public-ip: \(publicIP)") }
-                if let eip = topology.elasticIPs.first(where: { $0.association?.networkInterfaceID == interface.id }) { fields.append("elastic-ip: \(eip.publicIP)") }
+                if let eip = topology.elasticIPs.first(where: { $0.association?.networkInterfaceID == interface.id }) {
+                    fields.append("elastic-ip: \(eip.publicIP)")
+                }
                 if !interface.sourceDestCheck { fields.append("source-dest-check: false") }
                 if instance.role == .nat { fields.append("role: nat") }
                 if instance.state != .running { fields.append("state: \(instance.state.rawValue)") }
@@ -142,7 +157,9 @@ public struct TopologyWriter {
             out += "\nnat-gateways:\n"
             for gateway in natGateways {
                 let eip = gateway.elasticIPID.flatMap { topology.elasticIP($0) }.map { $0.publicIP.description } ?? "false"
-                out += "  \(name(gateway.id.rawValue)): { subnet: \(name(gateway.subnetID.rawValue)), elastic-ip: \(eip)\(gateway.state != .available ? ", state: \(gateway.state.rawValue)" : "") }\n"
+                out +=
+                    "  \(name(gateway.id.rawValue)): { subnet: \(name(gateway.subnetID.rawValue)), elastic-ip: "
+                    + "\(eip)\(gateway.state != .available ? ", state: \(gateway.state.rawValue)" : "") }\n"
             }
         }
         if !balancers.isEmpty {
@@ -156,7 +173,9 @@ public struct TopologyWriter {
                 let registered = balancer.instanceIDs.compactMap { names.known($0.rawValue) }
                 out += "    instances: [\(registered.joined(separator: ", "))]\n"
                 let check = balancer.healthCheck
-                out += "    health-check: { target: \(quoted(check.target)), interval: \(check.interval), timeout: \(check.timeout), unhealthy-threshold: \(check.unhealthyThreshold), healthy-threshold: \(check.healthyThreshold) }\n"
+                out +=
+                    "    health-check: { target: \(quoted(check.target)), interval: \(check.interval), timeout: \(check.timeout), "
+                    + "unhealthy-threshold: \(check.unhealthyThreshold), healthy-threshold: \(check.healthyThreshold) }\n"
                 out += "    cross-zone: \(balancer.crossZone)\n"
             }
         }

@@ -32,7 +32,9 @@ extension PortRange: Codable {
     private enum CodingKeys: String, CodingKey { case from, to }
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        do { self = try PortRange(from: container.decode(Int.self, forKey: .from), to: container.decode(Int.self, forKey: .to)) } catch let error as ModelError {
+        do { self = try PortRange(from: container.decode(Int.self, forKey: .from), to: container.decode(Int.self, forKey: .to)) } catch let error
+            as ModelError
+        {
             throw DecodingError.dataCorrupted(.init(codingPath: decoder.codingPath, debugDescription: error.message))
         }
     }
@@ -58,4 +60,3 @@ extension ResourceID: Codable {
         try container.encode(rawValue)
     }
 }
-

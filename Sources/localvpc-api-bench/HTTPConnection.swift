@@ -126,7 +126,10 @@ final class HTTPConnection {
             var collected: [UInt8] = []
             while true {
                 var lineEnd = find([13, 10])
-                while lineEnd == nil { try fill(); lineEnd = find([13, 10]) }
+                while lineEnd == nil {
+                    try fill()
+                    lineEnd = find([13, 10])
+                }
                 let size = Int(String(decoding: consume(lineEnd!), as: UTF8.self), radix: 16) ?? 0
                 start += 2
                 while available < size + 2 { try fill() }
@@ -139,7 +142,10 @@ final class HTTPConnection {
             while available < length { try fill() }
             body = consume(length)
         }
-        if close { try connect(); reconnects += 1 }
+        if close {
+            try connect()
+            reconnects += 1
+        }
         return (status, body)
     }
 

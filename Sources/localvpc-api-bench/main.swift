@@ -47,14 +47,16 @@ func request(port: UInt16, _ parameters: [(String, String)]) -> [UInt8] {
         body.append(UInt8(ascii: "="))
         percentEncode(value, into: &body)
     }
-    var out = Array("""
+    var out = Array(
+        """
         POST / HTTP/1.1\r
         Host: 127.0.0.1:\(port)\r
         Accept-Encoding: identity\r
         User-Agent: Boto3/1.43.11 md/Botocore#1.43.11 ua/2.1 os/linux lang/python#3.11.7\r
         Content-Type: application/x-www-form-urlencoded; charset=utf-8\r
         X-Amz-Date: 20261129T120000Z\r
-        Authorization: AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/ec2/aws4_request, SignedHeaders=content-type;host;x-amz-date, Signature=\(String(repeating: "0", count: 64))\r
+        Authorization: AWS4-HMAC-SHA256 Credential=test/20261129/us-east-1/ec2/aws4_request, \
+        SignedHeaders=content-type;host;x-amz-date, Signature=\(String(repeating: "0", count: 64))\r
         Content-Length: \(body.count)\r
         \r
 
@@ -121,7 +123,8 @@ final class ServerProcess {
             if data.isEmpty { Thread.sleep(forTimeInterval: 0.02) }
             text += String(decoding: data, as: UTF8.self)
         }
-        guard let range = text.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression), let parsed = UInt16(text[range].split(separator: ":")[1]) else {
+        guard let range = text.range(of: #"127\.0\.0\.1:\d+"#, options: .regularExpression), let parsed = UInt16(text[range].split(separator: ":")[1])
+        else {
             throw Failure(description: "\(name) did not start: \(text)")
         }
         port = parsed
@@ -143,7 +146,8 @@ func freePort() -> UInt16 {
     probe.standardOutput = output
     try? probe.run()
     probe.waitUntilExit()
-    return UInt16(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 5000
+    return UInt16(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        ?? 5000
 }
 
 struct Figures {
@@ -166,22 +170,34 @@ func run(_ server: ServerProcess) throws -> Figures {
     // (a) one VPC, N groups with 5 ingress rules each.
     let start = Date()
     let vpcResponse = try connection.exchange(request(port: port, [("Action", "CreateVpc"), ("CidrBlock", "10.0.0.0/16")]))
-    guard vpcResponse.status == 200, let vpc = value("vpcId", in: vpcResponse.body) else { throw Failure(description: "\(server.name): CreateVpc failed: \(text(vpcResponse.body))") }
+    guard vpcResponse.status == 200, let vpc = value("vpcId", in: vpcResponse.body) else {
+        throw Failure(description: "\(server.name): CreateVpc failed: \(text(vpcResponse.body))")
+    }
     var calls = 1
     var firstGroup = ""
     for index in 0..<groupCount {
-        let created = try connection.exchange(request(port: port, [
-            ("Action", "CreateSecurityGroup"), ("GroupName", "bench-\(index)"), ("GroupDescription", "benchmark group \(index)"), ("VpcId", vpc),
-        ]))
-        guard created.status == 200, let group = value("groupId", in: created.body) else { throw Failure(description: "\(server.name): CreateSecurityGroup failed: \(text(created.body))") }
+        let created = try connection.exchange(
+            request(
+                port: port,
+                [
+                    ("Action", "CreateSecurityGroup"), ("GroupName", "bench-\(index)"), ("GroupDescription", "benchmark group \(index)"),
+                    ("VpcId", vpc),
+                ]))
+        guard created.status == 200, let group = value("groupId", in: created.body) else {
+            throw Failure(description: "\(server.name): CreateSecurityGroup failed: \(text(created.body))")
+        }
         if index == 0 { firstGroup = group }
         calls += 1
         for rule in 0..<5 {
             let port80 = String(8000 + rule)
-            let authorized = try connection.exchange(request(port: port, [
-                ("Action", "AuthorizeSecurityGroupIngress"), ("GroupId", group), ("IpPermissions.1.IpProtocol", "tcp"),
-                ("IpPermissions.1.FromPort", port80), ("IpPermissions.1.ToPort", port80), ("IpPermissions.1.IpRanges.1.CidrIp", "10.\(rule).0.0/16"),
-            ]))
+            let authorized = try connection.exchange(
+                request(
+                    port: port,
+                    [
+                        ("Action", "AuthorizeSecurityGroupIngress"), ("GroupId", group), ("IpPermissions.1.IpProtocol", "tcp"),
+                        ("IpPermissions.1.FromPort", port80), ("IpPermissions.1.ToPort", port80),
+                        ("IpPermissions.1.IpRanges.1.CidrIp", "10.\(rule).0.0/16"),
+                    ]))
             guard authorized.status == 200 else { throw Failure(description: "\(server.name): Authorize failed: \(text(authorized.body))") }
             calls += 1
         }
@@ -192,7 +208,9 @@ func run(_ server: ServerProcess) throws -> Figures {
     // (b) DescribeSecurityGroups for one group, 1 and 8 connections.
     let describe = request(port: port, [("Action", "DescribeSecurityGroups"), ("GroupId.1", firstGroup)])
     let check = try connection.send(describe)
-    guard check.status == 200, check.body.contains(firstGroup) else { throw Failure(description: "\(server.name): Describe failed: \(check.body.prefix(300))") }
+    guard check.status == 200, check.body.contains(firstGroup) else {
+        throw Failure(description: "\(server.name): Describe failed: \(check.body.prefix(300))")
+    }
     for connections in [1, 8] {
         progress("\(server.name): (b) describe over \(connections) connection(s)")
         let perConnection = describeCount / connections
@@ -212,7 +230,9 @@ func run(_ server: ServerProcess) throws -> Figures {
         let elapsed = Date().timeIntervalSince(begin)
         let sorted = latencies.values.sorted()
         let result = (rate: Double(sorted.count) / elapsed, p50: percentile(sorted, 0.5), p99: percentile(sorted, 0.99))
-        if sorted.count < perConnection * connections { print("warning: \(server.name): only \(sorted.count) of \(perConnection * connections) describes succeeded") }
+        if sorted.count < perConnection * connections {
+            print("warning: \(server.name): only \(sorted.count) of \(perConnection * connections) describes succeeded")
+        }
         if connections == 1 { figures.describe1 = result } else { figures.describe8 = result }
     }
 
@@ -220,7 +240,8 @@ func run(_ server: ServerProcess) throws -> Figures {
     progress("\(server.name): boto3")
     let script = """
         import boto3, time
-        c = boto3.client('ec2', endpoint_url='http://127.0.0.1:\(port)', region_name='us-east-1', aws_access_key_id='test', aws_secret_access_key='test')
+        c = boto3.client('ec2', endpoint_url='http://127.0.0.1:\(port)', region_name='us-east-1',
+                     aws_access_key_id='test', aws_secret_access_key='test')
         c.describe_security_groups(GroupIds=['\(firstGroup)'])
         t = time.time()
         for _ in range(\(boto3Count)): c.describe_security_groups(GroupIds=['\(firstGroup)'])
@@ -233,7 +254,9 @@ func run(_ server: ServerProcess) throws -> Figures {
     python.standardOutput = output
     try python.run()
     python.waitUntilExit()
-    figures.boto3Rate = Double(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+    figures.boto3Rate =
+        Double(String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+        ?? 0
     return figures
 }
 
@@ -241,13 +264,26 @@ final class LockedArray: @unchecked Sendable {
     // @unchecked: every access goes through `lock`.
     private let lock = NSLock()
     private var storage: [Double] = []
-    func append(_ values: [Double]) { lock.lock(); storage += values; lock.unlock() }
-    var values: [Double] { lock.lock(); defer { lock.unlock() }; return storage }
+    func append(_ values: [Double]) {
+        lock.lock()
+        storage += values
+        lock.unlock()
+    }
+    var values: [Double] {
+        lock.lock()
+        defer { lock.unlock() }
+        return storage
+    }
 }
 
 func report(_ name: String, _ f: Figures) {
-    let line = String(format: "{\"server\":\"%@\",\"create_calls\":%d,\"create_s\":%.2f,\"create_calls_per_s\":%.0f,\"describe_1conn_per_s\":%.0f,\"describe_1conn_p50_ms\":%.3f,\"describe_1conn_p99_ms\":%.3f,\"describe_8conn_per_s\":%.0f,\"describe_8conn_p50_ms\":%.3f,\"describe_8conn_p99_ms\":%.3f,\"boto3_describe_per_s\":%.0f}",
-        name, f.createCalls, f.createSeconds, Double(f.createCalls) / f.createSeconds, f.describe1.rate, f.describe1.p50, f.describe1.p99, f.describe8.rate, f.describe8.p50, f.describe8.p99, f.boto3Rate)
+    let line = String(
+        format:
+            "{\"server\":\"%@\",\"create_calls\":%d,\"create_s\":%.2f,\"create_calls_per_s\":%.0f,\"describe_1conn_per_s\":%.0f,"
+            + "\"describe_1conn_p50_ms\":%.3f,\"describe_1conn_p99_ms\":%.3f,\"describe_8conn_per_s\":%.0f,"
+            + "\"describe_8conn_p50_ms\":%.3f,\"describe_8conn_p99_ms\":%.3f,\"boto3_describe_per_s\":%.0f}",
+        name, f.createCalls, f.createSeconds, Double(f.createCalls) / f.createSeconds, f.describe1.rate, f.describe1.p50, f.describe1.p99,
+        f.describe8.rate, f.describe8.p50, f.describe8.p99, f.boto3Rate)
     print(line)
 }
 
@@ -281,21 +317,25 @@ do {
     }
     var local = Figures()
     if !arguments.contains("--moto-only") {
-        let server = try ServerProcess(name: "localvpc", executable: localvpcPath, arguments: ["serve", "--port", "0", "--state", state.path], fixedPort: nil)
+        let server = try ServerProcess(
+            name: "localvpc", executable: localvpcPath, arguments: ["serve", "--port", "0", "--state", state.path], fixedPort: nil)
         local = try run(server)
     }
     report("localvpc", local)
     if arguments.contains("--localvpc-only") { exit(0) }
     let motoPort = freePort()
-    let moto = try ServerProcess(name: "moto", executable: "/usr/bin/env", arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(motoPort)], fixedPort: motoPort)
+    let moto = try ServerProcess(
+        name: "moto", executable: "/usr/bin/env", arguments: ["moto_server", "-H", "127.0.0.1", "-p", String(motoPort)], fixedPort: motoPort)
     let motoFigures = try run(moto)
     report("moto", motoFigures)
     moto.process.terminate()
     moto.process.waitUntilExit()
     guard local.createSeconds > 0 else { exit(0) }
-    print(String(format: "{\"ratio_create\":%.1f,\"ratio_describe_1conn\":%.1f,\"ratio_describe_8conn\":%.1f,\"ratio_boto3\":%.1f}",
-        motoFigures.createSeconds / local.createSeconds, local.describe1.rate / motoFigures.describe1.rate,
-        local.describe8.rate / motoFigures.describe8.rate, local.boto3Rate / max(motoFigures.boto3Rate, 0.001)))
+    print(
+        String(
+            format: "{\"ratio_create\":%.1f,\"ratio_describe_1conn\":%.1f,\"ratio_describe_8conn\":%.1f,\"ratio_boto3\":%.1f}",
+            motoFigures.createSeconds / local.createSeconds, local.describe1.rate / motoFigures.describe1.rate,
+            local.describe8.rate / motoFigures.describe8.rate, local.boto3Rate / max(motoFigures.boto3Rate, 0.001)))
 } catch {
     FileHandle.standardError.write(Data("error: \(error)\n".utf8))
     exit(1)

@@ -24,7 +24,8 @@ func measure(_ iterations: Int, _ body: () throws -> Void) rethrows -> (median: 
 }
 
 func report(_ scenario: String, instances: Int, compileMicroseconds: Double, _ result: (median: Double, p90: Double), reachable: Bool) {
-    let line = String(format: "{\"scenario\":\"%@\",\"instances\":%d,\"median_us\":%.1f,\"p90_us\":%.1f,\"compile_us\":%.1f,\"reachable\":%@}",
+    let line = String(
+        format: "{\"scenario\":\"%@\",\"instances\":%d,\"median_us\":%.1f,\"p90_us\":%.1f,\"compile_us\":%.1f,\"reachable\":%@}",
         scenario, instances, result.median, result.p90, compileMicroseconds, reachable ? "true" : "false")
     print(line)
 }
@@ -97,8 +98,12 @@ if selected("admission") {
     let warm = measure(iterations(500)) {
         for _ in 0..<batch { allowed = allowed && admission.decide(flow).allowed }
     }
-    print(String(format: "{\"scenario\":\"admission: first decision (compile + engine)\",\"median_us\":%.1f,\"p90_us\":%.1f,\"allowed\":%@}",
-        cold.median, cold.p90, first?.allowed == true ? "true" : "false"))
-    print(String(format: "{\"scenario\":\"admission: cached decision\",\"median_ns\":%.1f,\"p90_ns\":%.1f,\"allowed\":%@}",
-        warm.median * 1000 / Double(batch), warm.p90 * 1000 / Double(batch), allowed ? "true" : "false"))
+    print(
+        String(
+            format: "{\"scenario\":\"admission: first decision (compile + engine)\",\"median_us\":%.1f,\"p90_us\":%.1f,\"allowed\":%@}",
+            cold.median, cold.p90, first?.allowed == true ? "true" : "false"))
+    print(
+        String(
+            format: "{\"scenario\":\"admission: cached decision\",\"median_ns\":%.1f,\"p90_ns\":%.1f,\"allowed\":%@}",
+            warm.median * 1000 / Double(batch), warm.p90 * 1000 / Double(batch), allowed ? "true" : "false"))
 }

@@ -185,10 +185,15 @@ func main() throws {
     // One certificate (P-256) for both proxies.
     let certificate = folder.appendingPathComponent("cert.pem").path
     let key = folder.appendingPathComponent("key.pem").path
-    try run(openssl, ["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
-        "-out", certificate, "-days", "2", "-subj", "/CN=localhost"])
+    try run(
+        openssl,
+        [
+            "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes", "-keyout", key,
+            "-out", certificate, "-days", "2", "-subj", "/CN=localhost",
+        ])
     let combined = folder.appendingPathComponent("combined.pem").path
-    try (String(contentsOfFile: certificate, encoding: .utf8) + String(contentsOfFile: key, encoding: .utf8)).write(toFile: combined, atomically: true, encoding: .utf8)
+    try (String(contentsOfFile: certificate, encoding: .utf8) + String(contentsOfFile: key, encoding: .utf8)).write(
+        toFile: combined, atomically: true, encoding: .utf8)
 
     // The backend: LocalVPC's built-in web server, a process of its own.
     let backend = try Service(localvpc, ["backend", "--name", "web-1", "--listen", "127.0.0.1:0"])
@@ -198,42 +203,44 @@ func main() throws {
     // LocalVPC: a public subnet with the ELB and the web server behind it, admitted by the engine.
     let topology = folder.appendingPathComponent("bench.yaml").path
     try """
-        region: us-east-1
-        vpc: { name: bench, cidr: 10.0.0.0/16 }
-        internet-gateway: igw
-        subnets:
-          public: { cidr: 10.0.0.0/24, zone: us-east-1a }
-        route-tables:
-          public-rt:
-            subnets: [public]
-            routes:
-              - { destination: 0.0.0.0/0, target: igw }
-        security-groups:
-          elb-sg:
-            ingress:
-              - { protocol: tcp, ports: 80, from: 0.0.0.0/0 }
-              - { protocol: tcp, ports: 443, from: 0.0.0.0/0 }
-            egress:
-              - { protocol: tcp, ports: 80, to: web-sg }
-          web-sg:
-            ingress:
-              - { protocol: tcp, ports: 80, from: elb-sg }
-        instances:
-          web-1: { subnet: public, security-groups: [web-sg] }
-        load-balancers:
-          elb:
-            subnets: [public]
-            security-groups: [elb-sg]
-            listeners:
-              - HTTP:80 -> HTTP:80
-              - HTTPS:443 -> HTTP:80
-            instances: [web-1]
-            health-check: { target: TCP:80, interval: 30, timeout: 5, unhealthy-threshold: 2, healthy-threshold: 10 }
-        """.write(toFile: topology, atomically: true, encoding: .utf8)
-    let up = try Service(localvpc, [
-        "up", topology, "--api-port", "0", "--listen", "elb:80=127.0.0.1:0", "--listen", "elb:443=127.0.0.1:0",
-        "--backend", "web-1=127.0.0.1:\(backendPort)", "--certificate", certificate, "--key", key, "--log-level", "error",
-    ] + (localThreads > 0 ? ["--threads", "\(localThreads)"] : []))
+    region: us-east-1
+    vpc: { name: bench, cidr: 10.0.0.0/16 }
+    internet-gateway: igw
+    subnets:
+      public: { cidr: 10.0.0.0/24, zone: us-east-1a }
+    route-tables:
+      public-rt:
+        subnets: [public]
+        routes:
+          - { destination: 0.0.0.0/0, target: igw }
+    security-groups:
+      elb-sg:
+        ingress:
+          - { protocol: tcp, ports: 80, from: 0.0.0.0/0 }
+          - { protocol: tcp, ports: 443, from: 0.0.0.0/0 }
+        egress:
+          - { protocol: tcp, ports: 80, to: web-sg }
+      web-sg:
+        ingress:
+          - { protocol: tcp, ports: 80, from: elb-sg }
+    instances:
+      web-1: { subnet: public, security-groups: [web-sg] }
+    load-balancers:
+      elb:
+        subnets: [public]
+        security-groups: [elb-sg]
+        listeners:
+          - HTTP:80 -> HTTP:80
+          - HTTPS:443 -> HTTP:80
+        instances: [web-1]
+        health-check: { target: TCP:80, interval: 30, timeout: 5, unhealthy-threshold: 2, healthy-threshold: 10 }
+    """.write(toFile: topology, atomically: true, encoding: .utf8)
+    let up = try Service(
+        localvpc,
+        [
+            "up", topology, "--api-port", "0", "--listen", "elb:80=127.0.0.1:0", "--listen", "elb:443=127.0.0.1:0",
+            "--backend", "web-1=127.0.0.1:\(backendPort)", "--certificate", certificate, "--key", key, "--log-level", "error",
+        ] + (localThreads > 0 ? ["--threads", "\(localThreads)"] : []))
     defer { up.stop() }
     let localHTTP = try up.await(#"^listener elb HTTP:80 -> HTTP:80 (http://\S+)"#)
     let localHTTPS = try up.await(#"^listener elb HTTPS:443 -> HTTP:80 (https://\S+)"#)
@@ -243,32 +250,32 @@ func main() throws {
     let (haHTTPPort, haHTTPSPort) = (try freePort(), try freePort())
     let configuration = folder.appendingPathComponent("haproxy.cfg").path
     try """
-        global
-            nbthread \(ProcessInfo.processInfo.activeProcessorCount)
-            maxconn 4000
-        defaults
-            mode http
-            option http-keep-alive
-            option forwardfor
-            timeout connect 5s
-            timeout client 60s
-            timeout server 60s
-            timeout http-keep-alive 60s
-        frontend http
-            bind 127.0.0.1:\(haHTTPPort)
-            http-request set-header X-Forwarded-Proto http
-            http-request set-header X-Forwarded-Port 80
-            default_backend web
-        frontend https
-            bind 127.0.0.1:\(haHTTPSPort) ssl crt \(combined)
-            http-request set-header X-Forwarded-Proto https
-            http-request set-header X-Forwarded-Port 443
-            default_backend web
-        backend web
-            http-reuse always
-            server web-1 127.0.0.1:\(backendPort) check inter 30s
+    global
+        nbthread \(ProcessInfo.processInfo.activeProcessorCount)
+        maxconn 4000
+    defaults
+        mode http
+        option http-keep-alive
+        option forwardfor
+        timeout connect 5s
+        timeout client 60s
+        timeout server 60s
+        timeout http-keep-alive 60s
+    frontend http
+        bind 127.0.0.1:\(haHTTPPort)
+        http-request set-header X-Forwarded-Proto http
+        http-request set-header X-Forwarded-Port 80
+        default_backend web
+    frontend https
+        bind 127.0.0.1:\(haHTTPSPort) ssl crt \(combined)
+        http-request set-header X-Forwarded-Proto https
+        http-request set-header X-Forwarded-Port 443
+        default_backend web
+    backend web
+        http-reuse always
+        server web-1 127.0.0.1:\(backendPort) check inter 30s
 
-        """.write(toFile: configuration, atomically: true, encoding: .utf8)
+    """.write(toFile: configuration, atomically: true, encoding: .utf8)
     let ha = try Service(haproxy, ["-f", configuration, "-db"])
     defer { ha.stop() }
     Thread.sleep(forTimeInterval: 1)
@@ -280,7 +287,11 @@ func main() throws {
         ("HTTP new connection per request", localHTTP + "/", "http://127.0.0.1:\(haHTTPPort)/", true),
         ("HTTPS keep-alive (TLS terminated)", localHTTPS + "/", "https://127.0.0.1:\(haHTTPSPort)/", false),
     ]
-    print("LocalVPC ELB vs HAProxy \(try run(haproxy, ["-v"]).split(separator: "\n").first ?? ""), same backend (127.0.0.1:\(backendPort)), wrk -t\(wrkThreads) -c\(connections) -d\(duration)s, \(rounds) rounds, \(ProcessInfo.processInfo.activeProcessorCount) cores")
+    print(
+        "LocalVPC ELB vs HAProxy \(try run(haproxy, ["-v"]).split(separator: "\n").first ?? ""), same backend (127.0.0.1:\(backendPort)), wrk "
+            + "-t\(wrkThreads) -c\(connections) -d\(duration)s, \(rounds) rounds, "
+            + "\(ProcessInfo.processInfo.activeProcessorCount) cores"
+    )
     func measureLocal(_ scenario: Scenario) throws -> Measurement {
         try wrk(wrkPath, url: scenario.local, newConnections: scenario.newConnections, pid: localPID)
     }
@@ -317,25 +328,29 @@ func main() throws {
             String(format: "%11.2f ms", lp), String(format: "%10.2f ms", hp), String(format: "%10.2fx", lp / hp),
         ].joined(separator: " ")
         print(line)
-        details.append([
-            scenario.name.padding(toLength: 36, withPad: " ", startingAt: 0),
-            String(format: "%11.2f ms", median(local.map(\.p50Milliseconds))), String(format: "%10.2f ms", median(reference.map(\.p50Milliseconds))),
-            String(format: "%10.2fx", median(local.map(\.p50Milliseconds)) / median(reference.map(\.p50Milliseconds))),
-            String(format: "%12.1f us", median(local.map(\.cpuMicroseconds))), String(format: "%11.1f us", median(reference.map(\.cpuMicroseconds))),
-        ].joined(separator: " "))
+        details.append(
+            [
+                scenario.name.padding(toLength: 36, withPad: " ", startingAt: 0),
+                String(format: "%11.2f ms", median(local.map(\.p50Milliseconds))),
+                String(format: "%10.2f ms", median(reference.map(\.p50Milliseconds))),
+                String(format: "%10.2fx", median(local.map(\.p50Milliseconds)) / median(reference.map(\.p50Milliseconds))),
+                String(format: "%12.1f us", median(local.map(\.cpuMicroseconds))),
+                String(format: "%11.1f us", median(reference.map(\.cpuMicroseconds))),
+            ].joined(separator: " "))
         // Each round's two runs were adjacent in time: their ratio is less exposed to the VM's drift.
         let throughputRatios = zip(local, reference).map { $0.requestsPerSecond / $1.requestsPerSecond }.sorted()
         let p99Ratios = zip(local, reference).map { $0.p99Milliseconds / $1.p99Milliseconds }.sorted()
         let range = { (ratios: [Double]) in
             String(format: "%.2f-%.2fx (median %.2fx)", ratios.first ?? .nan, ratios.last ?? .nan, median(ratios))
         }
-        spreads.append([
-            scenario.name.padding(toLength: 36, withPad: " ", startingAt: 0),
-            range(throughputRatios).padding(toLength: 29, withPad: " ", startingAt: 0),
-            "\(throughputRatios.filter { $0 >= 0.8 }.count)/\(rounds)".padding(toLength: 11, withPad: " ", startingAt: 0),
-            range(p99Ratios).padding(toLength: 29, withPad: " ", startingAt: 0),
-            "\(p99Ratios.filter { $0 <= 1.5 }.count)/\(rounds)",
-        ].joined(separator: " "))
+        spreads.append(
+            [
+                scenario.name.padding(toLength: 36, withPad: " ", startingAt: 0),
+                range(throughputRatios).padding(toLength: 29, withPad: " ", startingAt: 0),
+                "\(throughputRatios.filter { $0 >= 0.8 }.count)/\(rounds)".padding(toLength: 11, withPad: " ", startingAt: 0),
+                range(p99Ratios).padding(toLength: 29, withPad: " ", startingAt: 0),
+                "\(p99Ratios.filter { $0 <= 1.5 }.count)/\(rounds)",
+            ].joined(separator: " "))
         for (name, runs) in [("LocalVPC", local), ("HAProxy", reference)] {
             let errors = runs.map(\.errors).filter { !$0.isEmpty }
             if !errors.isEmpty { print("    \(name): \(errors.joined(separator: "; "))") }

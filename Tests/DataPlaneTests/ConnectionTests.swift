@@ -1,4 +1,3 @@
-@testable import DataPlane
 import Foundation
 import Logging
 import NIOCore
@@ -7,6 +6,8 @@ import NIOSSL
 import Testing
 import TopologyFile
 import VPCModel
+
+@testable import DataPlane
 
 // Connection handling of the load balancer and the egress proxies: clocks, pipelining, and no socket
 // left behind by any kind of short connection.
@@ -65,7 +66,8 @@ extension DataPlaneTests {
         let topology = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology
         try await Self.waitForInService(plane, try #require(topology.instances.first).id.rawValue)
         let port = try #require(url.port)
-        let requests = "POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
+        let requests =
+            "POST /one HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nhello"
             + "POST /two HTTP/1.1\r\nHost: x\r\nContent-Length: 5\r\n\r\nworld"
             + "GET /three HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
         let reply = try await Self.exchange(host: "127.0.0.1", port: port, requests)
@@ -193,7 +195,8 @@ extension DataPlaneTests {
             replies["tunneled", default: []].append(tunneled.contains("the internet") ? "through" : tunneled)
             _ = try await Self.tunnel(port: proxy.port, then: nil)
             try await Self.sendAndClose(port: proxy.port, "CONNECT example.com:80 HTTP/1.1\r\nHost: example.com:80\r\n\r\n")
-            let refused = try await Self.exchange(host: proxy.host, port: proxy.port, "CONNECT example.com:22 HTTP/1.1\r\nHost: example.com:22\r\n\r\n")
+            let refused = try await Self.exchange(
+                host: proxy.host, port: proxy.port, "CONNECT example.com:22 HTTP/1.1\r\nHost: example.com:22\r\n\r\n")
             replies["refused", default: []].append(String(refused.prefix(12)))
         }
         #expect(replies["forwarded"] == Array(repeating: "HTTP/1.1 200", count: 15), "\(replies)")

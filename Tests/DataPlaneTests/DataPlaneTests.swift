@@ -1,4 +1,3 @@
-@testable import DataPlane
 import Foundation
 import Logging
 import NIOCore
@@ -8,6 +7,8 @@ import Testing
 import TopologyFile
 import VPCEngine
 import VPCModel
+
+@testable import DataPlane
 
 /// The data plane in process: a network from YAML, built-in backends, real HTTP on loopback.
 @Suite struct DataPlaneTests {
@@ -215,13 +216,15 @@ import VPCModel
     /// never matches internet hosts (SG_REFERENCES_NOT_PRESERVED): the egress proxy refuses, naming it.
     @Test func seedDesignEgressIsRefusedWithTheSecurityGroupReference() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let seed = try TopologyFile(yaml: String(contentsOf: root.appendingPathComponent("examples/seed-elb-nat.yaml"), encoding: .utf8), file: "seed")
+        let seed = try TopologyFile(
+            yaml: String(contentsOf: root.appendingPathComponent("examples/seed-elb-nat.yaml"), encoding: .utf8), file: "seed")
         let network = CompiledNetwork(seed.topology)
         let web = try #require(seed.topology.instances.first { $0.name == "web-1" }).id.rawValue
         let refused = Admission.evaluate(.egress(instance: web, destination: "internet", port: 443), in: network)
         #expect(!refused.allowed)
         #expect(refused.codes.contains("SG_REFERENCES_NOT_PRESERVED"), "\(refused.codes)")
-        let fixed = try TopologyFile(yaml: String(contentsOf: root.appendingPathComponent("examples/seed-elb-nat-fixed.yaml"), encoding: .utf8), file: "fixed")
+        let fixed = try TopologyFile(
+            yaml: String(contentsOf: root.appendingPathComponent("examples/seed-elb-nat-fixed.yaml"), encoding: .utf8), file: "fixed")
         let allowed = Admission.evaluate(
             .egress(instance: try #require(fixed.topology.instances.first { $0.name == "web-1" }).id.rawValue, destination: "internet", port: 443),
             in: CompiledNetwork(fixed.topology))

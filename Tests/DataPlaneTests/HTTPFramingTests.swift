@@ -1,5 +1,6 @@
-@testable import HTTPWire
 import Testing
+
+@testable import HTTPWire
 
 /// The proxy path's byte-level HTTP/1.1 framing (RFC 9112).
 @Suite struct HTTPFramingTests {
@@ -22,8 +23,13 @@ import Testing
     }
 
     @Test func requestHeadIsParsedAndHopByHopHeadersAreDropped() throws {
-        let (head, lines) = try Self.parse("POST /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello")
-        #expect(head.length == "POST /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n".utf8.count)
+        let (head, lines) = try Self.parse(
+            "POST /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: h2c\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\nhello"
+        )
+        #expect(
+            head.length
+                == ("POST /a HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, Upgrade\r\nUpgrade: "
+                + "h2c\r\nContent-Length: 5\r\nExpect: 100-continue\r\n\r\n").utf8.count)
         #expect(head.contentLength == 5 && head.keepAlive && head.expectContinue && !head.isHead)
         #expect(lines == ["POST /a HTTP/1.1", "Host: x", "Content-Length: 5"])
     }
@@ -43,12 +49,17 @@ import Testing
         #expect(throws: MessageHead.Failure.self) { try Self.parse("GET / HTTP/2.0\r\n\r\n") }
         #expect(throws: MessageHead.Failure.self) { try Self.parse("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n") }
         #expect(throws: MessageHead.Failure.self) { try Self.parse("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n") }
-        #expect(throws: MessageHead.Failure.self) { try Self.parse("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 200) + "\r\n\r\n", limit: 100) }
+        #expect(throws: MessageHead.Failure.self) {
+            try Self.parse("GET / HTTP/1.1\r\nX: " + String(repeating: "a", count: 200) + "\r\n\r\n", limit: 100)
+        }
         do {
             _ = try Self.parse("GET / HTTP/1.1\r\nHost: x\r\n")
             Issue.record("an incomplete head parsed")
         } catch {
-            guard case .incomplete = error else { Issue.record("expected incomplete, got \(error)"); return }
+            guard case .incomplete = error else {
+                Issue.record("expected incomplete, got \(error)")
+                return
+            }
         }
     }
 

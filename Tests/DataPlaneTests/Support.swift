@@ -1,4 +1,3 @@
-@testable import DataPlane
 import Foundation
 import Logging
 import NIOCore
@@ -6,6 +5,9 @@ import NIOPosix
 import Testing
 import TopologyFile
 import VPCModel
+
+@testable import DataPlane
+
 #if canImport(FoundationNetworking)
 import FoundationNetworking
 #endif
@@ -149,7 +151,13 @@ extension DataPlaneTests {
     struct TCPSocket: CustomStringConvertible {
         /// Held open by a descriptor: connected, or closed by the peer and not yet by its owner.
         var isOpen: Bool { state == .established || state == .closeWait }
-        enum State: String { case established = "01", timeWait = "06", closeWait = "08", listen = "0A", other }
+        enum State: String {
+            case established = "01"
+            case timeWait = "06"
+            case closeWait = "08"
+            case listen = "0A"
+            case other
+        }
         var localPort: Int
         var remotePort: Int
         var state: State
@@ -176,8 +184,8 @@ extension DataPlaneTests {
         return table.split(separator: "\n").dropFirst().compactMap { line in
             let fields = line.split(separator: " ")
             guard fields.count > 3,
-                  let local = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }),
-                  let remote = fields[2].split(separator: ":").last.flatMap({ Int($0, radix: 16) })
+                let local = fields[1].split(separator: ":").last.flatMap({ Int($0, radix: 16) }),
+                let remote = fields[2].split(separator: ":").last.flatMap({ Int($0, radix: 16) })
             else { return nil }
             return TCPSocket(localPort: local, remotePort: remote, state: TCPSocket.State(rawValue: String(fields[3])) ?? .other)
         }
@@ -204,7 +212,8 @@ extension DataPlaneTests {
             for try await part in inbound {
                 reply += String(buffer: part)
                 guard let end = reply.range(of: "\r\n\r\n") else { continue }
-                let length = reply[..<end.lowerBound].split(separator: "\r\n")
+                let length =
+                    reply[..<end.lowerBound].split(separator: "\r\n")
                     .first { $0.lowercased().hasPrefix("content-length:") }
                     .flatMap { Int($0.split(separator: ":")[1].trimmingCharacters(in: .whitespaces)) } ?? 0
                 if reply[end.upperBound...].utf8.count >= length { break }

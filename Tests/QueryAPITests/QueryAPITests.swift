@@ -29,7 +29,11 @@ struct QueryAPITests {
             let (_, before) = try await client.post("Action=DescribeVpcs&Version=2016-11-15")
             let (status, body) = try await client.post("Action=CreateSubnet&Version=2016-11-15&VpcId=vpc-0000000000000dead&CidrBlock=10.0.0.0%2F24")
             #expect(status == 400)
-            #expect(body.contains("<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code><Message>The vpc ID 'vpc-0000000000000dead' does not exist</Message></Error></Errors><RequestID>"))
+            #expect(
+                body.contains(
+                    "<Response><Errors><Error><Code>InvalidVpcID.NotFound</Code><Message>The vpc ID 'vpc-0000000000000dead' does not exist</"
+                        + "Message></Error></Errors><RequestID>"
+                ))
             let (_, after) = try await client.post("Action=DescribeSubnets&Version=2016-11-15")
             #expect(after.components(separatedBy: "<subnetId>").count == 4, "only the three default subnets")
             #expect(before.contains("172.31.0.0/16"))
@@ -42,7 +46,9 @@ struct QueryAPITests {
             let (_, created) = try await client.post("Action=CreateSecurityGroup&Version=2016-11-15&GroupName=g&GroupDescription=d")
             let group = try #require(value("groupId", in: created))
             let rule = "IpProtocol=tcp&IpPermissions.1.FromPort=22&IpPermissions.1.ToPort=22&IpPermissions.1.IpRanges.1.CidrIp=10.0.0.0%2F8"
-            let twice = "Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupId=\(group)&IpPermissions.1.\(rule)&IpPermissions.1.IpRanges.2.CidrIp=10.0.0.0%2F8"
+            let twice =
+                "Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupId=\(group)&"
+                + "IpPermissions.1.\(rule)&IpPermissions.1.IpRanges.2.CidrIp=10.0.0.0%2F8"
             let (status, body) = try await client.post(twice)
             #expect(status == 400)
             #expect(body.contains("InvalidPermission.Duplicate"))
@@ -95,7 +101,12 @@ struct QueryAPITests {
         try await withServer { client in
             let (status, body) = try await client.post("Action=DescribeLoadBalancers&Version=2012-06-01", service: "elasticloadbalancing")
             #expect(status == 200)
-            #expect(body.contains("<DescribeLoadBalancersResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/\"><DescribeLoadBalancersResult><LoadBalancerDescriptions/></DescribeLoadBalancersResult><ResponseMetadata><RequestId>"))
+            #expect(
+                body.contains(
+                    "<DescribeLoadBalancersResponse xmlns=\"http://elasticloadbalancing.amazonaws.com/doc/2012-06-01/\"><"
+                        + "DescribeLoadBalancersResult><LoadBalancerDescriptions/></DescribeLoadBalancersResult><"
+                        + "ResponseMetadata><RequestId>"
+                ))
         }
     }
 
@@ -117,7 +128,8 @@ struct QueryAPITests {
             let subnet = try #require(value("subnetId", in: subnets))
             let (_, run) = try await client.post("Action=RunInstances&Version=2016-11-15&ImageId=ami-1&MinCount=1&MaxCount=1&SubnetId=\(subnet)")
             let instance = try #require(value("instanceId", in: run))
-            let (_, path) = try await client.post("Action=CreateNetworkInsightsPath&Version=2016-11-15&Source=\(gateway)&Destination=\(instance)&Protocol=tcp&DestinationPort=22")
+            let (_, path) = try await client.post(
+                "Action=CreateNetworkInsightsPath&Version=2016-11-15&Source=\(gateway)&Destination=\(instance)&Protocol=tcp&DestinationPort=22")
             let pathID = try #require(value("networkInsightsPathId", in: path))
             let (status, analysis) = try await client.post("Action=StartNetworkInsightsAnalysis&Version=2016-11-15&NetworkInsightsPathId=\(pathID)")
             #expect(status == 200)
@@ -160,7 +172,8 @@ struct QueryAPITests {
             let gateway = try #require(value("natGatewayId", in: created))
             let (_, tables) = try await client.post("Action=DescribeRouteTables&Version=2016-11-15")
             let table = try #require(value("routeTableId", in: tables))
-            _ = try await client.post("Action=CreateRoute&Version=2016-11-15&RouteTableId=\(table)&DestinationCidrBlock=192.0.2.0%2F24&NatGatewayId=\(gateway)")
+            _ = try await client.post(
+                "Action=CreateRoute&Version=2016-11-15&RouteTableId=\(table)&DestinationCidrBlock=192.0.2.0%2F24&NatGatewayId=\(gateway)")
             let (_, before) = try await client.post("Action=DescribeRouteTables&Version=2016-11-15&RouteTableId.1=\(table)")
             #expect(before.contains("<natGatewayId>\(gateway)</natGatewayId><state>active</state>"))
             _ = try await client.post("Action=DeleteNatGateway&Version=2016-11-15&NatGatewayId=\(gateway)")

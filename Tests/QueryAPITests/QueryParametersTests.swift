@@ -1,5 +1,6 @@
-@testable import QueryAPI
 import Testing
+
+@testable import QueryAPI
 
 /// The AWS Query protocol's form encoding and flattened lists ("Query protocol" in the AWS SDK
 /// developer guides; botocore's serializer writes `Name.N.Member`, lists from 1).
@@ -22,11 +23,12 @@ struct QueryParametersTests {
     }
 
     @Test func structuresAreReadInIndexOrderUpToTheFirstGap() throws {
-        let parameters = try QueryParameters(formEncoded: """
-            IpPermissions.2.IpProtocol=udp&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.IpRanges.1.CidrIp=10.0.0.0/16\
-            &IpPermissions.1.IpRanges.2.CidrIp=10.1.0.0/16&IpPermissions.4.IpProtocol=icmp&IpPermissions.01.IpProtocol=x\
-            &IpPermissionsX.1.IpProtocol=y&IpPermissions.1.=empty
-            """)
+        let parameters = try QueryParameters(
+            formEncoded: """
+                IpPermissions.2.IpProtocol=udp&IpPermissions.1.IpProtocol=tcp&IpPermissions.1.IpRanges.1.CidrIp=10.0.0.0/16\
+                &IpPermissions.1.IpRanges.2.CidrIp=10.1.0.0/16&IpPermissions.4.IpProtocol=icmp&IpPermissions.01.IpProtocol=x\
+                &IpPermissionsX.1.IpProtocol=y&IpPermissions.1.=empty
+                """)
         let permissions = parameters.structures("IpPermissions")
         #expect(permissions.count == 2)  // 4 follows a gap; "01" is not an index
         #expect(permissions[0]["IpProtocol"] == "tcp" && permissions[1]["IpProtocol"] == "udp")

@@ -1,9 +1,10 @@
 import Foundation
-@testable import QueryAPI
 import Testing
 import VPCModel
 import VPCStore
 import VPCTesting
+
+@testable import QueryAPI
 
 /// The hand-written record encoding must be read back by `JSONDecoder` exactly as the synthesized
 /// `Codable` encoding is: records written by either one load the same.
@@ -14,7 +15,9 @@ struct RecordJSONTests {
         var plain = SecurityGroup(id: "sg-0123456789abcdef0", name: "web", description: "web servers", vpcID: "vpc-01")
         plain.ingress = [
             SecurityGroupRule(id: "sgr-1", ipProtocol: .tcp, ports: try! PortRange(from: 80, to: 80), peer: .securityGroup("sg-elb")),
-            SecurityGroupRule(ipProtocol: .udp, ports: try! PortRange(from: 1024, to: 65535), peer: .cidr(try! CIDRBlock(parsing: "10.1.0.0/16")), description: "udp"),
+            SecurityGroupRule(
+                ipProtocol: .udp, ports: try! PortRange(from: 1024, to: 65535), peer: .cidr(try! CIDRBlock(parsing: "10.1.0.0/16")),
+                description: "udp"),
             SecurityGroupRule(id: "sgr-3", ipProtocol: IPProtocol(number: 1), peer: .cidr(.all), description: awkward),
         ]
         let odd = SecurityGroup(id: "sg-odd", name: awkward, description: "", vpcID: "vpc-02", ingress: [], egress: [])
@@ -73,15 +76,19 @@ struct ChangeLogTests {
 struct KindTableTests {
     @Test func everyKindRoundTripsThroughTheStoreRecords() throws {
         var topology = Fixtures.scaledSeed(instances: 3)
-        topology.natGateways.append(NATGateway(id: "nat-0000000000000000a", name: "ngw", subnetID: "subnet-public",
-            networkInterfaceID: "eni-nat", elasticIPID: "eipalloc-nat"))
+        topology.natGateways.append(
+            NATGateway(
+                id: "nat-0000000000000000a", name: "ngw", subnetID: "subnet-public",
+                networkInterfaceID: "eni-nat", elasticIPID: "eipalloc-nat"))
         let kindsHeld = Set(Topology.kinds.filter { !$0.ids(in: topology).isEmpty }.map(\.kind.name))
         #expect(kindsHeld == Set(Topology.kinds.map(\.kind.name)), "the fixture holds every kind of the table")
         var state = RegionState(region: "us-east-1")
         for row in Topology.kinds { Self.put(row, of: topology, into: &state) }
         state.setTags(["Name": "web"], on: "sg-web")
         let change = try state.change(encoder: JSONEncoder())
-        #expect(Set(change.upserts.map(\.kind)) == Set(RecordKinds.all.map { $0.kind.name }).subtracting(["metadata", "insightsPath", "insightsAnalysis"]))
+        #expect(
+            Set(change.upserts.map(\.kind))
+                == Set(RecordKinds.all.map { $0.kind.name }).subtracting(["metadata", "insightsPath", "insightsAnalysis"]))
         var loaded = RegionState(region: "us-east-1")
         for record in change.upserts { try loaded.load(record, decoder: JSONDecoder()) }
         #expect(loaded.topology == state.topology)

@@ -27,13 +27,13 @@ struct TopologyFileErrorTests {
             """
         let found = try diagnostics(yaml)
         let lines = Dictionary(grouping: found, by: \.line)
-        #expect(lines[6]?.first?.message.contains("host bits") == true)       // invalid CIDR
-        #expect(lines[10]?.first?.message.contains("0-65535") == true)        // port out of range
+        #expect(lines[6]?.first?.message.contains("host bits") == true)  // invalid CIDR
+        #expect(lines[10]?.first?.message.contains("0-65535") == true)  // port out of range
         #expect(lines[11]?.first?.message.contains("no-such-group") == true)  // dangling name
-        #expect(lines[13]?.first?.message.contains("nowhere") == true)        // dangling subnet
+        #expect(lines[13]?.first?.message.contains("nowhere") == true)  // dangling subnet
         // Model rules are reported with the file's own errors, not after they are fixed.
-        #expect(lines[4]?.first?.message.contains("overlaps") == true)        // overlapping subnets
-        #expect(lines[5]?.first?.message.contains("not inside") == true)      // subnet outside the VPC
+        #expect(lines[4]?.first?.message.contains("overlaps") == true)  // overlapping subnets
+        #expect(lines[5]?.first?.message.contains("not inside") == true)  // subnet outside the VPC
         #expect(found.allSatisfy { $0.file == "bad.yaml" && $0.column >= 1 })
         #expect(found.count == 6)
     }
@@ -52,9 +52,9 @@ struct TopologyFileErrorTests {
                   - { rule: 100, protocol: all, action: deny }
             """
         let found = try diagnostics(yaml)
-        #expect(found.contains { $0.line == 4 && $0.message.contains("overlaps") })             // overlapping subnets
-        #expect(found.contains { $0.line == 5 && $0.message.contains("not inside its VPC") })   // subnet outside VPC
-        #expect(found.contains { $0.line == 10 && $0.message.contains("used twice") })          // duplicate rule number
+        #expect(found.contains { $0.line == 4 && $0.message.contains("overlaps") })  // overlapping subnets
+        #expect(found.contains { $0.line == 5 && $0.message.contains("not inside its VPC") })  // subnet outside VPC
+        #expect(found.contains { $0.line == 10 && $0.message.contains("used twice") })  // duplicate rule number
     }
 
     @Test func malformedYAMLIsALocatedErrorNotACrash() throws {

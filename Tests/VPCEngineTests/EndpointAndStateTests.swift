@@ -6,12 +6,13 @@ import VPCModel
 struct EndpointAndStateTests {
     /// "An EIP stays associated across stop/start; an auto-assigned public IP is released on stop."
     @Test func stoppedInstanceKeepsItsElasticIPButNotItsAutoAssignedIP() throws {
-        let yaml = publicRoute + """
-            instances:
-              with-eip: { subnet: public, elastic-ip: true, state: stopped }
-              with-auto: { subnet: public, public-ip: true, state: stopped }
+        let yaml =
+            publicRoute + """
+                instances:
+                  with-eip: { subnet: public, elastic-ip: true, state: stopped }
+                  with-auto: { subnet: public, public-ip: true, state: stopped }
 
-            """
+                """
         let net = try network(yaml)
         let interfaces = net.topology.networkInterfaces
         #expect(interfaces.first { $0.name == "with-auto-eni" }?.publicIP == nil)
@@ -24,15 +25,16 @@ struct EndpointAndStateTests {
 
     /// ICMP carries no ports: an ICMP rule admits all ICMP, a TCP rule none of it.
     @Test func icmpIsMatchedByProtocolNotPorts() throws {
-        let yaml = publicRoute + """
-            security-groups:
-              ping: { ingress: [{ protocol: icmp, from: 0.0.0.0/0 }] }
-              web: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] }
-            instances:
-              a: { subnet: public, public-ip: true, security-groups: [ping] }
-              b: { subnet: public, public-ip: true, security-groups: [web] }
+        let yaml =
+            publicRoute + """
+                security-groups:
+                  ping: { ingress: [{ protocol: icmp, from: 0.0.0.0/0 }] }
+                  web: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] }
+                instances:
+                  a: { subnet: public, public-ip: true, security-groups: [ping] }
+                  b: { subnet: public, public-ip: true, security-groups: [web] }
 
-            """
+                """
         #expect(try analyze(yaml, from: "internet", to: "a", protocol: .icmp).isReachable)
         #expect(!(try analyze(yaml, from: "internet", to: "b", protocol: .icmp).isReachable))
     }
@@ -51,13 +53,14 @@ struct EndpointAndStateTests {
     /// SEMANTICS.md, "Addresses and return paths" (VPC User Guide, "Internet gateways"): from the internet
     /// only a public IP or Elastic IP reaches an instance; its private address is not routable.
     @Test func addressDestinationsResolveAsTheNetworkDelivers() throws {
-        let yaml = publicRoute + """
-            security-groups: { ssh: { ingress: [{ protocol: tcp, ports: 22, from: 0.0.0.0/0 }] } }
-            instances:
-              host: { subnet: public, private-ip: 10.0.0.47, public-ip: 13.58.55.60, security-groups: [ssh] }
-              other: { subnet: public, private-ip: 10.0.0.48, public-ip: true }
+        let yaml =
+            publicRoute + """
+                security-groups: { ssh: { ingress: [{ protocol: tcp, ports: 22, from: 0.0.0.0/0 }] } }
+                instances:
+                  host: { subnet: public, private-ip: 10.0.0.47, public-ip: 13.58.55.60, security-groups: [ssh] }
+                  other: { subnet: public, private-ip: 10.0.0.48, public-ip: true }
 
-            """
+                """
         let net = try network(yaml)
         func query(_ from: String, _ to: String) throws -> Reachability {
             try net.analyze(PathQuery(from: from, to: to, protocol: .tcp, ports: try PortRange(port: 22)))
@@ -68,7 +71,8 @@ struct EndpointAndStateTests {
         #expect(privateAddress.analysis.explanations.first?.message.contains("13.58.55.60") == true)
         let publicAddress = try query("internet", "13.58.55.60")
         #expect(publicAddress.isReachable)
-        #expect(publicAddress.analysis.forwardPathComponents.first { $0.inboundHeader != nil }?.inboundHeader?.destinationAddresses == ["13.58.55.60/32"])
+        #expect(
+            publicAddress.analysis.forwardPathComponents.first { $0.inboundHeader != nil }?.inboundHeader?.destinationAddresses == ["13.58.55.60/32"])
         // Inside the VPC the private address is delivered by the local route; the public one goes out
         // through the internet gateway and back in.
         #expect(try query("other", "10.0.0.47").isReachable)

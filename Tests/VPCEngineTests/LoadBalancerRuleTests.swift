@@ -45,7 +45,8 @@ struct LoadBalancerRuleTests {
         #expect(try analyze(Self.design(), from: "internet", to: "web", port: 80, through: ["elb"]).isReachable)
         let clientRule = try analyze(Self.design(webIngress: "{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }"), from: "internet", to: "web", port: 80)
         #expect(clientRule.isReachable)
-        let onlyInternet = try analyze(Self.design(webIngress: "{ protocol: tcp, ports: 80, from: 203.0.113.0/24 }"), from: "internet", to: "web", port: 80)
+        let onlyInternet = try analyze(
+            Self.design(webIngress: "{ protocol: tcp, ports: 80, from: 203.0.113.0/24 }"), from: "internet", to: "web", port: 80)
         #expect(!onlyInternet.isReachable)
         #expect(onlyInternet.codes == ["ENI_SG_RULES_MISMATCH"])
         let node = try #require(onlyInternet.analysis.forwardPathComponents.first { $0.component.id == "elb" && $0.outboundHeader != nil })
@@ -128,7 +129,8 @@ struct LoadBalancerRuleTests {
             """
         let result = try analyze(yaml, from: "a", to: "b", port: 22)
         #expect(!result.isReachable)
-        let groups = Set(result.analysis.explanations.filter { $0.explanationCode == .eniSGRulesMismatch }.compactMap { $0.securityGroups?.first?.name })
+        let groups = Set(
+            result.analysis.explanations.filter { $0.explanationCode == .eniSGRulesMismatch }.compactMap { $0.securityGroups?.first?.name })
         #expect(groups.isSuperset(of: ["a-sg", "b-sg"]))
         // Through the load balancer the path goes on past TARGET_PORT_RESTRICTION and meets elb-sg too.
         let through = try analyze(yaml, from: "a", to: "b", port: 22, through: ["elb"])

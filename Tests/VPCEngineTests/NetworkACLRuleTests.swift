@@ -4,13 +4,14 @@ import VPCModel
 
 /// VPC User Guide, "Network ACLs"; SEMANTICS.md, "Network ACLs (stateless)".
 struct NetworkACLRuleTests {
-    static let web = publicRoute + """
-        security-groups:
-          sg: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] }
-        instances:
-          host: { subnet: public, public-ip: true, security-groups: [sg] }
+    static let web =
+        publicRoute + """
+            security-groups:
+              sg: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] }
+            instances:
+              host: { subnet: public, public-ip: true, security-groups: [sg] }
 
-        """
+            """
 
     /// "The VPC's default NACL allows all" — and "a new custom NACL denies everything" (the `*` rule, 32767).
     @Test func newCustomACLDeniesEverything() throws {
@@ -26,17 +27,18 @@ struct NetworkACLRuleTests {
 
     /// "Rules are evaluated in ascending rule number; first match wins. Input order is not evaluation order."
     @Test func entriesAreEvaluatedInAscendingRuleNumber() throws {
-        let yaml = Self.web + """
-            network-acls:
-              acl:
-                subnets: [public]
-                ingress:
-                  - { rule: 200, protocol: all, action: allow }
-                  - { rule: 100, protocol: tcp, ports: 80, from: 198.51.100.0/24, action: deny }
-                egress:
-                  - { rule: 100, protocol: all, action: allow }
+        let yaml =
+            Self.web + """
+                network-acls:
+                  acl:
+                    subnets: [public]
+                    ingress:
+                      - { rule: 200, protocol: all, action: allow }
+                      - { rule: 100, protocol: tcp, ports: 80, from: 198.51.100.0/24, action: deny }
+                    egress:
+                      - { rule: 100, protocol: all, action: allow }
 
-            """
+                """
         let net = try network(yaml)
         let blocked = try net.analyze(PathQuery(from: "198.51.100.7", to: "host", protocol: .tcp, ports: try PortRange(port: 80)))
         #expect(!blocked.isReachable)
@@ -46,16 +48,18 @@ struct NetworkACLRuleTests {
 
     /// "Stateless: a response is checked again against the opposite direction's rules", on ephemeral ports.
     @Test func responsesAreCheckedAgainOnEphemeralPorts() throws {
-        let yaml = Self.web + """
-            network-acls:
-              acl:
-                subnets: [public]
-                ingress: [{ rule: 100, protocol: tcp, ports: 80, action: allow }]
-                egress: [{ rule: 100, protocol: tcp, ports: 80, action: allow }]
+        let yaml =
+            Self.web + """
+                network-acls:
+                  acl:
+                    subnets: [public]
+                    ingress: [{ rule: 100, protocol: tcp, ports: 80, action: allow }]
+                    egress: [{ rule: 100, protocol: tcp, ports: 80, action: allow }]
 
-            """
+                """
         // Clients with Linux ephemeral ports: every reply goes to 32768-61000, which the egress rules deny.
-        let query = PathQuery(from: "internet", to: "host", protocol: .tcp, ports: try PortRange(port: 80), sourcePorts: try PortRange(from: 32768, to: 61000))
+        let query = PathQuery(
+            from: "internet", to: "host", protocol: .tcp, ports: try PortRange(port: 80), sourcePorts: try PortRange(from: 32768, to: 61000))
         let result = try network(yaml).analyze(query)
         #expect(!result.isReachable)
         let e = try #require(result.explanation("SUBNET_ACL_RESTRICTION"))
@@ -67,14 +71,15 @@ struct NetworkACLRuleTests {
     /// With 1024-65535 allowed for replies, the clients that use ports below 1024 are the only ones cut off:
     /// the engine reports that as a partial block over the set of all source ports.
     @Test func ephemeralRuleLeavesOnlyPrivilegedClientPortsBlocked() throws {
-        let yaml = Self.web + """
-            network-acls:
-              acl:
-                subnets: [public]
-                ingress: [{ rule: 100, protocol: tcp, ports: 80, action: allow }]
-                egress: [{ rule: 100, protocol: tcp, ports: 1024-65535, action: allow }]
+        let yaml =
+            Self.web + """
+                network-acls:
+                  acl:
+                    subnets: [public]
+                    ingress: [{ rule: 100, protocol: tcp, ports: 80, action: allow }]
+                    egress: [{ rule: 100, protocol: tcp, ports: 1024-65535, action: allow }]
 
-            """
+                """
         let result = try analyze(yaml, from: "internet", to: "host", port: 80)
         #expect(result.isReachable)
         #expect(result.partialCodes == ["SUBNET_ACL_RESTRICTION"])
@@ -98,16 +103,19 @@ struct NetworkACLRuleTests {
 
     /// "The port range always matches the packet's destination port."
     @Test func portRangeMatchesTheDestinationPort() throws {
-        let yaml = Self.web + """
-            network-acls:
-              acl:
-                subnets: [public]
-                ingress: [{ rule: 100, protocol: tcp, ports: 32768-65535, action: allow }]
-                egress: [{ rule: 100, protocol: all, action: allow }]
+        let yaml =
+            Self.web + """
+                network-acls:
+                  acl:
+                    subnets: [public]
+                    ingress: [{ rule: 100, protocol: tcp, ports: 32768-65535, action: allow }]
+                    egress: [{ rule: 100, protocol: all, action: allow }]
 
-            """
+                """
         // The client's source port is in 32768-65535, but its destination port 80 is not: denied.
-        let result = try network(yaml).analyze(PathQuery(from: "internet", to: "host", protocol: .tcp, ports: try PortRange(port: 80), sourcePorts: try PortRange(from: 40000, to: 40010)))
+        let result = try network(yaml).analyze(
+            PathQuery(
+                from: "internet", to: "host", protocol: .tcp, ports: try PortRange(port: 80), sourcePorts: try PortRange(from: 40000, to: 40010)))
         #expect(!result.isReachable)
         #expect(result.codes == ["SUBNET_ACL_RESTRICTION"])
     }

@@ -28,7 +28,10 @@ struct RepairTests {
         let text = try String(contentsOfFile: "/" + Self.root + "/examples/seed-elb-nat.yaml", encoding: .utf8)
         let file = try TopologyFile(yaml: text, file: "seed-elb-nat.yaml")
         let repair = try Repair(file.topology, intents: file.intents)
-        guard case .fixed = repair.outcome else { Issue.record("not fixed: \(repair.outcome)"); return }
+        guard case .fixed = repair.outcome else {
+            Issue.record("not fixed: \(repair.outcome)")
+            return
+        }
         let added = repair.edits.compactMap { edit -> SecurityGroupRule? in
             if case .addSecurityGroupRule(_, .egress, let rule) = edit.change { return rule }
             return nil
@@ -57,8 +60,12 @@ struct RepairTests {
         let changes = repair.edits.map(\.change)
         let aSG = try #require(file.topology.securityGroups.first { $0.name == "a-sg" }?.id)
         let bSG = try #require(file.topology.securityGroups.first { $0.name == "b-sg" }?.id)
-        #expect(changes.contains(.addSecurityGroupRule(aSG, .egress, SecurityGroupRule(ipProtocol: .tcp, ports: try PortRange(port: 22), peer: .securityGroup(bSG)))))
-        #expect(changes.contains(.addSecurityGroupRule(bSG, .ingress, SecurityGroupRule(ipProtocol: .tcp, ports: try PortRange(port: 22), peer: .securityGroup(aSG)))))
+        #expect(
+            changes.contains(
+                .addSecurityGroupRule(aSG, .egress, SecurityGroupRule(ipProtocol: .tcp, ports: try PortRange(port: 22), peer: .securityGroup(bSG)))))
+        #expect(
+            changes.contains(
+                .addSecurityGroupRule(bSG, .ingress, SecurityGroupRule(ipProtocol: .tcp, ports: try PortRange(port: 22), peer: .securityGroup(aSG)))))
         #expect(changes.count == 2)
         #expect(try recheck(repair, file))
     }
@@ -66,17 +73,18 @@ struct RepairTests {
     /// Network ACLs are stateless: the fix adds the request's entry before the deny and the replies'
     /// ephemeral entry (AWS's recommended 1024-65535) on the way back.
     @Test func aclGetsTheRequestAndItsReturnEntry() throws {
-        let yaml = publicRoute + """
-            security-groups: { web-sg: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] } }
-            network-acls:
-              acl:
-                subnets: [public]
-                ingress: [{ rule: 100, protocol: tcp, ports: 443, from: 0.0.0.0/0, action: allow }]
-            instances: { web: { subnet: public, public-ip: true, security-groups: [web-sg] } }
-            expect:
-              - { name: web serves http, from: internet, to: web, port: 80, reachable: true }
+        let yaml =
+            publicRoute + """
+                security-groups: { web-sg: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] } }
+                network-acls:
+                  acl:
+                    subnets: [public]
+                    ingress: [{ rule: 100, protocol: tcp, ports: 443, from: 0.0.0.0/0, action: allow }]
+                instances: { web: { subnet: public, public-ip: true, security-groups: [web-sg] } }
+                expect:
+                  - { name: web serves http, from: internet, to: web, port: 80, reachable: true }
 
-            """
+                """
         let (repair, file) = try repair(yaml)
         let entries = repair.edits.compactMap { edit -> NetworkACLEntry? in
             if case .addACLEntry(_, let entry) = edit.change { return entry }
@@ -91,11 +99,12 @@ struct RepairTests {
     /// Issue's asymmetric-return design: the fix sends the private subnet's default route to the
     /// internet gateway (LOCALVPC_ASYMMETRIC_RETURN names that route).
     @Test func asymmetricReturnGetsTheRouteChange() throws {
-        let yaml = ReturnPathRuleTests.design() + """
-            expect:
-              - { name: web serves the internet, from: internet, to: web, port: 80, reachable: true }
+        let yaml =
+            ReturnPathRuleTests.design() + """
+                expect:
+                  - { name: web serves the internet, from: internet, to: web, port: 80, reachable: true }
 
-            """
+                """
         let (repair, file) = try repair(yaml)
         #expect(repair.edits.count == 1)
         guard case .retargetRoute(_, let block, .internetGateway) = repair.edits.first?.change else {
@@ -109,11 +118,12 @@ struct RepairTests {
 
     /// A forwarder known only by its image gets the NAT role (SEMANTICS.md, "NAT instance").
     @Test func forwarderWithoutTheRoleIsMarkedAsANAT() throws {
-        let yaml = EndpointAndStateTests.forwarderWithoutRole + """
-            expect:
-              - { name: web reaches the internet, from: web, to: internet, port: 443, reachable: true }
+        let yaml =
+            EndpointAndStateTests.forwarderWithoutRole + """
+                expect:
+                  - { name: web reaches the internet, from: web, to: internet, port: 443, reachable: true }
 
-            """
+                """
         let (repair, file) = try repair(yaml)
         let nat = try #require(file.topology.instances.first { $0.name == "nat-1" }?.id)
         #expect(repair.edits.map(\.change) == [.markAsNAT(nat)])
@@ -122,14 +132,15 @@ struct RepairTests {
 
     /// Two intents that cannot both hold: the edit for one breaks the other, and the repair says so.
     @Test func conflictingIntentsAreReported() throws {
-        let yaml = publicRoute + """
-            security-groups: { web-sg: { egress: [] } }
-            instances: { web: { subnet: public, public-ip: true, security-groups: [web-sg] } }
-            expect:
-              - { name: no https to 1.1.1.1, from: web, to: 1.1.1.1, port: 443, reachable: false }
-              - { name: https to the internet, from: web, to: internet, port: 443, reachable: true }
+        let yaml =
+            publicRoute + """
+                security-groups: { web-sg: { egress: [] } }
+                instances: { web: { subnet: public, public-ip: true, security-groups: [web-sg] } }
+                expect:
+                  - { name: no https to 1.1.1.1, from: web, to: 1.1.1.1, port: 443, reachable: false }
+                  - { name: https to the internet, from: web, to: internet, port: 443, reachable: true }
 
-            """
+                """
         let (repair, _) = try repair(yaml)
         guard case .conflict(let conflict) = repair.outcome else {
             Issue.record("expected a conflict, got \(repair.outcome)")
@@ -142,12 +153,13 @@ struct RepairTests {
     /// The repair only adds: an intent that wants less than the design allows is not fixed, and a
     /// target outside the load balancer's zones (ELB_INSTALLED_AZ_RESTRICTION) needs a new subnet.
     @Test func whatItCannotWriteIsReportedUnfixable() throws {
-        let yaml = LoadBalancerRuleTests.design(webSubnet: "other-zone") + """
-            expect:
-              - { name: web through the elb, from: internet, to: web, port: 80, through: elb, reachable: true }
-              - { name: no http to the elb, from: internet, to: elb, port: 80, reachable: false }
+        let yaml =
+            LoadBalancerRuleTests.design(webSubnet: "other-zone") + """
+                expect:
+                  - { name: web through the elb, from: internet, to: web, port: 80, through: elb, reachable: true }
+                  - { name: no http to the elb, from: internet, to: elb, port: 80, reachable: false }
 
-            """
+                """
         let (repair, _) = try repair(yaml)
         guard case .unfixable(let names) = repair.outcome else {
             Issue.record("expected unfixable, got \(repair.outcome)")

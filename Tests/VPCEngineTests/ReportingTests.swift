@@ -7,15 +7,16 @@ import VPCModel
 struct ReportingTests {
     /// "A complete blocked path with every setting that would have to change" (Bayless et al., CAV 2021).
     @Test func blockedPathListsEveryBlocker() throws {
-        let yaml = publicRoute + """
-            security-groups:
-              sg: {}
-            network-acls:
-              locked: { subnets: [public] }
-            instances:
-              host: { subnet: public, public-ip: true, security-groups: [sg] }
+        let yaml =
+            publicRoute + """
+                security-groups:
+                  sg: {}
+                network-acls:
+                  locked: { subnets: [public] }
+                instances:
+                  host: { subnet: public, public-ip: true, security-groups: [sg] }
 
-            """
+                """
         let result = try analyze(yaml, from: "internet", to: "host", port: 22)
         #expect(!result.isReachable)
         #expect(result.codes == ["SUBNET_ACL_RESTRICTION", "ENI_SG_RULES_MISMATCH", "SUBNET_ACL_RESTRICTION"])

@@ -15,7 +15,8 @@ struct ReturnPathRuleTests {
           priv-rt: { subnets: [private], routes: \(privateRoutes) }
         security-groups: { web-sg: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] } }
         instances:
-          web: { subnet: \(webSubnet), security-groups: [web-sg], private-ip: \(webSubnet == "private" ? "10.0.1.10" : "10.0.0.10"), elastic-ip: 198.51.100.50 }
+          web: { subnet: \(webSubnet), security-groups: [web-sg], private-ip: \(webSubnet == "private" ? "10.0.1.10" : "10.0.0.10"), \
+                 elastic-ip: 198.51.100.50 }
         nat-gateways: { natgw: { subnet: public } }
 
         """
@@ -92,8 +93,9 @@ struct ReturnPathRuleTests {
 
             """
         // A Linux client's source port: the reply goes to port 40000, which nat-sg allows neither in nor out.
-        let result = try network(yaml).analyze(PathQuery(
-            from: "8.8.8.8", to: "web", protocol: .tcp, ports: try PortRange(port: 80), sourcePorts: try PortRange(port: 40000)))
+        let result = try network(yaml).analyze(
+            PathQuery(
+                from: "8.8.8.8", to: "web", protocol: .tcp, ports: try PortRange(port: 80), sourcePorts: try PortRange(port: 40000)))
         #expect(!result.isReachable)
         #expect(result.codes.contains("LOCALVPC_ASYMMETRIC_RETURN"))
         let sg = result.analysis.explanations.filter { $0.explanationCode == .eniSGRulesMismatch }

@@ -4,11 +4,12 @@ import VPCModel
 
 /// VPC User Guide, "Security group rules"; SEMANTICS.md, "Security groups".
 struct SecurityGroupRuleTests {
-    static let host = publicRoute + """
-        instances:
-          host: { subnet: public, public-ip: true, security-groups: [sg] }
+    static let host =
+        publicRoute + """
+            instances:
+              host: { subnet: public, public-ip: true, security-groups: [sg] }
 
-        """
+            """
 
     /// "A new SG has no inbound rules and one outbound rule allowing all traffic."
     @Test func newGroupHasNoInboundRulesAndAllowsAllOutbound() throws {
@@ -30,14 +31,15 @@ struct SecurityGroupRuleTests {
 
     /// "An ENI with several SGs is allowed what the union of their rules allows."
     @Test func severalGroupsAllowTheUnionOfTheirRules() throws {
-        let yaml = publicRoute + """
-            security-groups:
-              ssh: { ingress: [{ protocol: tcp, ports: 22, from: 0.0.0.0/0 }] }
-              web: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] }
-            instances:
-              host: { subnet: public, public-ip: true, security-groups: [ssh, web] }
-            expect: []
-            """
+        let yaml =
+            publicRoute + """
+                security-groups:
+                  ssh: { ingress: [{ protocol: tcp, ports: 22, from: 0.0.0.0/0 }] }
+                  web: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] }
+                instances:
+                  host: { subnet: public, public-ip: true, security-groups: [ssh, web] }
+                expect: []
+                """
         let net = try network(yaml)
         let result = try net.analyze(PathQuery(from: "internet", to: "host", protocol: .tcp))
         #expect(result.reachablePorts == IntervalSet([22...22, 80...80]))

@@ -1,5 +1,5 @@
-import TopologyFile
 import Testing
+import TopologyFile
 import VPCEngine
 import VPCModel
 
@@ -33,8 +33,9 @@ func analyze(
     _ yaml: String, from: String, to: String, protocol ipProtocol: IPProtocol = .tcp, port: Int? = nil,
     through: [String] = [], avoiding: [String] = []
 ) throws -> Reachability {
-    try network(yaml).analyze(PathQuery(
-        from: from, to: to, protocol: ipProtocol, ports: try port.map { try PortRange(port: $0) }, through: through, avoiding: avoiding))
+    try network(yaml).analyze(
+        PathQuery(
+            from: from, to: to, protocol: ipProtocol, ports: try port.map { try PortRange(port: $0) }, through: through, avoiding: avoiding))
 }
 
 extension Reachability {

@@ -8,7 +8,10 @@ struct AddressingTests {
         #expect(address.description == text)
     }
 
-    @Test(arguments: ["10.0.1", "10.0.1.256", "a.b.c.d", "10.0.0.1.2", "", "01234.1.1.1", "10..0.1", ".10.0.1", "10.0.0.1.", "10.0.0.1 ", "١٠.0.0.1", "+1.0.0.1", "999.0.0.1"])
+    @Test(arguments: [
+        "10.0.1", "10.0.1.256", "a.b.c.d", "10.0.0.1.2", "", "01234.1.1.1", "10..0.1", ".10.0.1", "10.0.0.1.", "10.0.0.1 ", "١٠.0.0.1", "+1.0.0.1",
+        "999.0.0.1",
+    ])
     func rejectsBadAddresses(text: String) {
         #expect(IPv4Address(text) == nil)
     }

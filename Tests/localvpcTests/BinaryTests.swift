@@ -8,7 +8,8 @@ struct BinaryTests {
     /// The debug build of `localvpc`, which `swift test` builds with the tests.
     static func binary() -> URL? {
         let build = root.appendingPathComponent(".build")
-        let candidates = [build.appendingPathComponent("debug/localvpc")]
+        let candidates =
+            [build.appendingPathComponent("debug/localvpc")]
             + ((try? FileManager.default.contentsOfDirectory(atPath: build.path)) ?? []).map { build.appendingPathComponent("\($0)/debug/localvpc") }
         return candidates.first { FileManager.default.isExecutableFile(atPath: $0.path) }
     }
@@ -115,7 +116,8 @@ struct BinaryTests {
         let lines = result.output.split(separator: "\n").map(String.init)
         let pass = try #require(lines.firstIndex { $0.hasPrefix("PASS") && $0.contains("some clients") })
         #expect(lines[pass + 2].contains("warning: partly blocked: SUBNET_ACL_RESTRICTION"))
-        #expect(lines.contains { $0.hasPrefix("FAIL") && $0.contains("every client") && $0.contains("fully reachable") && $0.contains("partly blocked") })
+        #expect(
+            lines.contains { $0.hasPrefix("FAIL") && $0.contains("every client") && $0.contains("fully reachable") && $0.contains("partly blocked") })
     }
 
     /// `localvpc fix -o` on the seed: the two web-sg egress rules, a written file that `check` passes (exit 0);

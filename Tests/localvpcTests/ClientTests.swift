@@ -185,7 +185,8 @@ import VPCModel
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }
         let binary = try #require(BinaryTests.binary(), "build the localvpc product first (swift build)")
-        let (status, output) = try Self.script("dataplane_api.py", [binary.path, directory.appendingPathComponent("state.sqlite").path], in: directory)
+        let (status, output) = try Self.script(
+            "dataplane_api.py", [binary.path, directory.appendingPathComponent("state.sqlite").path], in: directory)
         #expect(status == 0, "\(output)")
         #expect(output.contains("all checks passed"), "\(output)")
     }

@@ -4,6 +4,7 @@ import Testing
 import TopologyFile
 import VPCEngine
 import VPCModel
+
 @testable import LocalVPCCommands
 
 /// The examples' verdicts and explanations (golden): what `localvpc check` says about the seed design.
@@ -22,10 +23,11 @@ struct ExampleTests {
         let results = try results("seed-elb-nat.yaml")
         #expect(results.count == 8)
         let failed = results.filter { !$0.value.holds }.keys.sorted()
-        #expect(failed == [
-            "web servers reach the internet (HTTP) through the NAT instance",
-            "web servers reach the internet (HTTPS) through the NAT instance",
-        ])
+        #expect(
+            failed == [
+                "web servers reach the internet (HTTP) through the NAT instance",
+                "web servers reach the internet (HTTPS) through the NAT instance",
+            ])
         let https = try #require(results["web servers reach the internet (HTTPS) through the NAT instance"])
         #expect(https.reachability.analysis.explanations.map(\.explanationCode.rawValue) == ["ENI_SG_RULES_MISMATCH", "SG_REFERENCES_NOT_PRESERVED"])
         #expect(https.reachability.analysis.explanations.first?.message.contains("web-sg") == true)

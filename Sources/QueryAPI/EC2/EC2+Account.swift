@@ -1,6 +1,6 @@
 import Foundation
-import VPCModel
 import HashTreeCollections
+import VPCModel
 
 /// Regions, zones, account attributes and tags.
 enum AccountActions {
@@ -16,26 +16,36 @@ enum AccountActions {
         for name in names where !zones.contains(name) {
             throw APIError.invalidParameterValue("The zone '\(name)' does not exist.")
         }
-        return [XML.set("availabilityZoneInfo", zones.filter { names.isEmpty || names.contains($0) }.map { zone in
-            XML("item") {
-                XML("zoneName", zone)
-                XML("zoneId", Regions.zoneID(zone))
-                XML("zoneState", "available")
-                XML("regionName", call.region)
-                XML("groupName", call.region)
-                XML("networkBorderGroup", call.region)
-                XML("optInStatus", "opt-in-not-required")
-                XML("zoneType", "availability-zone")
-                XML.set("messageSet", [])
-            }
-        })]
+        return [
+            XML.set(
+                "availabilityZoneInfo",
+                zones.filter { names.isEmpty || names.contains($0) }.map { zone in
+                    XML("item") {
+                        XML("zoneName", zone)
+                        XML("zoneId", Regions.zoneID(zone))
+                        XML("zoneState", "available")
+                        XML("regionName", call.region)
+                        XML("groupName", call.region)
+                        XML("networkBorderGroup", call.region)
+                        XML("optInStatus", "opt-in-not-required")
+                        XML("zoneType", "availability-zone")
+                        XML.set("messageSet", [])
+                    }
+                })
+        ]
     }
 
     static func describeRegions(_ call: EC2Call) throws(APIError) -> [XML] {
         let names = call.parameters.list("RegionName")
-        return [XML.set("regionInfo", Regions.names.filter { names.isEmpty || names.contains($0) }.map { region in
-            XML("item", [XML("regionName", region), XML("regionEndpoint", "ec2.\(region).amazonaws.com"), XML("optInStatus", "opt-in-not-required")])
-        })]
+        return [
+            XML.set(
+                "regionInfo",
+                Regions.names.filter { names.isEmpty || names.contains($0) }.map { region in
+                    XML(
+                        "item",
+                        [XML("regionName", region), XML("regionEndpoint", "ec2.\(region).amazonaws.com"), XML("optInStatus", "opt-in-not-required")])
+                })
+        ]
     }
 
     static func describeAccountAttributes(_ call: EC2Call) throws(APIError) -> [XML] {
@@ -46,9 +56,13 @@ enum AccountActions {
             ("vpc-max-security-groups-per-interface", ["5"]), ("max-elastic-ips", ["5"]), ("vpc-max-elastic-ips", ["5"]),
         ]
         let wanted = call.parameters.list("AttributeName")
-        return [XML.set("accountAttributeSet", attributes.filter { wanted.isEmpty || wanted.contains($0.0) }.map { name, values in
-            XML("item", [XML("attributeName", name), XML.set("attributeValueSet", values.map { XML("item", [XML("attributeValue", $0)]) })])
-        })]
+        return [
+            XML.set(
+                "accountAttributeSet",
+                attributes.filter { wanted.isEmpty || wanted.contains($0.0) }.map { name, values in
+                    XML("item", [XML("attributeName", name), XML.set("attributeValueSet", values.map { XML("item", [XML("attributeValue", $0)]) })])
+                })
+        ]
     }
 
     /// The resource type AWS reports for an ID, by its prefix.
@@ -73,7 +87,8 @@ enum AccountActions {
     static func exists(_ id: String, in state: RegionState) -> Bool {
         state[VPC.self][id] != nil || state[Subnet.self][id] != nil || state[InternetGateway.self][id] != nil || state[RouteTable.self][id] != nil
             || state[SecurityGroup.self][id] != nil || state[NetworkACL.self][id] != nil || state[NetworkInterface.self][id] != nil
-            || state[Instance.self][id] != nil || state[ElasticIP.self][id] != nil || state[NATGateway.self][id] != nil || state[InsightsPath.self][id] != nil
+            || state[Instance.self][id] != nil || state[ElasticIP.self][id] != nil || state[NATGateway.self][id] != nil
+            || state[InsightsPath.self][id] != nil
             || state[StoredAnalysis.self][id] != nil
     }
 
@@ -94,7 +109,9 @@ enum AccountActions {
         for tag in call.parameters.structures("Tag") {
             let key = try tag.required("Key")
             guard key.count <= 128, !key.lowercased().hasPrefix("aws:") else {
-                throw APIError(code: "InvalidParameterValue", message: "Tag key '\(key)' is invalid: keys are at most 128 characters and may not start with 'aws:'")
+                throw APIError(
+                    code: "InvalidParameterValue",
+                    message: "Tag key '\(key)' is invalid: keys are at most 128 characters and may not start with 'aws:'")
             }
             tags.append((key, tag["Value"] ?? ""))
         }
@@ -103,7 +120,9 @@ enum AccountActions {
                 guard exists(id, in: state) else { throw APIError(code: "InvalidID", message: "The ID '\(id)' is not valid") }
                 var current = state.tags(of: id)
                 for (key, value) in tags { current[key] = value }
-                guard current.count <= 50 else { throw APIError(code: "TagLimitExceeded", message: "The maximum number of tags (50) for resource \(id) has been exceeded.") }
+                guard current.count <= 50 else {
+                    throw APIError(code: "TagLimitExceeded", message: "The maximum number of tags (50) for resource \(id) has been exceeded.")
+                }
                 state.setTags(current, on: id)
                 refreshRole(id, &state)
             }

@@ -1,6 +1,6 @@
 import Foundation
-import VPCModel
 import HashTreeCollections
+import VPCModel
 
 /// Elastic IPs and NAT gateways.
 enum AddressActions {
@@ -36,8 +36,10 @@ enum AddressActions {
             let eip = ElasticIP(id: .init(AWSID.make("eipalloc")), publicIP: state.freePublicAddress())
             state.put(eip)
             if !tags.isEmpty { state.setTags(tags, on: eip.id.rawValue) }
-            return [XML("publicIp", eip.publicIP.description), XML("allocationId", eip.id.rawValue), XML("domain", "vpc"),
-                    XML("publicIpv4Pool", "amazon"), XML("networkBorderGroup", call.region)]
+            return [
+                XML("publicIp", eip.publicIP.description), XML("allocationId", eip.id.rawValue), XML("domain", "vpc"),
+                XML("publicIpv4Pool", "amazon"), XML("networkBorderGroup", call.region),
+            ]
         }
     }
 
@@ -62,7 +64,8 @@ enum AddressActions {
             if let instanceID = p.string("InstanceId") {
                 let instance = try state.instance(instanceID)
                 guard instance.state != .terminated, let found = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue] else {
-                    throw APIError(code: "IncorrectInstanceState", message: "The instance '\(instanceID)' is not in a valid state for this operation.")
+                    throw APIError(
+                        code: "IncorrectInstanceState", message: "The instance '\(instanceID)' is not in a valid state for this operation.")
                 }
                 interface = found
             } else if let interfaceID = p.string("NetworkInterfaceId") {
@@ -70,21 +73,25 @@ enum AddressActions {
             } else {
                 throw APIError.missingParameter("The request must contain the parameter InstanceId or NetworkInterfaceId")
             }
-            let privateIP = try p.string("PrivateIpAddress").map { text throws(APIError) -> IPv4Address in
-                guard let address = IPv4Address(text), interface.privateIPs.contains(address) else {
-                    throw APIError.invalidParameterValue("The private IP address \(text) is not an address of \(interface.id)")
-                }
-                return address
-            } ?? interface.primaryPrivateIP
+            let privateIP =
+                try p.string("PrivateIpAddress").map { text throws(APIError) -> IPv4Address in
+                    guard let address = IPv4Address(text), interface.privateIPs.contains(address) else {
+                        throw APIError.invalidParameterValue("The private IP address \(text) is not an address of \(interface.id)")
+                    }
+                    return address
+                } ?? interface.primaryPrivateIP
             guard let vpc = state.vpcID(of: interface.subnetID), state[InternetGateway.self].values.contains(where: { $0.attachedVPC == vpc }) else {
                 throw APIError(code: "Gateway.NotAttached", message: "Network vpc of \(interface.id) is not attached to any internet gateway")
             }
             let allowReassociation = try p.bool("AllowReassociation") ?? true
             if eip.association != nil && !allowReassociation {
-                throw APIError(code: "Resource.AlreadyAssociated", message: "resource \(eip.id) is already associated with associate-id \(state.meta(eip.id.rawValue, .association) ?? "")")
+                throw APIError(
+                    code: "Resource.AlreadyAssociated",
+                    message: "resource \(eip.id) is already associated with associate-id \(state.meta(eip.id.rawValue, .association) ?? "")")
             }
             // One address per private IP: a previous Elastic IP there is disassociated.
-            for var other in state[ElasticIP.self].values where other.id != eip.id && other.association?.networkInterfaceID == interface.id && other.association?.privateIP == privateIP {
+            for var other in state[ElasticIP.self].values
+            where other.id != eip.id && other.association?.networkInterfaceID == interface.id && other.association?.privateIP == privateIP {
                 other.association = nil
                 state.put(other)
                 state.setMeta(other.id.rawValue, .association, nil)
@@ -175,14 +182,18 @@ enum AddressActions {
             XML("state", (shownState ?? gateway.state).rawValue)
             XML("connectivityType", eip == nil ? "private" : "public")
             XML("createTime", state.meta(id, .createTime) ?? InstanceActions.now())
-            XML.set("natGatewayAddressSet", [XML("item") {
-                XML.optional("allocationId", eip?.id.rawValue)
-                XML("networkInterfaceId", gateway.networkInterfaceID.rawValue)
-                XML.optional("privateIp", interface?.primaryPrivateIP.description ?? state.meta(id, .privateIp))
-                XML.optional("publicIp", eip?.publicIP.description)
-                XML("isPrimary", "true")
-                XML("status", gateway.state == .deleted ? "disassociated" : "succeeded")
-            }])
+            XML.set(
+                "natGatewayAddressSet",
+                [
+                    XML("item") {
+                        XML.optional("allocationId", eip?.id.rawValue)
+                        XML("networkInterfaceId", gateway.networkInterfaceID.rawValue)
+                        XML.optional("privateIp", interface?.primaryPrivateIP.description ?? state.meta(id, .privateIp))
+                        XML.optional("publicIp", eip?.publicIP.description)
+                        XML("isPrimary", "true")
+                        XML("status", gateway.state == .deleted ? "disassociated" : "succeeded")
+                    }
+                ])
             state.tagXML(id)
         }
     }
@@ -198,14 +209,16 @@ enum AddressActions {
             if connectivity == "public" {
                 eip = try state.elasticIP(allocation: try p.required("AllocationId"))
                 if eip?.association != nil || state[NATGateway.self].values.contains(where: { $0.elasticIPID == eip?.id && $0.state != .deleted }) {
-                    throw APIError(code: "Resource.AlreadyAssociated", message: "Elastic IP address [\(eip?.id.rawValue ?? "")] is already associated")
+                    throw APIError(
+                        code: "Resource.AlreadyAssociated", message: "Elastic IP address [\(eip?.id.rawValue ?? "")] is already associated")
                 }
             }
             guard let address = state.freeAddress(in: subnet) else {
                 throw APIError(code: "InsufficientFreeAddressesInSubnet", message: "Subnet \(subnetID) has no free addresses.")
             }
             let gatewayID = NATGateway.ID(AWSID.make("nat"))
-            let interface = NetworkInterface(id: .init(AWSID.make("eni")), subnetID: subnet.id, privateIPs: [address], securityGroupIDs: [],
+            let interface = NetworkInterface(
+                id: .init(AWSID.make("eni")), subnetID: subnet.id, privateIPs: [address], securityGroupIDs: [],
                 sourceDestCheck: false, owner: .natGateway(gatewayID))
             state.put(interface)
             state.setMeta(interface.id.rawValue, .description, "Interface for NAT Gateway \(gatewayID)")

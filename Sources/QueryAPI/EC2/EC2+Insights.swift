@@ -1,7 +1,7 @@
 import Foundation
+import HashTreeCollections
 import VPCEngine
 import VPCModel
-import HashTreeCollections
 
 /// Reachability Analyzer: paths and analyses, answered by the engine on the region's current state.
 enum InsightsActions {
@@ -34,10 +34,12 @@ enum InsightsActions {
     /// Whether an endpoint names something Reachability Analyzer accepts here.
     static func checkEndpoint(_ id: String, _ role: String, _ state: RegionState) throws(APIError) {
         let plain = id.split(separator: "/").last.map(String.init) ?? id
-        guard state[Instance.self][plain] != nil || state[NetworkInterface.self][plain] != nil || state[InternetGateway.self][plain] != nil
-            || state[ClassicLoadBalancer.self][plain] != nil || state[NATGateway.self][plain] != nil
+        guard
+            state[Instance.self][plain] != nil || state[NetworkInterface.self][plain] != nil || state[InternetGateway.self][plain] != nil
+                || state[ClassicLoadBalancer.self][plain] != nil || state[NATGateway.self][plain] != nil
         else {
-            throw APIError.invalidParameterValue("The \(role) '\(id)' does not exist or is not a supported resource (instance, network interface, internet gateway, load balancer).")
+            throw APIError.invalidParameterValue(
+                "The \(role) '\(id)' does not exist or is not a supported resource (instance, network interface, internet gateway, load balancer).")
         }
     }
 
@@ -97,7 +99,9 @@ enum InsightsActions {
     static func deletePath(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NetworkInsightsPathId")
         return try call.emulator.mutate(call.region) { state throws(APIError) in
-            guard state[InsightsPath.self][id] != nil else { throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", id) }
+            guard state[InsightsPath.self][id] != nil else {
+                throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", id)
+            }
             if state[StoredAnalysis.self].values.contains(where: { $0.pathID == id }) {
                 throw APIError.dependencyViolation("The network insights path \(id) has analyses; delete them first.")
             }
@@ -113,7 +117,9 @@ enum InsightsActions {
         let through = p.list("FilterInArn").map { String($0.split(separator: "/").last ?? "") }
         let avoiding = p.list("FilterOutArn").map { String($0.split(separator: "/").last ?? "") }
         let state = try call.emulator.snapshot(call.region)
-        guard let path = state[InsightsPath.self][pathID] else { throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", pathID) }
+        guard let path = state[InsightsPath.self][pathID] else {
+            throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", pathID)
+        }
         let network = try call.emulator.network(call.region)
         let query = PathQuery(
             from: path.sourceIP ?? plainID(path.source), to: path.destinationIP ?? plainID(path.destination ?? ""),
@@ -151,7 +157,8 @@ enum InsightsActions {
         let ids = call.parameters.list("NetworkInsightsAnalysisId")
         let pathID = call.parameters.string("NetworkInsightsPathId")
         let state = try call.emulator.snapshot(call.region)
-        try requireAll(ids, { state[StoredAnalysis.self][$0] != nil }, code: "InvalidNetworkInsightsAnalysisId.NotFound", noun: "network insights analysis")
+        try requireAll(
+            ids, { state[StoredAnalysis.self][$0] != nil }, code: "InvalidNetworkInsightsAnalysisId.NotFound", noun: "network insights analysis")
         let items = try state[StoredAnalysis.self].values.sorted { $0.id < $1.id }
             .filter { (ids.isEmpty || ids.contains($0.id)) && (pathID == nil || $0.pathID == pathID) }
             .map { analysis throws(APIError) in try analysisXML(analysis) }
@@ -174,7 +181,9 @@ enum InsightsActions {
         let value: JSONValue
         do { value = try JSONDecoder().decode(JSONValue.self, from: stored.analysis) } catch { throw APIError.internalError("\(error)") }
         func children(_ members: [String: JSONValue]) -> [XML] {
-            members.sorted { $0.key < $1.key }.map { key, value in convert(analysisWireNames[key] ?? key.prefix(1).lowercased() + key.dropFirst(), value) }
+            members.sorted { $0.key < $1.key }.map { key, value in
+                convert(analysisWireNames[key] ?? key.prefix(1).lowercased() + key.dropFirst(), value)
+            }
         }
         func convert(_ name: String, _ value: JSONValue) -> XML {
             switch value {
@@ -193,7 +202,12 @@ enum InsightsActions {
 
 /// Any JSON value, decoded without Foundation's type guessing.
 indirect enum JSONValue: Decodable {
-    case object([String: JSONValue]), array([JSONValue]), string(String), number(Double), bool(Bool), null
+    case object([String: JSONValue])
+    case array([JSONValue])
+    case string(String)
+    case number(Double)
+    case bool(Bool)
+    case null
 
     init(from decoder: any Decoder) throws {
         let container = try decoder.singleValueContainer()

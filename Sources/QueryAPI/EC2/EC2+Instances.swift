@@ -1,12 +1,13 @@
 import Foundation
-import VPCModel
 import HashTreeCollections
+import VPCModel
 
 /// Instances and their network interfaces.
 enum InstanceActions {
     static let handlers: [String: EC2Handler] = [
         "RunInstances": runInstances, "DescribeInstances": describeInstances,
-        "StopInstances": { call throws(APIError) in try changeState(call, to: .stopped) }, "StartInstances": { call throws(APIError) in try changeState(call, to: .running) },
+        "StopInstances": { call throws(APIError) in try changeState(call, to: .stopped) },
+        "StartInstances": { call throws(APIError) in try changeState(call, to: .running) },
         "TerminateInstances": { call throws(APIError) in try changeState(call, to: .terminated) },
         "ModifyInstanceAttribute": modifyInstanceAttribute, "DescribeInstanceAttribute": describeInstanceAttribute,
         "CreateNetworkInterface": createNetworkInterface, "DescribeNetworkInterfaces": describeNetworkInterfaces,
@@ -28,7 +29,11 @@ enum InstanceActions {
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             let (reservation, created) = try state.runInstances(request, launchTime: now())
             // The response shows instances as AWS does right after launch: pending.
-            let shown = created.map { var copy = $0; copy.state = .pending; return copy }
+            let shown = created.map {
+                var copy = $0
+                copy.state = .pending
+                return copy
+            }
             return reservationXML(reservation, shown, state, call.accountID, name: "")
         }
     }
@@ -91,9 +96,13 @@ enum InstanceActions {
         guard !ids.isEmpty else { throw APIError.missingParameter("The request must contain the parameter InstanceId") }
         let changes = try call.emulator.mutate(call.region) { state throws(APIError) in try state.changeInstanceStates(ids, to: target) }
         // Stopping/Starting/TerminatingInstances are all `instancesSet` on the wire (botocore).
-        return [XML.set("instancesSet", changes.map { change in
-            XML("item", [XML("instanceId", change.id), stateXML("currentState", change.shown), stateXML("previousState", change.previous)])
-        })]
+        return [
+            XML.set(
+                "instancesSet",
+                changes.map { change in
+                    XML("item", [XML("instanceId", change.id), stateXML("currentState", change.shown), stateXML("previousState", change.previous)])
+                })
+        ]
     }
 
     static func modifyInstanceAttribute(_ call: EC2Call) throws(APIError) -> [XML] {
@@ -106,7 +115,9 @@ enum InstanceActions {
             switch attribute {
             case "sourceDestCheck": sourceDestCheck = value.lowercased() == "true"
             case "instanceType": instanceType = value
-            default: throw APIError.invalidParameterValue("Value (\(attribute)) for parameter attribute is invalid. Supported: sourceDestCheck, instanceType, groupSet.")
+            default:
+                throw APIError.invalidParameterValue(
+                    "Value (\(attribute)) for parameter attribute is invalid. Supported: sourceDestCheck, instanceType, groupSet.")
             }
         }
         let groups = p.list("GroupId")
@@ -129,7 +140,9 @@ enum InstanceActions {
         case "sourceDestCheck": return [XML("instanceId", id), XML("sourceDestCheck", [XML("value", (interface?.sourceDestCheck ?? true).xml)])]
         case "instanceType": return [XML("instanceId", id), XML("instanceType", [XML("value", state.meta(id, .instanceType) ?? "")])]
         case "groupSet": return [XML("instanceId", id), groupSetXML(interface?.securityGroupIDs ?? [], state)]
-        default: throw APIError.invalidParameterValue("Value (\(attribute)) for parameter attribute is invalid. Supported: sourceDestCheck, instanceType, groupSet.")
+        default:
+            throw APIError.invalidParameterValue(
+                "Value (\(attribute)) for parameter attribute is invalid. Supported: sourceDestCheck, instanceType, groupSet.")
         }
     }
 }

@@ -10,19 +10,25 @@ extension InstanceActions {
     }
 
     static func groupSetXML(_ groups: [SecurityGroup.ID], _ state: RegionState) -> XML {
-        XML.set("groupSet", groups.map { id in
-            XML("item", [XML("groupId", id.rawValue)] + XML.optional("groupName", state[SecurityGroup.self][id.rawValue]?.name))
-        })
+        XML.set(
+            "groupSet",
+            groups.map { id in
+                XML("item", [XML("groupId", id.rawValue)] + XML.optional("groupName", state[SecurityGroup.self][id.rawValue]?.name))
+            })
     }
 
     static func publicIP(of interface: NetworkInterface, _ state: RegionState) -> (ip: IPv4Address, eip: ElasticIP?)? {
-        if let eip = state[ElasticIP.self].values.first(where: { $0.association?.networkInterfaceID == interface.id && $0.association?.privateIP == interface.primaryPrivateIP }) {
+        if let eip = state[ElasticIP.self].values.first(where: {
+            $0.association?.networkInterfaceID == interface.id && $0.association?.privateIP == interface.primaryPrivateIP
+        }) {
             return (eip.publicIP, eip)
         }
         return interface.publicIP.map { ($0, nil) }
     }
 
-    static func interfaceXML(_ interface: NetworkInterface, _ state: RegionState, _ account: String, name: String = "item", forInstance: Bool = false) -> XML {
+    static func interfaceXML(
+        _ interface: NetworkInterface, _ state: RegionState, _ account: String, name: String = "item", forInstance: Bool = false
+    ) -> XML {
         let id = interface.id.rawValue
         let subnet = state[Subnet.self][interface.subnetID.rawValue]
         let association = publicIP(of: interface, state).map { pair in
@@ -58,16 +64,20 @@ extension InstanceActions {
             XML("ownerId", account)
             if !forInstance { XML("requesterManaged", requesterManaged.xml) }
             XML("status", interface.owner == .detached ? "available" : "in-use")
-            XML("macAddress", "02:00:00:" + String(id.suffix(6)).enumerated().map { $0.offset % 2 == 1 ? "\($0.element):" : "\($0.element)" }.joined().dropLast())
+            XML(
+                "macAddress",
+                "02:00:00:" + String(id.suffix(6)).enumerated().map { $0.offset % 2 == 1 ? "\($0.element):" : "\($0.element)" }.joined().dropLast())
             XML("privateIpAddress", interface.primaryPrivateIP.description)
             XML("privateDnsName", "ip-\(interface.primaryPrivateIP.description.replacingOccurrences(of: ".", with: "-")).ec2.internal")
             XML("sourceDestCheck", interface.sourceDestCheck.xml)
             groupSetXML(interface.securityGroupIDs, state)
             if let attachment { attachment }
             if let association { association }
-            XML.set(forInstance ? "privateIpAddressesSet" : "privateIpAddressesSet", interface.privateIPs.enumerated().map { index, address in
-                XML("item", [XML("privateIpAddress", address.description), XML("primary", (index == 0).xml)])
-            })
+            XML.set(
+                forInstance ? "privateIpAddressesSet" : "privateIpAddressesSet",
+                interface.privateIPs.enumerated().map { index, address in
+                    XML("item", [XML("privateIpAddress", address.description), XML("primary", (index == 0).xml)])
+                })
             if !forInstance { XML("interfaceType", requesterManaged ? (interface.owner.isNATGateway ? "nat_gateway" : "interface") : "interface") }
             if !forInstance { state.tagXML(id) }
         }
@@ -81,7 +91,9 @@ extension InstanceActions {
             XML("instanceId", id)
             XML("imageId", instance.imageID)
             stateXML("instanceState", instance.state)
-            XML("privateDnsName", interface.map { "ip-\($0.primaryPrivateIP.description.replacingOccurrences(of: ".", with: "-")).ec2.internal" } ?? "")
+            XML(
+                "privateDnsName",
+                interface.map { "ip-\($0.primaryPrivateIP.description.replacingOccurrences(of: ".", with: "-")).ec2.internal" } ?? "")
             XML("dnsName", "")
             XML("instanceType", state.meta(id, .instanceType) ?? "t3.micro")
             XML("launchTime", state.meta(id, .launchTime) ?? now())
@@ -110,8 +122,13 @@ extension InstanceActions {
         }
     }
 
-    static func reservationXML(_ reservation: String, _ instances: [Instance], _ state: RegionState, _ account: String, name: String = "item") -> [XML] {
-        let content = [XML("reservationId", reservation), XML("ownerId", account), XML.set("groupSet", []), XML.set("instancesSet", instances.map { instanceXML($0, state, account) })]
+    static func reservationXML(
+        _ reservation: String, _ instances: [Instance], _ state: RegionState, _ account: String, name: String = "item"
+    ) -> [XML] {
+        let content = [
+            XML("reservationId", reservation), XML("ownerId", account), XML.set("groupSet", []),
+            XML.set("instancesSet", instances.map { instanceXML($0, state, account) }),
+        ]
         return name == "item" ? [XML("item", content)] : content
     }
 }

@@ -1,6 +1,6 @@
+import HashTreeCollections
 import VPCEngine
 import VPCModel
-import HashTreeCollections
 
 /// Network ACLs: entries, associations, the default ACL's subnets.
 extension RoutingActions {
@@ -23,19 +23,25 @@ extension RoutingActions {
             XML("vpcId", acl.vpcID.rawValue)
             XML("default", acl.isDefault.xml)
             XML("ownerId", account)
-            XML.set("entrySet", entries.sorted { ($0.direction.rawValue, $0.ruleNumber) < ($1.direction.rawValue, $1.ruleNumber) }.map { entry in
-                XML("item") {
-                    XML("ruleNumber", String(entry.ruleNumber))
-                    XML("protocol", String(entry.ipProtocol.number))
-                    XML("ruleAction", entry.action.rawValue)
-                    XML("egress", (entry.direction == .egress).xml)
-                    XML("cidrBlock", entry.cidr.description)
-                    if entry.ipProtocol.hasPorts { XML("portRange", [XML("from", String(entry.ports.from)), XML("to", String(entry.ports.to))]) }
-                }
-            })
-            XML.set("associationSet", subnets(of: acl, state).map { subnet in
-                XML("item", [XML("networkAclAssociationId", aclAssociationID(subnet, state)), XML("networkAclId", id), XML("subnetId", subnet.rawValue)])
-            })
+            XML.set(
+                "entrySet",
+                entries.sorted { ($0.direction.rawValue, $0.ruleNumber) < ($1.direction.rawValue, $1.ruleNumber) }.map { entry in
+                    XML("item") {
+                        XML("ruleNumber", String(entry.ruleNumber))
+                        XML("protocol", String(entry.ipProtocol.number))
+                        XML("ruleAction", entry.action.rawValue)
+                        XML("egress", (entry.direction == .egress).xml)
+                        XML("cidrBlock", entry.cidr.description)
+                        if entry.ipProtocol.hasPorts { XML("portRange", [XML("from", String(entry.ports.from)), XML("to", String(entry.ports.to))]) }
+                    }
+                })
+            XML.set(
+                "associationSet",
+                subnets(of: acl, state).map { subnet in
+                    XML(
+                        "item",
+                        [XML("networkAclAssociationId", aclAssociationID(subnet, state)), XML("networkAclId", id), XML("subnetId", subnet.rawValue)])
+                })
             state.tagXML(id)
         }
     }
@@ -67,7 +73,8 @@ extension RoutingActions {
                 case "vpc-id": [acl.vpcID.rawValue]
                 case "default": [acl.isDefault.xml]
                 case "association.subnet-id": subnets(of: acl, state).map(\.rawValue)
-                case "association.association-id", "association.network-acl-association-id": subnets(of: acl, state).map { aclAssociationID($0, state) }
+                case "association.association-id", "association.network-acl-association-id":
+                    subnets(of: acl, state).map { aclAssociationID($0, state) }
                 case "owner-id": [call.accountID]
                 default: nil
                 }
@@ -97,7 +104,9 @@ extension RoutingActions {
         let id = try p.required("NetworkAclId")
         guard let number = try p.int("RuleNumber") else { throw APIError.missingParameter("The request must contain the parameter ruleNumber") }
         guard NetworkACLEntry.userRuleNumbers.contains(number) else {
-            throw APIError(code: "InvalidParameterValue", message: "Invalid value for parameter 'ruleNumber': \(number). Rule numbers must be between 1 and 32766.")
+            throw APIError(
+                code: "InvalidParameterValue",
+                message: "Invalid value for parameter 'ruleNumber': \(number). Rule numbers must be between 1 and 32766.")
         }
         let protocolText = try p.required("Protocol")
         let ipProtocol: IPProtocol
@@ -116,7 +125,8 @@ extension RoutingActions {
             }
             do { ports = try PortRange(from: from, to: to) } catch { throw APIError.invalidParameterValue(error.message) }
         }
-        let entry = NetworkACLEntry(ruleNumber: number, direction: egress ? .egress : .ingress, ipProtocol: ipProtocol, ports: ports, cidr: block, action: action)
+        let entry = NetworkACLEntry(
+            ruleNumber: number, direction: egress ? .egress : .ingress, ipProtocol: ipProtocol, ports: ports, cidr: block, action: action)
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             var acl = try state.networkACL(id)
             let existing = acl.entries.firstIndex { $0.ruleNumber == number && $0.direction == entry.direction }
@@ -138,7 +148,9 @@ extension RoutingActions {
 
     static func deleteNetworkAclEntry(_ call: EC2Call) throws(APIError) -> [XML] {
         let id = try call.parameters.required("NetworkAclId")
-        guard let number = try call.parameters.int("RuleNumber") else { throw APIError.missingParameter("The request must contain the parameter ruleNumber") }
+        guard let number = try call.parameters.int("RuleNumber") else {
+            throw APIError.missingParameter("The request must contain the parameter ruleNumber")
+        }
         let egress = try call.parameters.bool("Egress") ?? false
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             var acl = try state.networkACL(id)

@@ -1,6 +1,6 @@
 import Foundation
-import VPCModel
 import HashTreeCollections
+import VPCModel
 
 /// Network interfaces: create, describe, delete, modify.
 extension InstanceActions {

@@ -1,5 +1,5 @@
-import VPCModel
 import HashTreeCollections
+import VPCModel
 
 /// VPCs, subnets and internet gateways.
 enum NetworkActions {
@@ -28,13 +28,15 @@ enum NetworkActions {
             XML("ownerId", account)
             XML("state", "available")
             XML("cidrBlock", vpc.cidrBlocks.first?.description ?? "")
-            XML.set("cidrBlockAssociationSet", vpc.cidrBlocks.map { block in
-                XML("item") {
-                    XML("cidrBlock", block.description)
-                    XML("associationId", state.meta(id, .cidrAssociation) ?? "")
-                    XML("cidrBlockState", [XML("state", "associated")])
-                }
-            })
+            XML.set(
+                "cidrBlockAssociationSet",
+                vpc.cidrBlocks.map { block in
+                    XML("item") {
+                        XML("cidrBlock", block.description)
+                        XML("associationId", state.meta(id, .cidrAssociation) ?? "")
+                        XML("cidrBlockState", [XML("state", "associated")])
+                    }
+                })
             XML("dhcpOptionsId", "default")
             XML("instanceTenancy", "default")
             XML("isDefault", state.meta(id, .isDefault) ?? "false")
@@ -84,7 +86,8 @@ enum NetworkActions {
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             let vpc = try state.vpc(id)
             // AWS refuses while anything but the VPC's own defaults remains (DependencyViolation).
-            let inUse = !state[Subnet.self].values.filter { $0.vpcID == vpc.id }.isEmpty
+            let inUse =
+                !state[Subnet.self].values.filter { $0.vpcID == vpc.id }.isEmpty
                 || state[InternetGateway.self].values.contains { $0.attachedVPC == vpc.id }
                 || state[RouteTable.self].values.contains { $0.vpcID == vpc.id && !$0.isMain }
                 || state[SecurityGroup.self].values.contains { $0.vpcID == vpc.id && $0.name != "default" }
@@ -120,7 +123,8 @@ enum NetworkActions {
             }
         }
         guard changes.count == 1 else {
-            throw APIError.invalidParameterCombination("Fields for multiple attribute types specified: exactly one attribute must be modified per call.")
+            throw APIError.invalidParameterCombination(
+                "Fields for multiple attribute types specified: exactly one attribute must be modified per call.")
         }
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             _ = try state.vpc(id)
@@ -169,7 +173,10 @@ enum NetworkActions {
             let zones = Regions.zones(call.region)
             let az = zone ?? zones[0]
             guard zones.contains(az) else {
-                throw APIError.invalidParameterValue("Value (\(az)) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability zones: \(zones.joined(separator: ", ")).")
+                throw APIError.invalidParameterValue(
+                    "Value (\(az)) for parameter availabilityZone is invalid. Subnets can currently only be created in the following availability "
+                        + "zones: \(zones.joined(separator: ", "))."
+                )
             }
             let subnet = Subnet(id: .init(AWSID.make("subnet")), vpcID: vpc.id, cidrBlock: block, availabilityZone: az)
             state.put(subnet)
@@ -267,7 +274,8 @@ enum NetworkActions {
                 throw APIError(code: "Resource.AlreadyAssociated", message: "resource \(id) is already attached to network \(attached)")
             }
             if let other = state[InternetGateway.self].values.first(where: { $0.attachedVPC == vpc.id }) {
-                throw APIError(code: "Resource.AlreadyAssociated", message: "Network \(vpcID) already has an internet gateway attached (\(other.id)).")
+                throw APIError(
+                    code: "Resource.AlreadyAssociated", message: "Network \(vpcID) already has an internet gateway attached (\(other.id)).")
             }
             gateway.attachedVPC = vpc.id
             state.put(gateway)
@@ -291,7 +299,8 @@ enum NetworkActions {
                     && (interface.publicIP != nil || state[ElasticIP.self].values.contains { $0.association?.networkInterfaceID == interface.id })
             }
             if mapped {
-                throw APIError.dependencyViolation("Network \(vpcID) has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.")
+                throw APIError.dependencyViolation(
+                    "Network \(vpcID) has some mapped public address(es). Please unmap those public address(es) before detaching the gateway.")
             }
             gateway.attachedVPC = nil
             state.put(gateway)

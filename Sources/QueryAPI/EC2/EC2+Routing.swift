@@ -1,6 +1,6 @@
+import HashTreeCollections
 import VPCEngine
 import VPCModel
-import HashTreeCollections
 
 /// Route tables and network ACLs.
 enum RoutingActions {
@@ -8,7 +8,8 @@ enum RoutingActions {
         "CreateRouteTable": createRouteTable, "DescribeRouteTables": describeRouteTables, "DeleteRouteTable": deleteRouteTable,
         "AssociateRouteTable": associateRouteTable, "DisassociateRouteTable": disassociateRouteTable,
         "ReplaceRouteTableAssociation": replaceRouteTableAssociation,
-        "CreateRoute": { call throws(APIError) in try changeRoute(call, replacing: false) }, "ReplaceRoute": { call throws(APIError) in try changeRoute(call, replacing: true) },
+        "CreateRoute": { call throws(APIError) in try changeRoute(call, replacing: false) },
+        "ReplaceRoute": { call throws(APIError) in try changeRoute(call, replacing: true) },
         "DeleteRoute": deleteRoute,
         "CreateNetworkAcl": createNetworkAcl, "DescribeNetworkAcls": describeNetworkAcls, "DeleteNetworkAcl": deleteNetworkAcl,
         "CreateNetworkAclEntry": { call throws(APIError) in try changeEntry(call, replacing: false) },
@@ -40,7 +41,8 @@ enum RoutingActions {
                 case "association.main": [table.isMain.xml]
                 case "association.subnet-id": table.associatedSubnets.map(\.rawValue)
                 case "association.route-table-association-id":
-                    table.associatedSubnets.compactMap { state.meta(id, .association(subnet: $0)) } + (table.isMain ? [state.meta(id, .mainAssociation) ?? ""] : [])
+                    table.associatedSubnets.compactMap { state.meta(id, .association(subnet: $0)) }
+                        + (table.isMain ? [state.meta(id, .mainAssociation) ?? ""] : [])
                 case "route.destination-cidr-block": table.routes.map(\.destination.description)
                 case "route.gateway-id": table.routes.compactMap { if case .internetGateway(let g) = $0.target { g.rawValue } else { nil } }
                 case "route.nat-gateway-id": table.routes.compactMap { if case .natGateway(let g) = $0.target { g.rawValue } else { nil } }

@@ -7,7 +7,12 @@ extension RoutingActions {
     static func tableXML(_ table: RouteTable, _ state: RegionState, _ network: CompiledNetwork, _ account: String, name: String = "item") -> XML {
         let id = table.id.rawValue
         let local = (state[VPC.self][table.vpcID.rawValue]?.cidrBlocks ?? []).map { block in
-            XML("item", [XML("destinationCidrBlock", block.description), XML("gatewayId", "local"), XML("state", "active"), XML("origin", "CreateRouteTable")])
+            XML(
+                "item",
+                [
+                    XML("destinationCidrBlock", block.description), XML("gatewayId", "local"), XML("state", "active"),
+                    XML("origin", "CreateRouteTable"),
+                ])
         }
         let routes = network.routeStates(of: table).map { route, routeState in
             XML("item") {
@@ -28,21 +33,23 @@ extension RoutingActions {
         }
         var associations: [XML] = []
         if table.isMain {
-            associations.append(XML("item") {
-                XML("routeTableAssociationId", state.meta(id, .mainAssociation) ?? "")
-                XML("routeTableId", id)
-                XML("main", "true")
-                XML("associationState", [XML("state", "associated")])
-            })
+            associations.append(
+                XML("item") {
+                    XML("routeTableAssociationId", state.meta(id, .mainAssociation) ?? "")
+                    XML("routeTableId", id)
+                    XML("main", "true")
+                    XML("associationState", [XML("state", "associated")])
+                })
         }
         for subnet in table.associatedSubnets {
-            associations.append(XML("item") {
-                XML("routeTableAssociationId", state.meta(id, .association(subnet: subnet)) ?? "")
-                XML("routeTableId", id)
-                XML("subnetId", subnet.rawValue)
-                XML("main", "false")
-                XML("associationState", [XML("state", "associated")])
-            })
+            associations.append(
+                XML("item") {
+                    XML("routeTableAssociationId", state.meta(id, .association(subnet: subnet)) ?? "")
+                    XML("routeTableId", id)
+                    XML("subnetId", subnet.rawValue)
+                    XML("main", "false")
+                    XML("associationState", [XML("state", "associated")])
+                })
         }
         return XML(name) {
             XML("routeTableId", id)

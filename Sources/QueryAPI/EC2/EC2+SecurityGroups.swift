@@ -1,5 +1,5 @@
-import VPCModel
 import HashTreeCollections
+import VPCModel
 
 /// Security groups and their rules.
 enum SecurityGroupActions {
@@ -34,19 +34,23 @@ enum SecurityGroupActions {
                     XML("fromPort", String(first.ipProtocol.hasPorts ? first.ports.from : -1))
                     XML("toPort", String(first.ipProtocol.hasPorts ? first.ports.to : -1))
                 }
-                XML.set("groups", members.compactMap { rule -> XML? in
-                    guard case .securityGroup(let peer) = rule.peer else { return nil }
-                    return XML("item") {
-                        XML("userId", account)
-                        XML("groupId", peer.rawValue)
-                        XML.optional("groupName", state[SecurityGroup.self][peer.rawValue]?.name)
-                        XML.optional("description", rule.description)
-                    }
-                })
-                XML.set("ipRanges", members.compactMap { rule -> XML? in
-                    guard case .cidr(let block) = rule.peer else { return nil }
-                    return XML("item", [XML("cidrIp", block.description)] + XML.optional("description", rule.description))
-                })
+                XML.set(
+                    "groups",
+                    members.compactMap { rule -> XML? in
+                        guard case .securityGroup(let peer) = rule.peer else { return nil }
+                        return XML("item") {
+                            XML("userId", account)
+                            XML("groupId", peer.rawValue)
+                            XML.optional("groupName", state[SecurityGroup.self][peer.rawValue]?.name)
+                            XML.optional("description", rule.description)
+                        }
+                    })
+                XML.set(
+                    "ipRanges",
+                    members.compactMap { rule -> XML? in
+                        guard case .cidr(let block) = rule.peer else { return nil }
+                        return XML("item", [XML("cidrIp", block.description)] + XML.optional("description", rule.description))
+                    })
                 XML.set("ipv6Ranges", [])
                 XML.set("prefixListIds", [])
             }
@@ -93,10 +97,17 @@ enum SecurityGroupActions {
             }
             let id = SecurityGroup.ID(AWSID.make("sg"))
             var group = SecurityGroup(id: id, name: name, description: description, vpcID: vpcID)
-            group.egress = group.egress.map { var rule = $0; rule.id = AWSID.make("sgr"); return rule }
+            group.egress = group.egress.map {
+                var rule = $0
+                rule.id = AWSID.make("sgr")
+                return rule
+            }
             state.put(group)
             if !tags.isEmpty { state.setTags(tags, on: id.rawValue) }
-            return [XML("return", "true"), XML("groupId", id.rawValue), XML("securityGroupArn", "arn:aws:ec2:\(call.region):\(call.accountID):security-group/\(id)")]
+            return [
+                XML("return", "true"), XML("groupId", id.rawValue),
+                XML("securityGroupArn", "arn:aws:ec2:\(call.region):\(call.accountID):security-group/\(id)"),
+            ]
         }
     }
 
@@ -211,7 +222,10 @@ enum SecurityGroupActions {
             }
             if direction == .ingress { group.ingress += added } else { group.egress += added }
             state.put(group)
-            return [XML("return", "true"), XML.set("securityGroupRuleSet", added.map { ruleXML($0, group: group, egress: direction == .egress, state, call.accountID) })]
+            return [
+                XML("return", "true"),
+                XML.set("securityGroupRuleSet", added.map { ruleXML($0, group: group, egress: direction == .egress, state, call.accountID) }),
+            ]
         }
     }
 
@@ -251,7 +265,8 @@ enum SecurityGroupActions {
         }
         // Fast path: one group by ID, no filters (the most common call of all).
         let candidates: [SecurityGroup] =
-            ids.count == 1 && names.isEmpty ? state[SecurityGroup.self][ids[0]].map { [$0] } ?? [] : state[SecurityGroup.self].values.sorted { $0.id < $1.id }
+            ids.count == 1 && names.isEmpty
+            ? state[SecurityGroup.self][ids[0]].map { [$0] } ?? [] : state[SecurityGroup.self].values.sorted { $0.id < $1.id }
         var items: [XML] = []
         for group in candidates where (ids.isEmpty || ids.contains(group.id.rawValue)) && (names.isEmpty || names.contains(group.name)) {
             let id = group.id.rawValue

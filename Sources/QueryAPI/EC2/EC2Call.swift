@@ -1,5 +1,5 @@
-import VPCModel
 import HashTreeCollections
+import VPCModel
 
 /// One Query API call (EC2 or ELB): its parameters, its region, and the account.
 struct EC2Call: Sendable {
@@ -24,16 +24,24 @@ extension RegionState {
     func internetGateway(_ id: String) throws(APIError) -> InternetGateway {
         try find(self[InternetGateway.self], id, .notFound("InvalidInternetGatewayID.NotFound", "internetGateway", id))
     }
-    func routeTable(_ id: String) throws(APIError) -> RouteTable { try find(self[RouteTable.self], id, .notFound("InvalidRouteTableID.NotFound", "routeTable", id)) }
+    func routeTable(_ id: String) throws(APIError) -> RouteTable {
+        try find(self[RouteTable.self], id, .notFound("InvalidRouteTableID.NotFound", "routeTable", id))
+    }
     func securityGroup(_ id: String) throws(APIError) -> SecurityGroup {
         try find(self[SecurityGroup.self], id, APIError(code: "InvalidGroup.NotFound", message: "The security group '\(id)' does not exist"))
     }
-    func networkACL(_ id: String) throws(APIError) -> NetworkACL { try find(self[NetworkACL.self], id, .notFound("InvalidNetworkAclID.NotFound", "networkAcl", id)) }
-    func instance(_ id: String) throws(APIError) -> Instance { try find(self[Instance.self], id, .notFound("InvalidInstanceID.NotFound", "instance", id)) }
+    func networkACL(_ id: String) throws(APIError) -> NetworkACL {
+        try find(self[NetworkACL.self], id, .notFound("InvalidNetworkAclID.NotFound", "networkAcl", id))
+    }
+    func instance(_ id: String) throws(APIError) -> Instance {
+        try find(self[Instance.self], id, .notFound("InvalidInstanceID.NotFound", "instance", id))
+    }
     func networkInterface(_ id: String) throws(APIError) -> NetworkInterface {
         try find(self[NetworkInterface.self], id, .notFound("InvalidNetworkInterfaceID.NotFound", "network interface", id))
     }
-    func elasticIP(allocation id: String) throws(APIError) -> ElasticIP { try find(self[ElasticIP.self], id, .notFound("InvalidAllocationID.NotFound", "allocation", id)) }
+    func elasticIP(allocation id: String) throws(APIError) -> ElasticIP {
+        try find(self[ElasticIP.self], id, .notFound("InvalidAllocationID.NotFound", "allocation", id))
+    }
     func natGateway(_ id: String) throws(APIError) -> NATGateway {
         let gateway = try find(self[NATGateway.self], id, APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found"))
         guard gateway.state != .deleted else { throw APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found") }
@@ -45,7 +53,9 @@ extension RegionState {
     func privateAddress(_ requested: String?, in subnet: Subnet) throws(APIError) -> IPv4Address {
         guard let requested else {
             guard let free = freeAddress(in: subnet) else {
-                throw APIError(code: "InsufficientFreeAddressesInSubnet", message: "There are not enough free addresses in subnet '\(subnet.id)' to satisfy the request.")
+                throw APIError(
+                    code: "InsufficientFreeAddressesInSubnet",
+                    message: "There are not enough free addresses in subnet '\(subnet.id)' to satisfy the request.")
             }
             return free
         }

@@ -1,6 +1,6 @@
+import HashTreeCollections
 import VPCEngine
 import VPCModel
-import HashTreeCollections
 
 /// Security groups, subnets, attributes and tags of a load balancer.
 extension ELBActions {
@@ -56,7 +56,10 @@ extension ELBActions {
                 _ = try state.loadBalancer(name)
                 var current = state.tags(of: tagKey(name))
                 for (key, value) in tags { current[key] = value }
-                guard current.count <= 10 else { throw APIError(code: "TooManyTags", message: "The quota for the number of tags that can be assigned to a load balancer has been reached") }
+                guard current.count <= 10 else {
+                    throw APIError(
+                        code: "TooManyTags", message: "The quota for the number of tags that can be assigned to a load balancer has been reached")
+                }
                 state.setTags(current, on: tagKey(name))
             }
             return []
@@ -82,9 +85,16 @@ extension ELBActions {
         let state = try call.emulator.snapshot(call.region)
         let items = try names.map { name throws(APIError) -> XML in
             _ = try state.loadBalancer(name)
-            return XML("member", [XML("LoadBalancerName", name), XML("Tags", state.tags(of: tagKey(name)).sorted { $0.key < $1.key }.map {
-                XML("member", [XML("Key", $0.key), XML("Value", $0.value)])
-            })])
+            return XML(
+                "member",
+                [
+                    XML("LoadBalancerName", name),
+                    XML(
+                        "Tags",
+                        state.tags(of: tagKey(name)).sorted { $0.key < $1.key }.map {
+                            XML("member", [XML("Key", $0.key), XML("Value", $0.value)])
+                        }),
+                ])
         }
         return [XML("TagDescriptions", items)]
     }

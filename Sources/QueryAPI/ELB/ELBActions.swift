@@ -1,6 +1,6 @@
+import HashTreeCollections
 import VPCEngine
 import VPCModel
-import HashTreeCollections
 
 /// One Classic ELB call (API 2012-06-01): the same parts as an EC2 call.
 typealias ELBCall = EC2Call
@@ -41,16 +41,25 @@ enum ELBActions {
         guard let front = ClassicLoadBalancer.Listener.ListenerProtocol(rawValue: protocolText) else {
             throw APIError(code: "ValidationError", message: "Invalid protocol '\(protocolText)'; valid protocols are HTTP, HTTPS, TCP, SSL.")
         }
-        guard let port = try p.int("LoadBalancerPort"), (1...65535).contains(port), let instancePort = try p.int("InstancePort"), (1...65535).contains(instancePort) else {
+        guard let port = try p.int("LoadBalancerPort"), (1...65535).contains(port), let instancePort = try p.int("InstancePort"),
+            (1...65535).contains(instancePort)
+        else {
             throw APIError(code: "ValidationError", message: "LoadBalancerPort and InstancePort must be between 1 and 65535.")
         }
         let backText = (p.string("InstanceProtocol") ?? protocolText).uppercased()
         guard let back = ClassicLoadBalancer.Listener.ListenerProtocol(rawValue: backText) else {
             throw APIError(code: "ValidationError", message: "Invalid instance protocol '\(backText)'.")
         }
-        let listener = ClassicLoadBalancer.Listener(listenerProtocol: front, loadBalancerPort: port, instanceProtocol: back, instancePort: instancePort, sslCertificateID: p.string("SSLCertificateId"))
+        let listener = ClassicLoadBalancer.Listener(
+            listenerProtocol: front, loadBalancerPort: port, instanceProtocol: back, instancePort: instancePort,
+            sslCertificateID: p.string("SSLCertificateId"))
         guard listener.hasCompatibleProtocols else {
-            throw APIError(code: "ValidationError", message: "\(front.rawValue) front-end listeners pair with \(front == .http || front == .https ? "HTTP or HTTPS" : "TCP or SSL") back-end protocols, not \(back.rawValue).")
+            throw APIError(
+                code: "ValidationError",
+                message:
+                    "\(front.rawValue) front-end listeners pair with \(front == .http || front == .https ? "HTTP or HTTPS" : "TCP or SSL") "
+                    + "back-end protocols, not \(back.rawValue)."
+            )
         }
         if (front == .https || front == .ssl) && listener.sslCertificateID == nil {
             throw APIError(code: "ValidationError", message: "SSLCertificateId is required for an \(front.rawValue) listener.")
@@ -61,18 +70,26 @@ enum ELBActions {
     static func createLoadBalancer(_ call: ELBCall) throws(APIError) -> [XML] {
         let p = call.parameters
         let name = try p.required("LoadBalancerName")
-        guard name.count <= 32, name.first?.isLetter == true || name.first?.isNumber == true, name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }), !name.hasSuffix("-") else {
-            throw APIError(code: "ValidationError", message: "LoadBalancerName '\(name)' is invalid: up to 32 letters, digits and hyphens, not starting or ending with a hyphen.")
+        guard name.count <= 32, name.first?.isLetter == true || name.first?.isNumber == true,
+            name.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "-") }), !name.hasSuffix("-")
+        else {
+            throw APIError(
+                code: "ValidationError",
+                message: "LoadBalancerName '\(name)' is invalid: up to 32 letters, digits and hyphens, not starting or ending with a hyphen.")
         }
         let listeners = try p.structures("Listeners.member").map { spec throws(APIError) in try listener(spec) }
         guard !listeners.isEmpty else { throw APIError(code: "ValidationError", message: "At least one listener is required.") }
         let subnetIDs = members(p, "Subnets")
         guard !subnetIDs.isEmpty else {
-            throw APIError(code: "ValidationError", message: "LocalVPC models load balancers in a VPC: Subnets is required (EC2-Classic AvailabilityZones are not supported).")
+            throw APIError(
+                code: "ValidationError",
+                message: "LocalVPC models load balancers in a VPC: Subnets is required (EC2-Classic AvailabilityZones are not supported).")
         }
         let scheme = ClassicLoadBalancer.Scheme(rawValue: p.string("Scheme") ?? "internet-facing")
         guard let scheme else { throw APIError(code: "InvalidScheme", message: "Scheme must be internet-facing or internal.") }
-        let tags = Dictionary(p.structures("Tags.member").compactMap { tag in tag.string("Key").map { ($0, tag["Value"] ?? "") } }, uniquingKeysWith: { _, last in last })
+        let tags = Dictionary(
+            p.structures("Tags.member").compactMap { tag in tag.string("Key").map { ($0, tag["Value"] ?? "") } },
+            uniquingKeysWith: { _, last in last })
         let request = LoadBalancerRequest(
             name: name, listeners: listeners, subnetIDs: subnetIDs, groupIDs: members(p, "SecurityGroups"), scheme: scheme, tags: tags)
         let balancer = try call.emulator.mutate(call.region) { state throws(APIError) in
@@ -126,11 +143,17 @@ enum ELBActions {
         var check = ClassicLoadBalancer.HealthCheck(target: try p.required("HealthCheck.Target"))
         guard let interval = try p.int("HealthCheck.Interval"), let timeout = try p.int("HealthCheck.Timeout"),
             let unhealthy = try p.int("HealthCheck.UnhealthyThreshold"), let healthy = try p.int("HealthCheck.HealthyThreshold")
-        else { throw APIError(code: "ValidationError", message: "HealthCheck needs Target, Interval, Timeout, UnhealthyThreshold and HealthyThreshold.") }
-        guard (5...300).contains(interval), (2...60).contains(timeout), timeout < interval, (2...10).contains(unhealthy), (2...10).contains(healthy) else {
-            throw APIError(code: "ValidationError", message: "HealthCheck values out of range: Interval 5-300, Timeout 2-60 and less than Interval, thresholds 2-10.")
+        else {
+            throw APIError(code: "ValidationError", message: "HealthCheck needs Target, Interval, Timeout, UnhealthyThreshold and HealthyThreshold.")
         }
-        guard check.port != nil, ["HTTP", "HTTPS", "TCP", "SSL"].contains(check.target.split(separator: ":").first.map { $0.uppercased() } ?? "") else {
+        guard (5...300).contains(interval), (2...60).contains(timeout), timeout < interval, (2...10).contains(unhealthy), (2...10).contains(healthy)
+        else {
+            throw APIError(
+                code: "ValidationError",
+                message: "HealthCheck values out of range: Interval 5-300, Timeout 2-60 and less than Interval, thresholds 2-10.")
+        }
+        guard check.port != nil, ["HTTP", "HTTPS", "TCP", "SSL"].contains(check.target.split(separator: ":").first.map { $0.uppercased() } ?? "")
+        else {
             throw APIError(code: "ValidationError", message: "HealthCheck Target must be PROTOCOL:PORT[/path], e.g. HTTP:80/index.html or TCP:80.")
         }
         (check.interval, check.timeout, check.unhealthyThreshold, check.healthyThreshold) = (interval, timeout, unhealthy, healthy)
@@ -166,10 +189,13 @@ enum ELBActions {
                     return (try? network.analyze(query).isReachable) == true
                 }
                 if !reachable {
-                    health = ("OutOfService", "Instance", "Instance has failed at least the UnhealthyThreshold number of health checks consecutively.")
+                    health = (
+                        "OutOfService", "Instance", "Instance has failed at least the UnhealthyThreshold number of health checks consecutively."
+                    )
                 }
             }
-            items.append(XML("member", [XML("InstanceId", id.rawValue), XML("State", health.0), XML("ReasonCode", health.1), XML("Description", health.2)]))
+            items.append(
+                XML("member", [XML("InstanceId", id.rawValue), XML("State", health.0), XML("ReasonCode", health.1), XML("Description", health.2)]))
         }
         return [XML("InstanceStates", items)]
     }

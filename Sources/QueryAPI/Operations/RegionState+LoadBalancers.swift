@@ -81,8 +81,12 @@ extension RegionState {
         var zones: Set<String> = []
         var result: [Subnet] = []
         for id in ids {
-            guard let subnet = self[Subnet.self][id] else { throw APIError(code: "SubnetNotFound", message: "One or more subnets were not found: \(id)") }
-            if let vpc, subnet.vpcID != vpc { throw APIError(code: "InvalidSubnet", message: "Subnet \(id) is in another VPC than the load balancer.") }
+            guard let subnet = self[Subnet.self][id] else {
+                throw APIError(code: "SubnetNotFound", message: "One or more subnets were not found: \(id)")
+            }
+            if let vpc, subnet.vpcID != vpc {
+                throw APIError(code: "InvalidSubnet", message: "Subnet \(id) is in another VPC than the load balancer.")
+            }
             if !zones.insert(subnet.availabilityZone).inserted {
                 throw APIError(
                     code: "InvalidConfigurationRequest",

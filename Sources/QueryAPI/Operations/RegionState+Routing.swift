@@ -3,7 +3,10 @@ import VPCModel
 
 /// A route's target as a request names it (`GatewayId`, `NatGatewayId`, `InstanceId`, `NetworkInterfaceId`).
 enum RouteTargetRequest: Sendable {
-    case gateway(String), natGateway(String), instance(String), networkInterface(String)
+    case gateway(String)
+    case natGateway(String)
+    case instance(String)
+    case networkInterface(String)
 }
 
 // Route tables: the rules EC2 applies to them, as operations on a region's state. Each throws EC2's

@@ -1,5 +1,5 @@
-import VPCModel
 import HashTreeCollections
+import VPCModel
 
 /// What a new VPC and a new account get from AWS.
 enum DefaultVPC {
@@ -39,10 +39,19 @@ enum DefaultVPC {
         acl.associatedSubnets = []
         state.put(acl)
         let groupID = SecurityGroup.ID(AWSID.make("sg"))
-        var group = SecurityGroup(id: groupID, name: "default", description: "default VPC security group", vpcID: vpc.id,
+        var group = SecurityGroup(
+            id: groupID, name: "default", description: "default VPC security group", vpcID: vpc.id,
             ingress: [SecurityGroupRule(ipProtocol: .all, peer: .securityGroup(groupID))])
-        group.ingress = group.ingress.map { var r = $0; r.id = AWSID.make("sgr"); return r }
-        group.egress = group.egress.map { var r = $0; r.id = AWSID.make("sgr"); return r }
+        group.ingress = group.ingress.map {
+            var r = $0
+            r.id = AWSID.make("sgr")
+            return r
+        }
+        group.egress = group.egress.map {
+            var r = $0
+            r.id = AWSID.make("sgr")
+            return r
+        }
         state.put(group)
         return vpc
     }

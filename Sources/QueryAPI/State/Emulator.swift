@@ -1,9 +1,9 @@
 import Foundation
+import HashTreeCollections
 import Synchronization
 import VPCEngine
 import VPCModel
 import VPCStore
-import HashTreeCollections
 
 /// The one owner of the emulated account's state: every region, in memory and in the store.
 ///
@@ -104,7 +104,8 @@ final class Emulator: Sendable {
     func cache(_ rendered: String, region: String, key: String, version: Int) {
         guard version == self.version(of: region), rendered.utf8.count < 1 << 20 else { return }
         responses.withLock { cache in
-            var entry: (version: Int, entries: [String: String]) = cache[region].flatMap { $0.version == version ? $0 : nil } ?? (version: version, entries: [:])
+            var entry: (version: Int, entries: [String: String]) =
+                cache[region].flatMap { $0.version == version ? $0 : nil } ?? (version: version, entries: [:])
             if entry.entries.count >= 1024 { entry.entries.removeAll() }
             entry.entries[key] = rendered
             cache[region] = entry
@@ -115,7 +116,9 @@ final class Emulator: Sendable {
     private func existingOrNew(_ region: String, in regions: inout [String: RegionState]) throws(APIError) -> RegionState {
         if let state = regions[region] { return state }
         guard Regions.isKnown(region) else {
-            throw APIError(code: "AuthFailure", message: "AWS was not able to validate the provided access credentials (unknown region '\(region)').", status: 401)
+            throw APIError(
+                code: "AuthFailure", message: "AWS was not able to validate the provided access credentials (unknown region '\(region)').",
+                status: 401)
         }
         var state = RegionState(region: region)
         DefaultVPC.create(in: &state, accountID: accountID)
@@ -143,8 +146,16 @@ extension Emulator {
             for subnet in table.associatedSubnets { state.setMeta(table.id.rawValue, .association(subnet: subnet), AWSID.make("rtbassoc")) }
         }
         for var group in topology.securityGroups {
-            group.ingress = group.ingress.map { var rule = $0; rule.id = rule.id ?? AWSID.make("sgr"); return rule }
-            group.egress = group.egress.map { var rule = $0; rule.id = rule.id ?? AWSID.make("sgr"); return rule }
+            group.ingress = group.ingress.map {
+                var rule = $0
+                rule.id = rule.id ?? AWSID.make("sgr")
+                return rule
+            }
+            group.egress = group.egress.map {
+                var rule = $0
+                rule.id = rule.id ?? AWSID.make("sgr")
+                return rule
+            }
             state.put(group)
         }
         for instance in topology.instances {

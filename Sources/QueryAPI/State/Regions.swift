@@ -27,12 +27,13 @@ enum AWSID {
     static func make(_ prefix: String) -> String {
         let value = IDRandom.next() & 0x0fff_ffff_ffff_ffff
         let digits: StaticString = "0123456789abcdef"
-        return prefix + String(unsafeUninitializedCapacity: 18) { buffer in
-            buffer[0] = UInt8(ascii: "-")
-            buffer[1] = UInt8(ascii: "0")
-            for index in 0..<16 { buffer[2 + index] = digits.utf8Start[Int(value >> UInt64(60 - 4 * index) & 15)] }
-            return 18
-        }
+        return prefix
+            + String(unsafeUninitializedCapacity: 18) { buffer in
+                buffer[0] = UInt8(ascii: "-")
+                buffer[1] = UInt8(ascii: "0")
+                for index in 0..<16 { buffer[2 + index] = digits.utf8Start[Int(value >> UInt64(60 - 4 * index) & 15)] }
+                return 18
+            }
     }
 }
 
@@ -43,10 +44,11 @@ enum AWSID {
 /// AWS, are names and not secrets. `SystemRandomNumberGenerator` made one `getrandom` call per value,
 /// three per API call.
 enum IDRandom {
-    private static let counter = Atomic<UInt64>({
-        var system = SystemRandomNumberGenerator()
-        return system.next()
-    }())
+    private static let counter = Atomic<UInt64>(
+        {
+            var system = SystemRandomNumberGenerator()
+            return system.next()
+        }())
 
     static func next() -> UInt64 {
         var z = counter.wrappingAdd(0x9E37_79B9_7F4A_7C15, ordering: .relaxed).newValue

@@ -22,7 +22,8 @@ struct QueryParameters: Sendable {
                 let nameEnd = equals ?? pairEnd
                 let valueStart = equals.map { bytes.index(after: $0) } ?? pairEnd
                 guard let key = Self.decode(text[pairStart..<nameEnd]), let value = Self.decode(text[valueStart..<pairEnd]) else {
-                    throw APIError.malformedQueryString("The request has a parameter that is not valid form encoding: \(text[pairStart..<pairEnd].prefix(60))")
+                    throw APIError.malformedQueryString(
+                        "The request has a parameter that is not valid form encoding: \(text[pairStart..<pairEnd].prefix(60))")
                 }
                 values[key] = value
             }
@@ -102,7 +103,8 @@ struct QueryParameters: Sendable {
     func structures(_ name: String) -> [QueryParameters] {
         let prefix = name.utf8.count + 1
         var members: [Int: [String: String]] = [:]
-        for (key, value) in values where key.utf8.count > prefix + 1 && key.hasPrefix(name) && key.utf8.dropFirst(prefix - 1).first == UInt8(ascii: ".") {
+        for (key, value) in values
+        where key.utf8.count > prefix + 1 && key.hasPrefix(name) && key.utf8.dropFirst(prefix - 1).first == UInt8(ascii: ".") {
             // "Name.12.Member": the index, then the member name after its dot.
             let rest = key.utf8.dropFirst(prefix)
             guard let dot = rest.firstIndex(of: UInt8(ascii: ".")), dot > rest.startIndex, rest[rest.startIndex] != UInt8(ascii: "0"),

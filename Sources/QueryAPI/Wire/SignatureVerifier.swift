@@ -21,7 +21,9 @@ struct SignatureVerifier: Sendable {
     /// `SignatureDoesNotMatch`.
     func verify(method: String, path: String, query: String, headers: [(String, String)], body: [UInt8]) throws(APIError) {
         guard let authorization = headers.first(where: { $0.0 == "authorization" })?.1 else {
-            throw APIError(code: "AuthFailure", message: "AWS was not able to validate the provided access credentials (the request is not signed).", status: 401)
+            throw APIError(
+                code: "AuthFailure", message: "AWS was not able to validate the provided access credentials (the request is not signed).", status: 401
+            )
         }
         guard let parts = Self.parse(authorization) else {
             throw APIError(code: "AuthFailure", message: "The Authorization header is not a valid AWS4-HMAC-SHA256 signature.", status: 401)
@@ -48,7 +50,12 @@ struct SignatureVerifier: Sendable {
         }
         let expected = Self.hex(HMAC<SHA256>.authenticationCode(for: Data(stringToSign.utf8), using: key))
         guard expected == parts.signature.lowercased() else {
-            throw APIError(code: "SignatureDoesNotMatch", message: "The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method.", status: 403)
+            throw APIError(
+                code: "SignatureDoesNotMatch",
+                message:
+                    "The request signature we calculated does not match the signature you provided. Check "
+                    + "your AWS Secret Access Key and signing method.",
+                status: 403)
         }
     }
 
@@ -62,7 +69,8 @@ struct SignatureVerifier: Sendable {
         guard let credential = fields["Credential"], let signed = fields["SignedHeaders"], let signature = fields["Signature"] else { return nil }
         let scope = credential.split(separator: "/").map(String.init)
         guard scope.count == 5, scope[4] == "aws4_request" else { return nil }
-        return Parts(accessKey: scope[0], scope: Array(scope[1...]), signedHeaders: signed.split(separator: ";").map(String.init), signature: signature)
+        return Parts(
+            accessKey: scope[0], scope: Array(scope[1...]), signedHeaders: signed.split(separator: ";").map(String.init), signature: signature)
     }
 
     /// Query parameters sorted by name, each name and value URI-encoded (RFC 3986 unreserved kept).

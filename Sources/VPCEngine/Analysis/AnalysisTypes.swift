@@ -15,7 +15,11 @@ public struct AnalysisComponent: Hashable, Sendable, Codable {
         self.name = name
     }
 
-    enum CodingKeys: String, CodingKey { case id = "Id", arn = "Arn", name = "Name" }
+    enum CodingKeys: String, CodingKey {
+        case id = "Id"
+        case arn = "Arn"
+        case name = "Name"
+    }
 }
 
 /// botocore `PortRange`.
@@ -26,7 +30,10 @@ public struct AnalysisPortRange: Hashable, Sendable, Codable {
         self.from = from
         self.to = to
     }
-    enum CodingKeys: String, CodingKey { case from = "From", to = "To" }
+    enum CodingKeys: String, CodingKey {
+        case from = "From"
+        case to = "To"
+    }
 }
 
 /// botocore `AnalysisAclRule`.
@@ -39,8 +46,12 @@ public struct AnalysisACLRule: Hashable, Sendable, Codable {
     public var ruleNumber: Int?
 
     enum CodingKeys: String, CodingKey {
-        case cidr = "Cidr", egress = "Egress", portRange = "PortRange", ipProtocol = "Protocol"
-        case ruleAction = "RuleAction", ruleNumber = "RuleNumber"
+        case cidr = "Cidr"
+        case egress = "Egress"
+        case portRange = "PortRange"
+        case ipProtocol = "Protocol"
+        case ruleAction = "RuleAction"
+        case ruleNumber = "RuleNumber"
     }
 }
 
@@ -53,7 +64,10 @@ public struct AnalysisSecurityGroupRule: Hashable, Sendable, Codable {
     public var ipProtocol: String?
 
     enum CodingKeys: String, CodingKey {
-        case cidr = "Cidr", direction = "Direction", securityGroupID = "SecurityGroupId", portRange = "PortRange"
+        case cidr = "Cidr"
+        case direction = "Direction"
+        case securityGroupID = "SecurityGroupId"
+        case portRange = "PortRange"
         case ipProtocol = "Protocol"
     }
 }
@@ -69,8 +83,12 @@ public struct AnalysisRouteTableRoute: Hashable, Sendable, Codable {
     public var state: String?
 
     enum CodingKeys: String, CodingKey {
-        case destinationCidr = "DestinationCidr", gatewayID = "GatewayId", instanceID = "InstanceId"
-        case natGatewayID = "NatGatewayId", networkInterfaceID = "NetworkInterfaceId", origin = "Origin"
+        case destinationCidr = "DestinationCidr"
+        case gatewayID = "GatewayId"
+        case instanceID = "InstanceId"
+        case natGatewayID = "NatGatewayId"
+        case networkInterfaceID = "NetworkInterfaceId"
+        case origin = "Origin"
         case state = "State"
     }
 }
@@ -84,8 +102,11 @@ public struct AnalysisPacketHeader: Hashable, Sendable, Codable {
     public var sourcePortRanges: [AnalysisPortRange]?
 
     enum CodingKeys: String, CodingKey {
-        case destinationAddresses = "DestinationAddresses", destinationPortRanges = "DestinationPortRanges"
-        case ipProtocol = "Protocol", sourceAddresses = "SourceAddresses", sourcePortRanges = "SourcePortRanges"
+        case destinationAddresses = "DestinationAddresses"
+        case destinationPortRanges = "DestinationPortRanges"
+        case ipProtocol = "Protocol"
+        case sourceAddresses = "SourceAddresses"
+        case sourcePortRanges = "SourcePortRanges"
     }
 }
 
@@ -93,7 +114,10 @@ public struct AnalysisPacketHeader: Hashable, Sendable, Codable {
 public struct AnalysisLoadBalancerListener: Hashable, Sendable, Codable {
     public var loadBalancerPort: Int?
     public var instancePort: Int?
-    enum CodingKeys: String, CodingKey { case loadBalancerPort = "LoadBalancerPort", instancePort = "InstancePort" }
+    enum CodingKeys: String, CodingKey {
+        case loadBalancerPort = "LoadBalancerPort"
+        case instancePort = "InstancePort"
+    }
 }
 
 /// botocore `AnalysisLoadBalancerTarget`.
@@ -103,7 +127,10 @@ public struct AnalysisLoadBalancerTarget: Hashable, Sendable, Codable {
     public var instance: AnalysisComponent?
     public var port: Int?
     enum CodingKeys: String, CodingKey {
-        case address = "Address", availabilityZone = "AvailabilityZone", instance = "Instance", port = "Port"
+        case address = "Address"
+        case availabilityZone = "AvailabilityZone"
+        case instance = "Instance"
+        case port = "Port"
     }
 }
 
@@ -113,6 +140,8 @@ public struct AdditionalDetail: Hashable, Sendable, Codable {
     public var component: AnalysisComponent?
     public var loadBalancers: [AnalysisComponent]?
     enum CodingKeys: String, CodingKey {
-        case additionalDetailType = "AdditionalDetailType", component = "Component", loadBalancers = "LoadBalancers"
+        case additionalDetailType = "AdditionalDetailType"
+        case component = "Component"
+        case loadBalancers = "LoadBalancers"
     }
 }

@@ -28,7 +28,8 @@ extension CompiledNetwork {
                 return .vacant(address, vpc.id)
             }
             if AddressSpace.internet.contains(address.value) { return .internet(IntervalSet(address)) }
-            throw ModelError(.unknownReference, "The \(role) \(trimmed) is not an address of any interface, not in a VPC, and not an internet address.")
+            throw ModelError(
+                .unknownReference, "The \(role) \(trimmed) is not an address of any interface, not in a VPC, and not an internet address.")
         }
         if let balancer = loadBalancers[ClassicLoadBalancer.ID(trimmed)] { return .loadBalancer(balancer) }
         let instance = instances[Instance.ID(trimmed)] ?? instances.values.sorted { $0.id < $1.id }.first { $0.name == trimmed }
@@ -38,7 +39,9 @@ extension CompiledNetwork {
         if let gateway = topology.internetGateways.first(where: { $0.id.rawValue == trimmed || $0.name == trimmed }), gateway.attachedVPC != nil {
             return .internet(AddressSpace.internet)
         }
-        throw ModelError(.unknownReference, "The \(role) '\(trimmed)' is not 'internet', an IPv4 address, or the name or ID of an instance, network interface or load balancer.")
+        throw ModelError(
+            .unknownReference,
+            "The \(role) '\(trimmed)' is not 'internet', an IPv4 address, or the name or ID of an instance, network interface or load balancer.")
     }
 
     /// A source: an address of an interface stands for the interface; an address nobody holds sends nothing.
@@ -46,7 +49,9 @@ extension CompiledNetwork {
         switch try endpoint(reference, role: "source") {
         case .address(_, let interface): return .interface(interface)
         case .vacant(let address, let vpc):
-            throw ModelError(.unknownReference, "The source \(address) is in VPC \(label(vpc.rawValue)), but no network interface holds it, so nothing sends from it.")
+            throw ModelError(
+                .unknownReference,
+                "The source \(address) is in VPC \(label(vpc.rawValue)), but no network interface holds it, so nothing sends from it.")
         case let other: return other
         }
     }
@@ -149,7 +154,11 @@ extension CompiledNetwork {
         guard var best = tracer.outcomes.min(by: { rank($0) < rank($1) }) else { return nil }
         if rank(best).0 == 0 {
             for outcome in tracer.outcomes where outcome.branch.isBroken {
-                best.branch.notes += outcome.branch.blockers.map { var e = $0; e.isPartial = true; return e }
+                best.branch.notes += outcome.branch.blockers.map {
+                    var e = $0
+                    e.isPartial = true
+                    return e
+                }
             }
         }
         return best

@@ -71,7 +71,8 @@ extension CompiledNetwork {
             hop.attachedTo = component(of: origin)
             first.append(hop)
             if !instance.state.isForwarding {
-                var e = Explanation(.badState, message: "Instance \(label(instance.id.rawValue)) is \(instance.state.rawValue): it sends nothing. Start it.")
+                var e = Explanation(
+                    .badState, message: "Instance \(label(instance.id.rawValue)) is \(instance.state.rawValue): it sends nothing. Start it.")
                 e.component = component(instance.id.rawValue)
                 e.state = instance.state.rawValue
                 first.blockers.append(e)
@@ -93,7 +94,8 @@ extension CompiledNetwork {
             let vpc = vpcID(of: target)
             let publics = IntervalSet((publicIPsOfInterface[target.id] ?? []).map { $0.publicIP.value...$0.publicIP.value })
             if publics.isEmpty {
-                var e = Explanation(.igwPrivateIPAssociationForIngress, direction: "ingress",
+                var e = Explanation(
+                    .igwPrivateIPAssociationForIngress, direction: "ingress",
                     message: "\(ownerLabel(of: target)) has no public IP or Elastic IP, so the internet gateway cannot deliver to it directly.")
                 e.networkInterface = component(of: target)
                 e.component = ownerComponent(of: target) ?? component(of: target)
@@ -103,10 +105,16 @@ extension CompiledNetwork {
                 result.append(internetCandidate(packets(to: publics), goal: .interface(target.id), vpc: vpc))
             }
             for balancer in balancers(registering: target) where balancer.scheme == .internetFacing {
-                let nodes = IntervalSet(balancer.nodes.flatMap { node in (publicIPsOfInterface[node.networkInterfaceID] ?? []).map { $0.publicIP.value...$0.publicIP.value } })
-                result.append(viaLoadBalancer(balancer, target: target, query: query, ports: ports, vpc: vpc, entry: nodes) { listenerPorts, label in
-                    self.box(sources: sources, destinations: nodes, query: query, sourcePorts: sourcePorts, ports: listenerPorts, label: label)
-                } start: { .fromInternet(vpc) })
+                let nodes = IntervalSet(
+                    balancer.nodes.flatMap { node in
+                        (publicIPsOfInterface[node.networkInterfaceID] ?? []).map { $0.publicIP.value...$0.publicIP.value }
+                    })
+                result.append(
+                    viaLoadBalancer(balancer, target: target, query: query, ports: ports, vpc: vpc, entry: nodes) { listenerPorts, label in
+                        self.box(sources: sources, destinations: nodes, query: query, sourcePorts: sourcePorts, ports: listenerPorts, label: label)
+                    } start: {
+                        .fromInternet(vpc)
+                    })
             }
         case .address(let address, let target):
             // Only a public IP or Elastic IP is routable from the internet; the internet gateway maps it
@@ -115,25 +123,35 @@ extension CompiledNetwork {
             if publicIPMapping[address.value]?.interface == target.id {
                 result.append(internetCandidate(packets(to: IntervalSet(address)), goal: .interface(target.id), vpc: vpc))
             } else {
-                result.append(blockedFromInternet(packets(to: IntervalSet(address)), privateAddress(address, of: target), goal: .interface(target.id), vpc: vpc))
+                result.append(
+                    blockedFromInternet(packets(to: IntervalSet(address)), privateAddress(address, of: target), goal: .interface(target.id), vpc: vpc)
+                )
             }
         case .vacant(let address, let vpc):
             if AddressSpace.internet.contains(address.value) {
                 // A public-range VPC address nobody holds: the internet gateway has nothing to map it to.
                 result.append(internetCandidate(packets(to: IntervalSet(address)), goal: .vacant(IntervalSet(address)), vpc: vpc))
             } else {
-                var e = Explanation(.noRouteToDestination, direction: "ingress",
-                    message: "\(address) is a private address (no network interface holds it either): the internet does not route private addresses to a VPC.")
+                var e = Explanation(
+                    .noRouteToDestination, direction: "ingress",
+                    message:
+                        "\(address) is a private address (no network interface holds it either): the internet does not route private addresses to "
+                        + "a VPC."
+                )
                 e.address = address.description
                 e.vpc = component(vpc.rawValue)
                 result.append(blockedFromInternet(packets(to: IntervalSet(address)), e, goal: .vacant(IntervalSet(address)), vpc: vpc))
             }
         case .loadBalancer(let balancer):
-            let nodes = IntervalSet(balancer.nodes.flatMap { node in (publicIPsOfInterface[node.networkInterfaceID] ?? []).map { $0.publicIP.value...$0.publicIP.value } })
+            let nodes = IntervalSet(
+                balancer.nodes.flatMap { node in (publicIPsOfInterface[node.networkInterfaceID] ?? []).map { $0.publicIP.value...$0.publicIP.value } }
+            )
             let packets = packets(to: nodes)
             if balancer.scheme == .internal || nodes.isEmpty {
-                var e = Explanation(.igwPrivateIPAssociationForIngress, direction: "ingress",
-                    message: "Load balancer \(balancer.name) is internal: its nodes have no public addresses, so nothing reaches it from the internet.")
+                var e = Explanation(
+                    .igwPrivateIPAssociationForIngress, direction: "ingress",
+                    message:
+                        "Load balancer \(balancer.name) is internal: its nodes have no public addresses, so nothing reaches it from the internet.")
                 e.component = component(balancer.id.rawValue)
                 e.loadBalancerArn = arn(balancer.id.rawValue)
                 var branch = Branch(packets: PacketSet(packets))
@@ -149,10 +167,12 @@ extension CompiledNetwork {
     /// "10.0.0.47 is private": the internet cannot address it, whatever the interface's public address.
     private func privateAddress(_ address: IPv4Address, of target: NetworkInterface) -> Explanation {
         let publics = (publicIPsOfInterface[target.id] ?? []).map(\.publicIP.description)
-        let hint = publics.isEmpty
+        let hint =
+            publics.isEmpty
             ? "\(ownerLabel(of: target)) has no public IP or Elastic IP either."
             : "Address it by its public IP (\(publics.joined(separator: ", "))), which the internet gateway maps to its private address."
-        var e = Explanation(.noRouteToDestination, direction: "ingress",
+        var e = Explanation(
+            .noRouteToDestination, direction: "ingress",
             message: "\(address) is a private address of \(ownerLabel(of: target)): the internet does not route private addresses. \(hint)")
         e.address = address.description
         e.networkInterface = component(of: target)
@@ -184,7 +204,8 @@ extension CompiledNetwork {
             return Candidate(start: .fromInterface(origin), goal: goal, branch: branch, vpc: vpc)
         }
         func direct(to destinations: IntervalSet, goal: Goal) -> Candidate {
-            start(PacketSet(box(sources: sourceAddress, destinations: destinations, query: query, sourcePorts: sourcePorts, ports: ports)), goal: goal)
+            start(
+                PacketSet(box(sources: sourceAddress, destinations: destinations, query: query, sourcePorts: sourcePorts, ports: ports)), goal: goal)
         }
         switch destination {
         case .internet(let targets):
@@ -204,9 +225,12 @@ extension CompiledNetwork {
             guard viaBalancers else { return result }
             for balancer in balancers(registering: target) where balancer.vpcID == vpc {
                 let nodes = IntervalSet(balancer.nodes.compactMap { interfaces[$0.networkInterfaceID]?.primaryPrivateIP }.map { $0.value...$0.value })
-                let candidate = viaLoadBalancer(balancer, target: target, query: query, ports: ports, vpc: vpc, entry: nodes) { listenerPorts, label in
+                let candidate = viaLoadBalancer(balancer, target: target, query: query, ports: ports, vpc: vpc, entry: nodes) {
+                    listenerPorts, label in
                     self.box(sources: sourceAddress, destinations: nodes, query: query, sourcePorts: sourcePorts, ports: listenerPorts, label: label)
-                } start: { .fromInterface(origin) }
+                } start: {
+                    .fromInterface(origin)
+                }
                 if case .fromInterface = candidate.start {
                     var started = start(candidate.branch.packets, goal: candidate.goal)
                     started.branch.blockers += candidate.branch.blockers
@@ -241,12 +265,19 @@ extension CompiledNetwork {
         let listeners = balancer.listeners.filter { usesTCP && ports.contains(UInt32($0.instancePort)) }
         var branch: Branch
         if !listeners.isEmpty {
-            branch = Branch(packets: PacketSet(boxes: listeners.map {
-                packets(IntervalSet(value: UInt32($0.loadBalancerPort)), IntervalSet(value: UInt32($0.instancePort)))
-            }))
+            branch = Branch(
+                packets: PacketSet(
+                    boxes: listeners.map {
+                        packets(IntervalSet(value: UInt32($0.loadBalancerPort)), IntervalSet(value: UInt32($0.instancePort)))
+                    }))
         } else {
-            var e = Explanation(.targetPortRestriction,
-                message: "Load balancer \(balancer.name) sends \(label(target.id.rawValue)) traffic only on the instance ports of its listeners (\(balancer.listeners.map(\.description).joined(separator: ", "))); none matches \(query.ipProtocol) \(CompiledNetwork.describePorts(ports)).")
+            var e = Explanation(
+                .targetPortRestriction,
+                message:
+                    "Load balancer \(balancer.name) sends \(label(target.id.rawValue)) traffic only on the instance ports of its listeners "
+                    + "(\(balancer.listeners.map(\.description).joined(separator: ", "))); none matches "
+                    + "\(query.ipProtocol) \(CompiledNetwork.describePorts(ports))."
+            )
             e.component = component(balancer.id.rawValue)
             e.loadBalancerArn = arn(balancer.id.rawValue)
             e.loadBalancerTarget = AnalysisLoadBalancerTarget(address: target.primaryPrivateIP.description, instance: ownerComponent(of: target))

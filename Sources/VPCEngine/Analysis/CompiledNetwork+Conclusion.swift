@@ -11,7 +11,9 @@ extension CompiledNetwork {
         avoiding: [Set<String>]
     ) -> Reachability {
         let working = eligible.filter(\.works)
-        let seed = "\(query.source)|\(query.destination)|\(query.ipProtocol)|\(query.destinationPorts?.description ?? "all")|\(query.through)|\(query.avoiding)"
+        let seed =
+            "\(query.source)|\(query.destination)|\(query.ipProtocol)|\(query.destinationPorts?.description ?? "all")|"
+            + "\(query.through)|\(query.avoiding)"
         let analysisID = IDGenerator.makeRaw("nia", seed: seed)
         var analysis = NetworkInsightsAnalysis(
             networkInsightsAnalysisID: analysisID,
@@ -38,7 +40,8 @@ extension CompiledNetwork {
             let waypoints = via.enumerated().filter { $0.offset == 0 || via[$0.offset - 1] != $0.element }.map(\.element)
             var reason = "reachable via " + waypoints.joined(separator: " -> ")
             if ports != reachable && query.ipProtocol.hasPorts { reason += " (ports \(reachable) of \(CompiledNetwork.describePorts(ports)))" }
-            return Reachability(query: query, analysis: analysis, reachablePorts: reachable, queriedPorts: ports, partialBlocks: partial, reason: reason)
+            return Reachability(
+                query: query, analysis: analysis, reachablePorts: reachable, queriedPorts: ports, partialBlocks: partial, reason: reason)
         }
 
         var explanations: [Explanation]
@@ -47,12 +50,26 @@ extension CompiledNetwork {
             analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
             explanations = unique(chosen.blockers)
         } else if !attempts.isEmpty {
-            var e = Explanation(.componentFilterRestriction,
-                message: "Every path from \(query.source) to \(query.destination) \(through.isEmpty ? "" : "misses \(query.through.joined(separator: ", "))")\(through.isEmpty || avoiding.isEmpty ? "" : " or ")\(avoiding.isEmpty ? "" : "passes through \(query.avoiding.joined(separator: ", "))").")
+            var e = Explanation(
+                .componentFilterRestriction,
+                message:
+                    "Every path from \(query.source) to \(query.destination) "
+                    + [
+                        through.isEmpty ? nil : "misses \(query.through.joined(separator: ", "))",
+                        avoiding.isEmpty ? nil : "passes through \(query.avoiding.joined(separator: ", "))",
+                    ].compactMap { $0 }.joined(separator: " or ") + "."
+            )
             e.component = AnalysisComponent(id: query.destination)
             explanations = [e]
         } else {
-            explanations = [Explanation(.noRouteToDestination, message: "There is no way from \(query.source) to \(query.destination): they are not in one VPC, or neither end can be addressed by the other.")]
+            explanations = [
+                Explanation(
+                    .noRouteToDestination,
+                    message:
+                        "There is no way from \(query.source) to \(query.destination): they are not in one VPC, or neither end can be addressed by "
+                        + "the other."
+                )
+            ]
         }
         analysis.explanations = explanations
         let reason = explanations.map(\.message).joined(separator: " ")
@@ -83,7 +100,8 @@ extension CompiledNetwork {
     func unique(_ explanations: [Explanation]) -> [Explanation] {
         var seen: Set<String> = []
         return explanations.filter { e in
-            let key = "\(e.explanationCode)|\(e.component?.id ?? "")|\(e.acl?.id ?? "")|\(e.aclRule?.ruleNumber ?? 0)|\(e.direction ?? "")|\(e.message)"
+            let key =
+                "\(e.explanationCode)|\(e.component?.id ?? "")|\(e.acl?.id ?? "")|\(e.aclRule?.ruleNumber ?? 0)|\(e.direction ?? "")|\(e.message)"
             return seen.insert(key).inserted
         }
     }

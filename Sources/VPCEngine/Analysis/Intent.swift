@@ -52,20 +52,25 @@ extension CompiledNetwork {
         switch intent.expectation {
         case .reachable(let expected):
             let actual = result.isReachable
-            let text = actual
+            let text =
+                actual
                 ? (result.reachablePorts == result.queriedPorts || !intent.query.ipProtocol.hasPorts
                     ? "reachable" : "reachable on \(result.reachablePorts)")
                 : "unreachable"
             return IntentResult(intent: intent, reachability: result, holds: actual == expected, actual: text)
         case .fully:
             let whole = result.isReachable && result.reachablePorts == result.queriedPorts && result.partialBlocks.isEmpty
-            let text = !result.isReachable ? "unreachable"
-                : whole ? "fully reachable"
-                : result.reachablePorts != result.queriedPorts ? "reachable on \(result.reachablePorts) only" : "partly blocked"
+            let text =
+                !result.isReachable
+                ? "unreachable"
+                : whole
+                    ? "fully reachable"
+                    : result.reachablePorts != result.queriedPorts ? "reachable on \(result.reachablePorts) only" : "partly blocked"
             return IntentResult(intent: intent, reachability: result, holds: whole, actual: text)
         case .exactlyPorts(let expected):
             let actual = result.isReachable ? result.reachablePorts : .empty
-            return IntentResult(intent: intent, reachability: result, holds: actual == expected,
+            return IntentResult(
+                intent: intent, reachability: result, holds: actual == expected,
                 actual: actual.isEmpty ? "unreachable" : "only \(actual)")
         }
     }

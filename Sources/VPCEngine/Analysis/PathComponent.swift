@@ -26,10 +26,18 @@ public struct PathComponent: Hashable, Sendable, Codable {
     }
 
     enum CodingKeys: String, CodingKey {
-        case sequenceNumber = "SequenceNumber", component = "Component", aclRule = "AclRule"
-        case securityGroupRule = "SecurityGroupRule", routeTableRoute = "RouteTableRoute"
-        case inboundHeader = "InboundHeader", outboundHeader = "OutboundHeader", attachedTo = "AttachedTo"
-        case subnet = "Subnet", vpc = "Vpc", additionalDetails = "AdditionalDetails", explanations = "Explanations"
+        case sequenceNumber = "SequenceNumber"
+        case component = "Component"
+        case aclRule = "AclRule"
+        case securityGroupRule = "SecurityGroupRule"
+        case routeTableRoute = "RouteTableRoute"
+        case inboundHeader = "InboundHeader"
+        case outboundHeader = "OutboundHeader"
+        case attachedTo = "AttachedTo"
+        case subnet = "Subnet"
+        case vpc = "Vpc"
+        case additionalDetails = "AdditionalDetails"
+        case explanations = "Explanations"
     }
 }
 
@@ -52,10 +60,15 @@ public struct NetworkInsightsAnalysis: Hashable, Sendable, Codable {
     enum CodingKeys: String, CodingKey {
         case networkInsightsAnalysisID = "NetworkInsightsAnalysisId"
         case networkInsightsAnalysisArn = "NetworkInsightsAnalysisArn"
-        case networkInsightsPathID = "NetworkInsightsPathId", filterInArns = "FilterInArns"
-        case filterOutArns = "FilterOutArns", startDate = "StartDate", status = "Status"
-        case statusMessage = "StatusMessage", networkPathFound = "NetworkPathFound"
-        case forwardPathComponents = "ForwardPathComponents", returnPathComponents = "ReturnPathComponents"
+        case networkInsightsPathID = "NetworkInsightsPathId"
+        case filterInArns = "FilterInArns"
+        case filterOutArns = "FilterOutArns"
+        case startDate = "StartDate"
+        case status = "Status"
+        case statusMessage = "StatusMessage"
+        case networkPathFound = "NetworkPathFound"
+        case forwardPathComponents = "ForwardPathComponents"
+        case returnPathComponents = "ReturnPathComponents"
         case explanations = "Explanations"
     }
 }

@@ -124,7 +124,8 @@ public struct CompiledNetwork: Sendable {
 
         for row in Topology.kinds {
             for id in row.ids(in: topology) {
-                components[id] = AnalysisComponent(id: id, arn: row.kind.arn(id, region: topology.region, accountID: topology.accountID), name: name(id))
+                components[id] = AnalysisComponent(
+                    id: id, arn: row.kind.arn(id, region: topology.region, accountID: topology.accountID), name: name(id))
             }
         }
         for subnet in topology.subnets {

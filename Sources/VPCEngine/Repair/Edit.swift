@@ -55,7 +55,9 @@ public struct Edit: Hashable, Sendable {
             guard let index = topology.instances.firstIndex(where: { $0.id == id }), topology.instances[index].state != .running else { return false }
             topology.instances[index].state = .running
         case .enableCrossZone(let id):
-            guard let index = topology.loadBalancers.firstIndex(where: { $0.id == id }), !topology.loadBalancers[index].crossZone else { return false }
+            guard let index = topology.loadBalancers.firstIndex(where: { $0.id == id }), !topology.loadBalancers[index].crossZone else {
+                return false
+            }
             topology.loadBalancers[index].crossZone = true
         case .addListener(let id, let listener):
             guard let index = topology.loadBalancers.firstIndex(where: { $0.id == id }),

@@ -103,39 +103,66 @@ extension CompiledNetwork {
             return aclEdits(e)
         case .eniSourceDestCheckRestriction:
             guard let id = e.networkInterface?.id else { return [] }
-            return [Edit(change: .disableSourceDestCheck(NetworkInterface.ID(id)),
-                summary: "\(label(id)): turn the source/destination check off (it forwards for others)",
-                awsCommand: awsInstanceOrInterface(id, "--no-source-dest-check"))]
+            return [
+                Edit(
+                    change: .disableSourceDestCheck(NetworkInterface.ID(id)),
+                    summary: "\(label(id)): turn the source/destination check off (it forwards for others)",
+                    awsCommand: awsInstanceOrInterface(id, "--no-source-dest-check"))
+            ]
         case .igwPublicIPAssociationForEgress:
             // A forwarder without the NAT role passes private sources on: it is meant to be a NAT.
             guard let id = e.networkInterface?.id, let interface = interfaces[NetworkInterface.ID(id)],
                 let instance = instance(owning: interface), instance.role != .nat, !interface.sourceDestCheck
             else { return [] }
-            return [Edit(change: .markAsNAT(instance.id),
-                summary: "\(label(instance.id.rawValue)): mark it as a NAT instance (role: nat), as its image masquerades",
-                awsCommand: "aws ec2 create-tags --resources \(instance.id) --tags Key=localvpc:role,Value=nat")]
+            return [
+                Edit(
+                    change: .markAsNAT(instance.id),
+                    summary: "\(label(instance.id.rawValue)): mark it as a NAT instance (role: nat), as its image masquerades",
+                    awsCommand: "aws ec2 create-tags --resources \(instance.id) --tags Key=localvpc:role,Value=nat")
+            ]
         case .badState, .badStateRoute:
             let id = e.component?.id ?? ""
             guard let instance = instances[Instance.ID(id)], instance.state != .terminated else { return [] }
-            return [Edit(change: .start(instance.id), summary: "\(label(id)): start it (it is \(instance.state.rawValue))",
-                awsCommand: "aws ec2 start-instances --instance-ids \(instance.id)")]
+            return [
+                Edit(
+                    change: .start(instance.id), summary: "\(label(id)): start it (it is \(instance.state.rawValue))",
+                    awsCommand: "aws ec2 start-instances --instance-ids \(instance.id)")
+            ]
         case .elbNotCrossZone:
             guard let id = e.component?.id else { return [] }
-            return [Edit(change: .enableCrossZone(ClassicLoadBalancer.ID(id)), summary: "load balancer \(id): enable cross-zone load balancing",
-                awsCommand: "aws elb modify-load-balancer-attributes --load-balancer-name \(id) --load-balancer-attributes \"{\\\"CrossZoneLoadBalancing\\\":{\\\"Enabled\\\":true}}\"")]
+            return [
+                Edit(
+                    change: .enableCrossZone(ClassicLoadBalancer.ID(id)), summary: "load balancer \(id): enable cross-zone load balancing",
+                    awsCommand:
+                        "aws elb modify-load-balancer-attributes --load-balancer-name \(id) --load-balancer-attributes "
+                        + "\"{\\\"CrossZoneLoadBalancing\\\":{\\\"Enabled\\\":true}}\""
+                )
+            ]
         case .targetPortRestriction, .elbListenersMismatch:
             guard let id = e.component?.id, query.ipProtocol == .tcp, let ports = query.destinationPorts, ports.from == ports.to else { return [] }
-            let listener = ClassicLoadBalancer.Listener(listenerProtocol: .tcp, loadBalancerPort: ports.from, instanceProtocol: .tcp, instancePort: ports.from)
-            return [Edit(change: .addListener(ClassicLoadBalancer.ID(id), listener), summary: "load balancer \(id): add listener \(listener)",
-                awsCommand: "aws elb create-load-balancer-listeners --load-balancer-name \(id) --listeners Protocol=TCP,LoadBalancerPort=\(ports.from),InstanceProtocol=TCP,InstancePort=\(ports.from)")]
+            let listener = ClassicLoadBalancer.Listener(
+                listenerProtocol: .tcp, loadBalancerPort: ports.from, instanceProtocol: .tcp, instancePort: ports.from)
+            return [
+                Edit(
+                    change: .addListener(ClassicLoadBalancer.ID(id), listener), summary: "load balancer \(id): add listener \(listener)",
+                    awsCommand:
+                        "aws elb create-load-balancer-listeners --load-balancer-name \(id) --listeners Protocol=TCP,LoadBalancerPort=\(ports.from),"
+                        + "InstanceProtocol=TCP,InstancePort=\(ports.from)"
+                )
+            ]
         case .asymmetricReturn:
             // Send the replies' destinations back to the internet gateway, the way the requests came.
             guard let table = e.routeTable?.id, let cidr = e.routeTableRoute?.destinationCidr, let block = try? CIDRBlock(parsing: cidr),
                 let compiled = topology.routeTable(RouteTable.ID(table)), let gateway = internetGatewayOfVPC[compiled.vpcID]
             else { return [] }
-            return [Edit(change: .retargetRoute(RouteTable.ID(table), block, .internetGateway(gateway.id)),
-                summary: "\(label(table)): send \(cidr) to \(label(gateway.id.rawValue)) instead of \(label(e.component?.id ?? "the NAT")) (replies return the way requests came)",
-                awsCommand: "aws ec2 replace-route --route-table-id \(table) --destination-cidr-block \(cidr) --gateway-id \(gateway.id)")]
+            return [
+                Edit(
+                    change: .retargetRoute(RouteTable.ID(table), block, .internetGateway(gateway.id)),
+                    summary:
+                        "\(label(table)): send \(cidr) to \(label(gateway.id.rawValue)) instead of \(label(e.component?.id ?? "the NAT")) (replies "
+                        + "return the way requests came)",
+                    awsCommand: "aws ec2 replace-route --route-table-id \(table) --destination-cidr-block \(cidr) --gateway-id \(gateway.id)")
+            ]
         default:
             return []
         }
@@ -166,9 +193,13 @@ extension CompiledNetwork {
             case .securityGroup(let id): permission = "UserIdGroupPairs=[{GroupId=\(id)}]"
             }
             let portsPart = rule.ipProtocol.hasPorts ? ",FromPort=\(rule.ports.from),ToPort=\(rule.ports.to)" : ""
-            return Edit(change: .addSecurityGroupRule(group, direction, rule),
+            return Edit(
+                change: .addSecurityGroupRule(group, direction, rule),
                 summary: "\(label(groupID)): allow \(way) \(rule.ipProtocol)\(portText) \(direction == .ingress ? "from" : "to") \(label(peer))",
-                awsCommand: "aws ec2 authorize-security-group-\(direction == .ingress ? "ingress" : "egress") --group-id \(groupID) --ip-permissions 'IpProtocol=\(rule.ipProtocol.awsName)\(portsPart),\(permission)'")
+                awsCommand:
+                    "aws ec2 authorize-security-group-\(direction == .ingress ? "ingress" : "egress") --group-id \(groupID) --ip-permissions "
+                    + "'IpProtocol=\(rule.ipProtocol.awsName)\(portsPart),\(permission)'"
+            )
         }
     }
 
@@ -191,12 +222,21 @@ extension CompiledNetwork {
                 let free = next <= below && !taken.contains(next) ? next : (1...max(1, below)).reversed().first { !taken.contains($0) }
                 guard let number = free, number <= below else { continue }
                 taken.insert(number)
-                let entry = NetworkACLEntry(ruleNumber: number, direction: direction, ipProtocol: ipProtocol, ports: ports, cidr: block, action: .allow)
+                let entry = NetworkACLEntry(
+                    ruleNumber: number, direction: direction, ipProtocol: ipProtocol, ports: ports, cidr: block, action: .allow)
                 let portText = ipProtocol.hasPorts ? " \(ports)" : ""
                 let portsPart = ipProtocol.hasPorts ? " --port-range From=\(ports.from),To=\(ports.to)" : ""
-                edits.append(Edit(change: .addACLEntry(NetworkACL.ID(aclID), entry),
-                    summary: "\(label(aclID)): \(direction == .ingress ? "inbound" : "outbound") rule \(number) allows \(ipProtocol)\(portText) \(direction == .ingress ? "from" : "to") \(block)",
-                    awsCommand: "aws ec2 create-network-acl-entry --network-acl-id \(aclID) --\(direction == .ingress ? "ingress" : "egress") --rule-number \(number) --protocol \(ipProtocol.awsName)\(portsPart) --cidr-block \(block) --rule-action allow"))
+                edits.append(
+                    Edit(
+                        change: .addACLEntry(NetworkACL.ID(aclID), entry),
+                        summary:
+                            "\(label(aclID)): \(direction == .ingress ? "inbound" : "outbound") rule \(number) allows \(ipProtocol)\(portText) "
+                            + "\(direction == .ingress ? "from" : "to") \(block)",
+                        awsCommand:
+                            "aws ec2 create-network-acl-entry --network-acl-id \(aclID) --\(direction == .ingress ? "ingress" : "egress") "
+                            + "--rule-number \(number) --protocol \(ipProtocol.awsName)\(portsPart) --cidr-block \(block) "
+                            + "--rule-action allow"
+                    ))
             }
         }
         return edits
@@ -229,9 +269,11 @@ extension CompiledNetwork {
 
     /// One security group when every address is a member of it, else the CIDR blocks.
     private func peerChoices(_ addresses: IntervalSet) -> [SecurityGroupRule.Peer] {
-        let owners = addresses.count <= 64 ? addresses.ranges.flatMap { Array($0) }.compactMap { value in
-            interfaceByPrivateIP.values.lazy.compactMap { $0[value] }.first
-        } : []
+        let owners =
+            addresses.count <= 64
+            ? addresses.ranges.flatMap { Array($0) }.compactMap { value in
+                interfaceByPrivateIP.values.lazy.compactMap { $0[value] }.first
+            } : []
         if !owners.isEmpty, owners.count == Int(addresses.count) {
             let groups = owners.map { Set(interfaces[$0]?.securityGroupIDs ?? []) }
             if let shared = groups.dropFirst().reduce(groups[0], { $0.intersection($1) }).sorted().first {

@@ -67,8 +67,11 @@ extension Tracer {
         let isNATGateway = network.natGatewayOfInterface[interface.id] != nil
         let instance = network.instance(owning: interface)
         let translates = isNATGateway || instance?.role == .nat
-        var hop = PathComponent(component: network.component(of: interface),
-            note: translates ? "\(network.ownerLabel(of: interface)) translates the source to \(interface.primaryPrivateIP)" : "\(network.ownerLabel(of: interface)) forwards")
+        var hop = PathComponent(
+            component: network.component(of: interface),
+            note: translates
+                ? "\(network.ownerLabel(of: interface)) translates the source to \(interface.primaryPrivateIP)"
+                : "\(network.ownerLabel(of: interface)) forwards")
         hop.inboundPackets = (branch.packets)
         hop.attachedTo = network.ownerComponent(of: interface)
         (hop.subnet, hop.vpc) = network.subnetAndVPC(interface.subnetID)
@@ -77,12 +80,15 @@ extension Tracer {
             // translate it as a new outbound flow, and the client drops a reply from another address.
             let e = asymmetricReturn(at: interface, branch)
             branch.blockers.append(e)
-            hop.note = "BLOCKED: \(network.ownerLabel(of: interface)) would translate the reply's source to \(interface.primaryPrivateIP): the request never crossed it"
+            hop.note =
+                "BLOCKED: \(network.ownerLabel(of: interface)) would translate the reply's source to \(interface.primaryPrivateIP): the request "
+                + "never crossed it"
             hop.explanations = [e]
         } else if translates {
             // Source NAT: the device's private address and a port it picks from 1024-65535
             // (VPC User Guide, "NAT gateways"; SEMANTICS.md, "NAT instance").
-            branch.connections.append(ConnectionRecord(device: isNATGateway ? .natGateway : .natInstance, interface: interface.id, original: branch.packets))
+            branch.connections.append(
+                ConnectionRecord(device: isNATGateway ? .natGateway : .natInstance, interface: interface.id, original: branch.packets))
             branch.packets = branch.packets.map { box in
                 var box = box
                 box.sources = IntervalSet(interface.primaryPrivateIP)
@@ -104,9 +110,18 @@ extension Tracer {
         let sources = branch.packets.projection(\.sources)
         let destinations = branch.packets.projection(\.destinations)
         let routeHop = branch.components.last { $0.routeTableRoute != nil }
-        let via = routeHop.map { "Route \($0.routeTableRoute?.destinationCidr ?? "") -> \(nat) in \($0.component.name ?? $0.component.id) sends" } ?? "The reply goes"
-        var e = Explanation(.asymmetricReturn, direction: "egress",
-            message: "\(via) the reply from \(network.describeAddresses(sources)) to \(network.describeAddresses(destinations)) into \(nat), which the request never crossed: \(nat) rewrites the reply's source to its own address, so the client, expecting the reply from the address it sent its request to, drops it. Route these destinations back the way the requests came (from the internet: to the internet gateway), or move the destination to a subnet that does.")
+        let via =
+            routeHop.map { "Route \($0.routeTableRoute?.destinationCidr ?? "") -> \(nat) in \($0.component.name ?? $0.component.id) sends" }
+            ?? "The reply goes"
+        var e = Explanation(
+            .asymmetricReturn, direction: "egress",
+            message:
+                "\(via) the reply from \(network.describeAddresses(sources)) to \(network.describeAddresses(destinations)) into \(nat), which the "
+                + "request never crossed: \(nat) rewrites the reply's source to its own address, so the client, "
+                + "expecting the reply from the address it sent its request to, drops it. Route these destinations back "
+                + "the way the requests came (from the internet: to the internet gateway), or move the destination to a "
+                + "subnet that does."
+        )
         e.component = network.ownerComponent(of: interface) ?? network.component(of: interface)
         e.networkInterface = network.component(of: interface)
         if let gateway = network.natGatewayOfInterface[interface.id] { e.natGateway = network.component(gateway.rawValue) }
@@ -162,7 +177,9 @@ extension Tracer {
         let forwarder = branch.lastForwarder.flatMap { network.interfaces[$0] }
         branch.filter(allowed: branch.packets.intersection(withPublic)) { blocked in
             let unmapped = blocked.projection(\.sources)
-            var message = "Internet gateway \(network.label(gateway.id.rawValue)) drops packets from \(network.describeAddresses(unmapped)): no public IP or Elastic IP is associated with that private address."
+            var message =
+                "Internet gateway \(network.label(gateway.id.rawValue)) drops packets from \(network.describeAddresses(unmapped)): no public IP or "
+                + "Elastic IP is associated with that private address."
             // An instance that forwards (source/destination check off) without the NAT role passes the
             // private source on unchanged: say so, it is usually a NAT instance known only by its image.
             if let forwarder, let instance = network.instance(owning: forwarder), instance.role != .nat, !forwarder.sourceDestCheck {
@@ -179,16 +196,24 @@ extension Tracer {
         internetBox.destinations = AddressSpace.internet
         let inbound = branch.packets
         if !mapped.isEmpty {
-            branch.packets = PacketSet(boxes: mapped.flatMap { privateSet, publicIP in
-                branch.packets.intersection({ var b = HeaderBox.everything; b.sources = privateSet; return b }()).boxes.map { box in
-                    var box = box
-                    box.sources = IntervalSet(publicIP)
-                    return box
-                }
-            })
+            branch.packets = PacketSet(
+                boxes: mapped.flatMap { privateSet, publicIP in
+                    branch.packets.intersection(
+                        {
+                            var b = HeaderBox.everything
+                            b.sources = privateSet
+                            return b
+                        }()
+                    ).boxes.map { box in
+                        var box = box
+                        box.sources = IntervalSet(publicIP)
+                        return box
+                    }
+                })
         }
         let outside = branch.packets.intersection(internetBox)
-        var hop = PathComponent(component: network.component(gateway.id.rawValue), note: "internet gateway maps the private source to its public address")
+        var hop = PathComponent(
+            component: network.component(gateway.id.rawValue), note: "internet gateway maps the private source to its public address")
         hop.inboundPackets = (inbound)
         hop.outboundPackets = (outside.isEmpty ? branch.packets : outside)
         branch.append(hop)
@@ -203,7 +228,8 @@ extension Tracer {
         targetBox.destinations = targets
         branch.packets = outside.intersection(targetBox)
         guard !branch.packets.isEmpty else { return }
-        branch.append(PathComponent(component: AnalysisComponent(id: "internet", name: "the internet"), note: isReturn ? "back at the source" : "destination"))
+        branch.append(
+            PathComponent(component: AnalysisComponent(id: "internet", name: "the internet"), note: isReturn ? "back at the source" : "destination"))
         finish(branch, arrived: true)
     }
 
@@ -212,7 +238,8 @@ extension Tracer {
     mutating func internetGatewayIngress(vpc: VPC.ID, _ branch: Branch) {
         var branch = branch
         guard let gateway = network.internetGatewayOfVPC[vpc] else {
-            var e = Explanation(.noRouteToDestination, direction: "ingress",
+            var e = Explanation(
+                .noRouteToDestination, direction: "ingress",
                 message: "VPC \(network.label(vpc.rawValue)) has no internet gateway attached, so nothing reaches it from the internet.")
             e.vpc = network.component(vpc.rawValue)
             return drop(branch, e)
@@ -228,8 +255,13 @@ extension Tracer {
         targets.sort { $0.2.first ?? 0 < $1.2.first ?? 0 }
         let mappedDestinations = IntervalSet(targets.flatMap(\.2.ranges))
         if !destinations.subtracting(mappedDestinations).isEmpty {
-            var e = Explanation(.igwPrivateIPAssociationForIngress, direction: "ingress",
-                message: "Internet gateway \(network.label(gateway.id.rawValue)) drops packets to \(network.describeAddresses(destinations.subtracting(mappedDestinations))): no interface in the VPC has that public address.")
+            var e = Explanation(
+                .igwPrivateIPAssociationForIngress, direction: "ingress",
+                message:
+                    "Internet gateway \(network.label(gateway.id.rawValue)) drops packets to "
+                    + "\(network.describeAddresses(destinations.subtracting(mappedDestinations))): no interface in the VPC "
+                    + "has that public address."
+            )
             e.internetGateway = network.component(gateway.id.rawValue)
             e.component = network.component(gateway.id.rawValue)
             if mappedDestinations.isEmpty { return drop(branch, e) }
@@ -247,7 +279,8 @@ extension Tracer {
                 box.destinations = IntervalSet(privateIP)
                 return box
             }
-            var hop = PathComponent(component: network.component(gateway.id.rawValue), note: "internet gateway maps \(IPv4Address(publicSet.first ?? 0)) to \(privateIP)")
+            var hop = PathComponent(
+                component: network.component(gateway.id.rawValue), note: "internet gateway maps \(IPv4Address(publicSet.first ?? 0)) to \(privateIP)")
             hop.inboundPackets = (inbound)
             hop.outboundPackets = (next.packets)
             next.append(hop)

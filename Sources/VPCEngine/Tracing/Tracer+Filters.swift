@@ -18,8 +18,13 @@ extension Tracer {
         if !blocked.isEmpty {
             let owner = network.ownerLabel(of: interface)
             let what = describe(blocked, direction: direction)
-            var e = Explanation(.eniSGRulesMismatch, direction: direction.rawValue,
-                message: "Security group\(interface.securityGroupIDs.count == 1 ? "" : "s") \(groupNames) of \(owner) (\(interface.id)) \(interface.securityGroupIDs.count == 1 ? "allows" : "allow") no \(direction == .ingress ? "inbound" : "outbound") \(what).")
+            var e = Explanation(
+                .eniSGRulesMismatch, direction: direction.rawValue,
+                message:
+                    "Security group\(interface.securityGroupIDs.count == 1 ? "" : "s") \(groupNames) of \(owner) (\(interface.id)) "
+                    + "\(interface.securityGroupIDs.count == 1 ? "allows" : "allow") no "
+                    + "\(direction == .ingress ? "inbound" : "outbound") \(what)."
+            )
             e.component = network.component(of: interface)
             e.networkInterface = network.component(of: interface)
             e.securityGroups = groups
@@ -37,7 +42,8 @@ extension Tracer {
             }
         }
         if let matched, !allowed.isEmpty {
-            var hop = PathComponent(component: network.component(matched.group.id.rawValue),
+            var hop = PathComponent(
+                component: network.component(matched.group.id.rawValue),
                 note: "\(direction.rawValue) rule \(describe(matched.rule, direction))")
             hop.securityGroupRule = network.securityGroupRule(matched.rule, direction: direction)
             hop.attachedTo = network.component(of: interface)
@@ -61,8 +67,17 @@ extension Tracer {
             let middlebox: NetworkInterface? =
                 direction == .egress ? nextHop(from: interface, for: blocked) : branch.lastForwarder.flatMap { network.interfaces[$0] }
             guard let middlebox, middlebox.securityGroupIDs.contains(peer) else { continue }
-            var e = Explanation(.sgReferencesNotPreserved, direction: direction.rawValue,
-                message: "The \(direction.rawValue) rule of \(network.label(rule.group.id.rawValue)) that names security group \(network.label(peer.rawValue)) does not match: the traffic passes through \(network.ownerLabel(of: middlebox)), a member of \(network.label(peer.rawValue)), but a security-group reference matches only the private addresses of member interfaces, and the \(direction == .egress ? "destination" : "source") is \(network.describeAddresses(direction == .egress ? blocked.projection(\.destinations) : blocked.projection(\.sources))). Use a CIDR rule instead.")
+            var e = Explanation(
+                .sgReferencesNotPreserved, direction: direction.rawValue,
+                message:
+                    "The \(direction.rawValue) rule of \(network.label(rule.group.id.rawValue)) that names security group "
+                    + "\(network.label(peer.rawValue)) does not match: the traffic passes through "
+                    + "\(network.ownerLabel(of: middlebox)), a member of \(network.label(peer.rawValue)), but a "
+                    + "security-group reference matches only the private addresses of member interfaces, and the "
+                    + "\(direction == .egress ? "destination" : "source") is "
+                    + "\(network.describeAddresses(direction == .egress ? blocked.projection(\.destinations) : blocked.projection(\.sources))). "
+                    + "Use a CIDR rule instead."
+            )
             e.securityGroup = network.component(rule.group.id.rawValue)
             e.securityGroupRule = network.securityGroupRule(rule.rule, direction: direction)
             e.component = network.component(of: middlebox)
@@ -92,9 +107,12 @@ extension Tracer {
         if direction == .ingress { own.destinations = addresses } else { own.sources = addresses }
         let label = network.ownerLabel(of: interface)
         branch.filter(allowed: branch.packets.intersection(own)) { blocked in
-            let message = direction == .ingress
-                ? "\(label) receives packets addressed to \(network.describeAddresses(blocked.projection(\.destinations))), not to itself, and source/destination check is enabled on \(interface.id); disable it to let the instance forward."
-                : "\(label) sends packets whose source is \(network.describeAddresses(blocked.projection(\.sources))), not its own address, and source/destination check is enabled on \(interface.id); disable it (as for a NAT instance)."
+            let message =
+                direction == .ingress
+                ? "\(label) receives packets addressed to \(network.describeAddresses(blocked.projection(\.destinations))), not to itself, and "
+                    + "source/destination check is enabled on \(interface.id); disable it to let the instance forward."
+                : "\(label) sends packets whose source is \(network.describeAddresses(blocked.projection(\.sources))), not its own address, and "
+                    + "source/destination check is enabled on \(interface.id); disable it (as for a NAT instance)."
             var e = Explanation(.eniSourceDestCheckRestriction, direction: direction.rawValue, message: message)
             e.networkInterface = network.component(of: interface)
             e.component = network.component(of: interface)
@@ -129,8 +147,13 @@ extension Tracer {
             let blocked = branch.packets.subtracting(allowed)
             let rule = deny.ruleNumber == NetworkACLEntry.catchAllRuleNumber ? "the final * rule (deny all)" : "rule \(deny.ruleNumber) (deny)"
             let code: Explanation.Code = isLoadBalancerNode ? .elbACLRestriction : .subnetACLRestriction
-            var e = Explanation(code, direction: direction.rawValue,
-                message: "Network ACL \(network.label(aclID)) of subnet \(network.label(subnet.id.rawValue)) \(direction == .ingress ? "inbound" : "outbound"): \(rule) matches \(describe(blocked, direction: direction))\(isReturn ? " (return traffic: ACLs are stateless)" : "").")
+            var e = Explanation(
+                code, direction: direction.rawValue,
+                message:
+                    "Network ACL \(network.label(aclID)) of subnet \(network.label(subnet.id.rawValue)) "
+                    + "\(direction == .ingress ? "inbound" : "outbound"): \(rule) matches \(describe(blocked, direction: direction))"
+                    + "\(isReturn ? " (return traffic: ACLs are stateless)" : "")."
+            )
             e.acl = network.component(aclID)
             e.aclRule = network.aclRule(deny)
             e.subnet = network.component(subnet.id.rawValue)
@@ -138,7 +161,9 @@ extension Tracer {
             e.component = network.component(aclID)
             branch.filter(allowed: allowed) { _ in e }
             if allowed.isEmpty {
-                var hop = PathComponent(component: network.component(aclID), note: "BLOCKED: \(direction == .ingress ? "inbound" : "outbound") \(rule)\(isReturn ? " (return traffic)" : "")")
+                var hop = PathComponent(
+                    component: network.component(aclID),
+                    note: "BLOCKED: \(direction == .ingress ? "inbound" : "outbound") \(rule)\(isReturn ? " (return traffic)" : "")")
                 hop.aclRule = network.aclRule(deny)
                 (hop.subnet, hop.vpc) = network.subnetAndVPC(subnet.id)
                 hop.explanations = [e]
@@ -146,8 +171,12 @@ extension Tracer {
             }
         }
         if let allow = mainAllow?.entry, !allowed.isEmpty {
-            var hop = PathComponent(component: network.component(aclID),
-                note: "\(direction == .ingress ? "inbound" : "outbound") rule \(allow.ruleNumber) allows \(allow.ipProtocol) \(allow.ipProtocol.hasPorts ? allow.ports.description + " " : "")\(direction == .ingress ? "from" : "to") \(allow.cidr)")
+            var hop = PathComponent(
+                component: network.component(aclID),
+                note:
+                    "\(direction == .ingress ? "inbound" : "outbound") rule \(allow.ruleNumber) allows \(allow.ipProtocol) "
+                    + "\(allow.ipProtocol.hasPorts ? allow.ports.description + " " : "")\(direction == .ingress ? "from" : "to") \(allow.cidr)"
+            )
             hop.aclRule = network.aclRule(allow)
             (hop.subnet, hop.vpc) = network.subnetAndVPC(subnet.id)
             branch.append(hop)
@@ -162,11 +191,17 @@ extension Tracer {
     /// "tcp port 22 from the internet", for messages.
     func describe(_ packets: PacketSet, direction: Direction) -> String {
         let protocols = packets.projection(\.protocols)
-        let protocolName = protocols == HeaderBox.allProtocols ? "traffic" : protocols.ranges.count == 1 && protocols.count == 1
-            ? IPProtocol(number: Int(protocols.first ?? 0)).description : "protocols \(protocols)"
+        let protocolName =
+            protocols == HeaderBox.allProtocols
+            ? "traffic"
+            : protocols.ranges.count == 1 && protocols.count == 1
+                ? IPProtocol(number: Int(protocols.first ?? 0)).description : "protocols \(protocols)"
         let ports = packets.projection(\.destinationPorts)
-        let portText = protocols.isSubset(of: IntervalSet([6...6, 17...17])) ? " port\(ports.count == 1 ? "" : "s") \(ports == HeaderBox.allPorts ? "0-65535" : ports.description)" : ""
-        let peer = direction == .ingress
+        let portText =
+            protocols.isSubset(of: IntervalSet([6...6, 17...17]))
+            ? " port\(ports.count == 1 ? "" : "s") \(ports == HeaderBox.allPorts ? "0-65535" : ports.description)" : ""
+        let peer =
+            direction == .ingress
             ? "from \(network.describeAddresses(packets.projection(\.sources)))"
             : "to \(network.describeAddresses(packets.projection(\.destinations)))"
         return "\(protocolName)\(portText) \(peer)"

@@ -22,8 +22,12 @@ extension Tracer {
             accepted = accepted.union(branch.packets.intersection(box))
         }
         branch.filter(allowed: accepted) { rejected in
-            var e = Explanation(.elbListenersMismatch, direction: "ingress",
-                message: "Load balancer \(balancer.name) has no listener for \(describe(rejected, direction: .ingress)); its listeners are \(balancer.listeners.map(\.description).joined(separator: ", ")).")
+            var e = Explanation(
+                .elbListenersMismatch, direction: "ingress",
+                message:
+                    "Load balancer \(balancer.name) has no listener for \(describe(rejected, direction: .ingress)); "
+                    + "its listeners are \(balancer.listeners.map(\.description).joined(separator: ", "))."
+            )
             e.component = balancerComponent
             e.loadBalancerArn = balancerComponent.arn
             e.portRanges = CompiledNetwork.portRanges(rejected.projection(\.destinationPorts))
@@ -37,7 +41,10 @@ extension Tracer {
         if case .loadBalancer(let goal) = goal, goal == balancer.id {
             // With no listener for the packets, the blocker is recorded and the path goes on as if one
             // accepted them, so that the replies' blockers are found too.
-            hop.note = accepted.isEmpty ? "BLOCKED: no listener accepts \(describe(branch.packets, direction: .ingress))" : "accepted by listener \(listenersUsed(listenerBoxes, branch.packets))"
+            hop.note =
+                accepted.isEmpty
+                ? "BLOCKED: no listener accepts \(describe(branch.packets, direction: .ingress))"
+                : "accepted by listener \(listenersUsed(listenerBoxes, branch.packets))"
             branch.append(hop)
             return finish(branch, arrived: true)
         }
@@ -53,16 +60,26 @@ extension Tracer {
         if let targetZone, !enabledZones.contains(targetZone) {
             // "This load balancer can send traffic only to targets in Availability Zones that are enabled
             // for the load balancer" (RA explanation codes); cross-zone spreads over enabled zones only.
-            var e = Explanation(.elbInstalledAZRestriction,
-                message: "Load balancer \(balancer.name) sends only to targets in its enabled Availability Zones (\(enabledZones.sorted().joined(separator: ", "))); \(network.label(target.id.rawValue)) is in \(targetZone). Add a subnet in \(targetZone) to the load balancer\(balancer.crossZone ? "" : ", or move the instance").")
+            var e = Explanation(
+                .elbInstalledAZRestriction,
+                message:
+                    "Load balancer \(balancer.name) sends only to targets in its enabled Availability Zones "
+                    + "(\(enabledZones.sorted().joined(separator: ", "))); \(network.label(target.id.rawValue)) is in "
+                    + "\(targetZone). Add a subnet in \(targetZone) to the load balancer\(balancer.crossZone ? "" : ", or move the instance")."
+            )
             e.component = balancerComponent
             e.loadBalancerArn = balancerComponent.arn
             e.availabilityZones = enabledZones.sorted()
-            e.loadBalancerTarget = AnalysisLoadBalancerTarget(address: targetInterface.primaryPrivateIP.description, instance: network.component(target.id.rawValue))
+            e.loadBalancerTarget = AnalysisLoadBalancerTarget(
+                address: targetInterface.primaryPrivateIP.description, instance: network.component(target.id.rawValue))
             branch.blockers.append(e)
         } else if !balancer.crossZone, let nodeZone, let targetZone, nodeZone != targetZone {
-            var e = Explanation(.elbNotCrossZone,
-                message: "The node of load balancer \(balancer.name) in \(nodeZone) cannot send to \(network.label(target.id.rawValue)) in \(targetZone): cross-zone load balancing is disabled.")
+            var e = Explanation(
+                .elbNotCrossZone,
+                message:
+                    "The node of load balancer \(balancer.name) in \(nodeZone) cannot send to \(network.label(target.id.rawValue)) in "
+                    + "\(targetZone): cross-zone load balancing is disabled."
+            )
             e.component = balancerComponent
             e.loadBalancerArn = balancerComponent.arn
             e.availabilityZones = [nodeZone, targetZone]
@@ -74,7 +91,9 @@ extension Tracer {
             let clientPorts = branch.packets.projection(\.destinationPorts)
             next.packets = PacketSet(backendBox(from: interface, to: targetInterface, ports: clientPorts, labels: branch.packets.labels))
             var listenerHop = hop
-            listenerHop.note = "no listener for port \(clientPorts): followed as if one sent it on from \(interface.primaryPrivateIP) to \(network.label(target.id.rawValue))"
+            listenerHop.note =
+                "no listener for port \(clientPorts): followed as if one sent it on from "
+                + "\(interface.primaryPrivateIP) to \(network.label(target.id.rawValue))"
             listenerHop.outboundPackets = next.packets
             next.append(listenerHop)
             return send(from: interface, next)
@@ -85,9 +104,12 @@ extension Tracer {
             var next = branch
             next.connections.append(ConnectionRecord(device: .loadBalancer, interface: interface.id, original: clientPackets))
             let labels = clientPackets.labels
-            next.packets = PacketSet(backendBox(from: interface, to: targetInterface, ports: IntervalSet(value: UInt32(listener.instancePort)), labels: labels))
+            next.packets = PacketSet(
+                backendBox(from: interface, to: targetInterface, ports: IntervalSet(value: UInt32(listener.instancePort)), labels: labels))
             var listenerHop = hop
-            listenerHop.note = "listener \(listener): a new connection from \(interface.primaryPrivateIP) to \(network.label(target.id.rawValue)):\(listener.instancePort)"
+            listenerHop.note =
+                "listener \(listener): a new connection from \(interface.primaryPrivateIP) to "
+                + "\(network.label(target.id.rawValue)):\(listener.instancePort)"
             listenerHop.outboundPackets = (next.packets)
             listenerHop.additionalDetails = [AdditionalDetail(additionalDetailType: "LOAD_BALANCER_LISTENER", component: balancerComponent)]
             next.append(listenerHop)

@@ -37,7 +37,8 @@ struct Tracer {
         var branch = branch
         branch.steps += 1
         guard branch.steps < Self.maximumSteps else {
-            return drop(branch, Explanation(.routingLoop, message: "The packets loop between routes; the trace stopped after \(Self.maximumSteps) hops."))
+            return drop(
+                branch, Explanation(.routingLoop, message: "The packets loop between routes; the trace stopped after \(Self.maximumSteps) hops."))
         }
         applySourceDestinationCheck(of: interface, .egress, to: &branch)
         if securityGroupsApply(at: interface, &branch) {
@@ -71,7 +72,8 @@ struct Tracer {
             remaining = remaining.subtracting(box)
             var next = branch
             next.packets = part
-            var hop = PathComponent(component: network.component(table.table.id.rawValue),
+            var hop = PathComponent(
+                component: network.component(table.table.id.rawValue),
                 note: "route \(route.route.destination) -> \(network.label(route.route.target.description)) (\(route.state.rawValue))")
             hop.routeTableRoute = network.routeTableRoute(route)
             (hop.subnet, hop.vpc) = network.subnetAndVPC(subnet.id)
@@ -82,8 +84,12 @@ struct Tracer {
         if !remaining.isEmpty {
             var next = branch
             next.packets = remaining
-            var e = Explanation(.noRouteToDestination, direction: "egress",
-                message: "Route table \(network.label(table.table.id.rawValue)) of subnet \(network.label(subnet.id.rawValue)) has no route for \(network.describeAddresses(remaining.projection(\.destinations))); add one.")
+            var e = Explanation(
+                .noRouteToDestination, direction: "egress",
+                message:
+                    "Route table \(network.label(table.table.id.rawValue)) of subnet \(network.label(subnet.id.rawValue)) has no route for "
+                    + "\(network.describeAddresses(remaining.projection(\.destinations))); add one."
+            )
             e.routeTable = network.component(table.table.id.rawValue)
             e.subnet = network.component(subnet.id.rawValue)
             e.vpc = network.component(subnet.vpcID.rawValue)
@@ -99,8 +105,12 @@ struct Tracer {
         var branch = branch
         let isLoadBalancerNode = network.nodeOfInterface[interface.id] != nil
         if route.state == .blackhole {
-            var e = Explanation(.badStateRoute, direction: "egress",
-                message: "Route \(route.route.destination) -> \(network.label(route.route.target.description)) in \(network.label(table.table.id.rawValue)) is a blackhole: \(blackholeReason(route.route.target)).")
+            var e = Explanation(
+                .badStateRoute, direction: "egress",
+                message:
+                    "Route \(route.route.destination) -> \(network.label(route.route.target.description)) in "
+                    + "\(network.label(table.table.id.rawValue)) is a blackhole: \(blackholeReason(route.route.target))."
+            )
             e.routeTable = network.component(table.table.id.rawValue)
             e.routeTableRoute = network.routeTableRoute(route)
             e.component = network.component(route.route.target.description)
@@ -169,8 +179,12 @@ struct Tracer {
                 var box = HeaderBox.everything
                 box.destinations = vacant
                 next.packets = branch.packets.intersection(box)
-                var e = Explanation(.noRouteToDestination, direction: "egress",
-                    message: "No network interface in VPC \(network.label(subnet.vpcID.rawValue)) holds \(network.describeAddresses(vacant)): the local route delivers packets to it, and nobody receives them.")
+                var e = Explanation(
+                    .noRouteToDestination, direction: "egress",
+                    message:
+                        "No network interface in VPC \(network.label(subnet.vpcID.rawValue)) holds \(network.describeAddresses(vacant)): the local "
+                        + "route delivers packets to it, and nobody receives them."
+                )
                 e.vpc = network.component(subnet.vpcID.rawValue)
                 e.addresses = AddressSpace.cidrs(of: vacant)
                 drop(next, e)

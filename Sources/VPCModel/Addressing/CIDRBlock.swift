@@ -78,7 +78,10 @@ public struct CIDRBlock: Hashable, Sendable, CustomStringConvertible {
             var count = network.write(into: buffer)
             buffer[count] = UInt8(ascii: "/")
             count += 1
-            if prefixLength >= 10 { buffer[count] = UInt8(48 + prefixLength / 10); count += 1 }
+            if prefixLength >= 10 {
+                buffer[count] = UInt8(48 + prefixLength / 10)
+                count += 1
+            }
             buffer[count] = UInt8(48 + prefixLength % 10)
             return count + 1
         }

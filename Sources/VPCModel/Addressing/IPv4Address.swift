@@ -47,11 +47,20 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         var index = 0
         for shift in [UInt32(24), 16, 8, 0] {
             let octet = value >> shift & 0xff
-            if octet >= 100 { buffer[index] = UInt8(48 + octet / 100); index += 1 }
-            if octet >= 10 { buffer[index] = UInt8(48 + octet / 10 % 10); index += 1 }
+            if octet >= 100 {
+                buffer[index] = UInt8(48 + octet / 100)
+                index += 1
+            }
+            if octet >= 10 {
+                buffer[index] = UInt8(48 + octet / 10 % 10)
+                index += 1
+            }
             buffer[index] = UInt8(48 + octet % 10)
             index += 1
-            if shift > 0 { buffer[index] = UInt8(ascii: "."); index += 1 }
+            if shift > 0 {
+                buffer[index] = UInt8(ascii: ".")
+                index += 1
+            }
         }
         return index
     }

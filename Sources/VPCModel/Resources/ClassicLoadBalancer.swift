@@ -11,7 +11,10 @@ public struct ClassicLoadBalancer: Hashable, Sendable, Codable {
     /// A listener: front-end protocol and port to back-end protocol and port.
     public struct Listener: Hashable, Sendable, Codable, CustomStringConvertible {
         public enum ListenerProtocol: String, Hashable, Sendable, CaseIterable, Codable {
-            case http = "HTTP", https = "HTTPS", tcp = "TCP", ssl = "SSL"
+            case http = "HTTP"
+            case https = "HTTPS"
+            case tcp = "TCP"
+            case ssl = "SSL"
             /// HTTP/HTTPS pair with HTTP/HTTPS; TCP/SSL with TCP/SSL (ELB Classic guide, "Listeners").
             var layer: Int { self == .http || self == .https ? 7 : 4 }
         }

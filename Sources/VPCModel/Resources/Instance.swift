@@ -82,8 +82,10 @@ public struct NATGateway: Hashable, Sendable, Codable {
 // The kinds of this file in the table of kinds (`Topology.kinds`): names from the EC2 and ELB APIs,
 // CloudFormation's resource types, ARN formats from the Service Authorization Reference.
 extension Instance: LabelledResource {
-    public static let kind = ResourceKind(name: "instance", idPrefix: "i", cloudFormationType: "AWS::EC2::Instance", arnType: "instance", nameIsTag: true)
+    public static let kind = ResourceKind(
+        name: "instance", idPrefix: "i", cloudFormationType: "AWS::EC2::Instance", arnType: "instance", nameIsTag: true)
 }
 extension NATGateway: LabelledResource {
-    public static let kind = ResourceKind(name: "natGateway", idPrefix: "nat", cloudFormationType: "AWS::EC2::NatGateway", arnType: "natgateway", nameIsTag: true)
+    public static let kind = ResourceKind(
+        name: "natGateway", idPrefix: "nat", cloudFormationType: "AWS::EC2::NatGateway", arnType: "natgateway", nameIsTag: true)
 }

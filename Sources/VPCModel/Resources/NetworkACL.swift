@@ -76,5 +76,6 @@ public struct NetworkACLEntry: Hashable, Sendable, Codable {
 // The kinds of this file in the table of kinds (`Topology.kinds`): names from the EC2 and ELB APIs,
 // CloudFormation's resource types, ARN formats from the Service Authorization Reference.
 extension NetworkACL: LabelledResource {
-    public static let kind = ResourceKind(name: "networkACL", idPrefix: "acl", cloudFormationType: "AWS::EC2::NetworkAcl", arnType: "network-acl", nameIsTag: true)
+    public static let kind = ResourceKind(
+        name: "networkACL", idPrefix: "acl", cloudFormationType: "AWS::EC2::NetworkAcl", arnType: "network-acl", nameIsTag: true)
 }

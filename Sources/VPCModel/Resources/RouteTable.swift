@@ -66,5 +66,6 @@ public enum RouteState: String, Hashable, Sendable, Codable {
 // The kinds of this file in the table of kinds (`Topology.kinds`): names from the EC2 and ELB APIs,
 // CloudFormation's resource types, ARN formats from the Service Authorization Reference.
 extension RouteTable: LabelledResource {
-    public static let kind = ResourceKind(name: "routeTable", idPrefix: "rtb", cloudFormationType: "AWS::EC2::RouteTable", arnType: "route-table", nameIsTag: true)
+    public static let kind = ResourceKind(
+        name: "routeTable", idPrefix: "rtb", cloudFormationType: "AWS::EC2::RouteTable", arnType: "route-table", nameIsTag: true)
 }

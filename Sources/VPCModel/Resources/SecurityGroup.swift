@@ -72,7 +72,8 @@ public struct SecurityGroupRule: Hashable, Sendable, Codable {
 // The kinds of this file in the table of kinds (`Topology.kinds`): names from the EC2 and ELB APIs,
 // CloudFormation's resource types, ARN formats from the Service Authorization Reference.
 extension SecurityGroup: NetworkResource {
-    public static let kind = ResourceKind(name: "securityGroup", idPrefix: "sg", cloudFormationType: "AWS::EC2::SecurityGroup", arnType: "security-group")
+    public static let kind = ResourceKind(
+        name: "securityGroup", idPrefix: "sg", cloudFormationType: "AWS::EC2::SecurityGroup", arnType: "security-group")
     public var displayName: String? { name }
     public mutating func adoptTagName(_ name: String?) {}
 }

@@ -66,7 +66,8 @@ extension VPC: LabelledResource {
     public static let kind = ResourceKind(name: "vpc", idPrefix: "vpc", cloudFormationType: "AWS::EC2::VPC", arnType: "vpc", nameIsTag: true)
 }
 extension Subnet: LabelledResource {
-    public static let kind = ResourceKind(name: "subnet", idPrefix: "subnet", cloudFormationType: "AWS::EC2::Subnet", arnType: "subnet", nameIsTag: true)
+    public static let kind = ResourceKind(
+        name: "subnet", idPrefix: "subnet", cloudFormationType: "AWS::EC2::Subnet", arnType: "subnet", nameIsTag: true)
 }
 extension InternetGateway: LabelledResource {
     public static let kind = ResourceKind(

@@ -17,7 +17,9 @@ extension Topology {
         for vpc in vpcs {
             if vpc.cidrBlocks.isEmpty { fail(.missingValue, "VPC \(name(vpc.id.rawValue)) has no CIDR block.", vpc.id.rawValue, "cidr") }
             for block in vpc.cidrBlocks where !(16...28).contains(block.prefixLength) {
-                fail(.invalidCIDRBlock, "VPC \(name(vpc.id.rawValue)): \(block) is not allowed; a VPC block must be between /16 and /28.", vpc.id.rawValue, "cidr")
+                fail(
+                    .invalidCIDRBlock, "VPC \(name(vpc.id.rawValue)): \(block) is not allowed; a VPC block must be between /16 and /28.",
+                    vpc.id.rawValue, "cidr")
             }
         }
 
@@ -29,20 +31,26 @@ extension Topology {
                 continue
             }
             if !(16...28).contains(subnet.cidrBlock.prefixLength) {
-                fail(.invalidCIDRBlock, "\(label): \(subnet.cidrBlock) is not allowed; a subnet block must be between /16 and /28.", subnet.id.rawValue, "cidr")
+                fail(
+                    .invalidCIDRBlock, "\(label): \(subnet.cidrBlock) is not allowed; a subnet block must be between /16 and /28.",
+                    subnet.id.rawValue, "cidr")
             }
             if !vpc.contains(subnet.cidrBlock) {
                 let blocks = vpc.cidrBlocks.map(\.description).joined(separator: ", ")
                 fail(.cidrOutsideVPC, "\(label): \(subnet.cidrBlock) is not inside its VPC's CIDR \(blocks).", subnet.id.rawValue, "cidr")
             }
             for other in subnets[..<index] where other.vpcID == subnet.vpcID && other.cidrBlock.overlaps(subnet.cidrBlock) {
-                fail(.overlappingSubnets, "\(label): \(subnet.cidrBlock) overlaps subnet \(name(other.id.rawValue)) (\(other.cidrBlock)).", subnet.id.rawValue, "cidr")
+                fail(
+                    .overlappingSubnets, "\(label): \(subnet.cidrBlock) overlaps subnet \(name(other.id.rawValue)) (\(other.cidrBlock)).",
+                    subnet.id.rawValue, "cidr")
             }
         }
 
         for gateway in internetGateways {
             if let vpc = gateway.attachedVPC, vpcsByID[vpc] == nil {
-                fail(.unknownReference, "Internet gateway \(name(gateway.id.rawValue)) is attached to VPC \(vpc), which does not exist.", gateway.id.rawValue, "vpc")
+                fail(
+                    .unknownReference, "Internet gateway \(name(gateway.id.rawValue)) is attached to VPC \(vpc), which does not exist.",
+                    gateway.id.rawValue, "vpc")
             }
         }
         for vpc in vpcs where internetGateways.filter({ $0.attachedVPC == vpc.id }).count > 1 {
@@ -60,9 +68,15 @@ extension Topology {
                     fail(.unknownReference, "\(label) is associated with subnet \(subnetID), which does not exist.", id, "subnets")
                     continue
                 }
-                if subnet.vpcID != table.vpcID { fail(.invalidValue, "\(label) and subnet \(name(subnetID.rawValue)) are in different VPCs.", id, "subnets") }
+                if subnet.vpcID != table.vpcID {
+                    fail(.invalidValue, "\(label) and subnet \(name(subnetID.rawValue)) are in different VPCs.", id, "subnets")
+                }
                 if let previous = tableOfSubnet[subnetID] {
-                    fail(.invalidValue, "Subnet \(name(subnetID.rawValue)) is associated with both \(name(previous.rawValue)) and \(name(id)); a subnet has one route table.", id, "subnets")
+                    fail(
+                        .invalidValue,
+                        "Subnet \(name(subnetID.rawValue)) is associated with both \(name(previous.rawValue)) and \(name(id)); a subnet has one "
+                            + "route table.",
+                        id, "subnets")
                 }
                 tableOfSubnet[subnetID] = table.id
             }
@@ -83,7 +97,8 @@ extension Topology {
                 case .instance(let i) where !instanceIDs.contains(i):
                     fail(.unknownReference, "\(label): route \(route.destination) targets instance \(i), which does not exist.", id, "routes")
                 case .networkInterface(let n) where interfacesByID[n] == nil:
-                    fail(.unknownReference, "\(label): route \(route.destination) targets network interface \(n), which does not exist.", id, "routes")
+                    fail(
+                        .unknownReference, "\(label): route \(route.destination) targets network interface \(n), which does not exist.", id, "routes")
                 default: break
                 }
             }
@@ -95,11 +110,15 @@ extension Topology {
         // Security groups.
         for group in securityGroups {
             let label = "Security group \(group.name)"
-            if vpcsByID[group.vpcID] == nil { fail(.unknownReference, "\(label) refers to VPC \(group.vpcID), which does not exist.", group.id.rawValue, "vpc") }
+            if vpcsByID[group.vpcID] == nil {
+                fail(.unknownReference, "\(label) refers to VPC \(group.vpcID), which does not exist.", group.id.rawValue, "vpc")
+            }
             for (direction, rules) in [("ingress", group.ingress), ("egress", group.egress)] {
                 for rule in rules {
                     if case .securityGroup(let peer) = rule.peer, groupsByID[peer] == nil {
-                        fail(.unknownReference, "\(label): an \(direction) rule refers to security group \(peer), which does not exist.", group.id.rawValue, direction)
+                        fail(
+                            .unknownReference, "\(label): an \(direction) rule refers to security group \(peer), which does not exist.",
+                            group.id.rawValue, direction)
                     }
                 }
             }
@@ -117,17 +136,26 @@ extension Topology {
                     continue
                 }
                 if let previous = aclOfSubnet[subnetID] {
-                    fail(.invalidValue, "Subnet \(name(subnetID.rawValue)) is associated with both \(name(previous.rawValue)) and \(name(id)); a subnet has one network ACL.", id, "subnets")
+                    fail(
+                        .invalidValue,
+                        "Subnet \(name(subnetID.rawValue)) is associated with both \(name(previous.rawValue)) and \(name(id)); a subnet has one "
+                            + "network ACL.",
+                        id, "subnets")
                 }
                 aclOfSubnet[subnetID] = acl.id
             }
             var numbers: Set<String> = []
             for entry in acl.entries {
                 if !NetworkACLEntry.userRuleNumbers.contains(entry.ruleNumber) {
-                    fail(.invalidRuleNumber, "\(label): rule number \(entry.ruleNumber) is outside 1-32766.", id, "\(entry.direction.rawValue).\(entry.ruleNumber)")
+                    fail(
+                        .invalidRuleNumber, "\(label): rule number \(entry.ruleNumber) is outside 1-32766.", id,
+                        "\(entry.direction.rawValue).\(entry.ruleNumber)")
                 }
                 if !numbers.insert("\(entry.direction.rawValue) \(entry.ruleNumber)").inserted {
-                    fail(.duplicateRuleNumber, "\(label): \(entry.direction.rawValue) rule number \(entry.ruleNumber) is used twice; rule numbers are unique per direction.", id, "\(entry.direction.rawValue).\(entry.ruleNumber)")
+                    fail(
+                        .duplicateRuleNumber,
+                        "\(label): \(entry.direction.rawValue) rule number \(entry.ruleNumber) is used twice; rule numbers are unique per direction.",
+                        id, "\(entry.direction.rawValue).\(entry.ruleNumber)")
                 }
             }
         }
@@ -147,9 +175,13 @@ extension Topology {
             if interface.privateIPs.isEmpty { fail(.missingValue, "\(label) has no private IP address.", id, "private-ip") }
             for address in interface.privateIPs {
                 if !subnet.cidrBlock.contains(address) {
-                    fail(.addressOutsideSubnet, "\(label): \(address) is not inside subnet \(name(subnet.id.rawValue)) (\(subnet.cidrBlock)).", id, "private-ip")
+                    fail(
+                        .addressOutsideSubnet, "\(label): \(address) is not inside subnet \(name(subnet.id.rawValue)) (\(subnet.cidrBlock)).", id,
+                        "private-ip")
                 } else if subnet.isReserved(address) {
-                    fail(.addressOutsideSubnet, "\(label): \(address) is reserved by AWS (the first four and the last address of \(subnet.cidrBlock)).", id, "private-ip")
+                    fail(
+                        .addressOutsideSubnet,
+                        "\(label): \(address) is reserved by AWS (the first four and the last address of \(subnet.cidrBlock)).", id, "private-ip")
                 }
                 let key = "\(subnet.vpcID.rawValue) \(address)"
                 if let other = owners[key] {
@@ -159,38 +191,56 @@ extension Topology {
             }
             for group in interface.securityGroupIDs {
                 if let sg = groupsByID[group] {
-                    if sg.vpcID != subnet.vpcID { fail(.invalidValue, "\(label): security group \(sg.name) belongs to another VPC.", id, "security-groups") }
+                    if sg.vpcID != subnet.vpcID {
+                        fail(.invalidValue, "\(label): security group \(sg.name) belongs to another VPC.", id, "security-groups")
+                    }
                 } else {
                     fail(.unknownReference, "\(label) refers to security group \(group), which does not exist.", id, "security-groups")
                 }
             }
         }
         for instance in instances where interfacesByID[instance.primaryNetworkInterfaceID] == nil {
-            fail(.unknownReference, "Instance \(name(instance.id.rawValue)) refers to network interface \(instance.primaryNetworkInterfaceID), which does not exist.", instance.id.rawValue)
+            fail(
+                .unknownReference,
+                "Instance \(name(instance.id.rawValue)) refers to network interface \(instance.primaryNetworkInterfaceID), which does not exist.",
+                instance.id.rawValue)
         }
 
         var publicOwners: [IPv4Address: String] = [:]
         for eip in elasticIPs {
             if let other = publicOwners[eip.publicIP] {
-                fail(.duplicateAddress, "Elastic IP \(eip.publicIP) is allocated twice (\(name(other)) and \(name(eip.id.rawValue))).", eip.id.rawValue)
+                fail(
+                    .duplicateAddress, "Elastic IP \(eip.publicIP) is allocated twice (\(name(other)) and \(name(eip.id.rawValue))).", eip.id.rawValue
+                )
             }
             publicOwners[eip.publicIP] = eip.id.rawValue
             if let association = eip.association {
                 if let interface = interfacesByID[association.networkInterfaceID] {
                     if !interface.privateIPs.contains(association.privateIP) {
-                        fail(.invalidValue, "Elastic IP \(eip.publicIP) is associated with \(association.privateIP), which is not an address of \(name(interface.id.rawValue)).", eip.id.rawValue)
+                        fail(
+                            .invalidValue,
+                            "Elastic IP \(eip.publicIP) is associated with \(association.privateIP), which is not an "
+                                + "address of \(name(interface.id.rawValue)).",
+                            eip.id.rawValue)
                     }
                 } else {
-                    fail(.unknownReference, "Elastic IP \(eip.publicIP) is associated with network interface \(association.networkInterfaceID), which does not exist.", eip.id.rawValue)
+                    fail(
+                        .unknownReference,
+                        "Elastic IP \(eip.publicIP) is associated with network interface \(association.networkInterfaceID), which does not exist.",
+                        eip.id.rawValue)
                 }
             }
         }
         for gateway in natGateways {
             if subnetsByID[gateway.subnetID] == nil {
-                fail(.unknownReference, "NAT gateway \(name(gateway.id.rawValue)) refers to subnet \(gateway.subnetID), which does not exist.", gateway.id.rawValue, "subnet")
+                fail(
+                    .unknownReference, "NAT gateway \(name(gateway.id.rawValue)) refers to subnet \(gateway.subnetID), which does not exist.",
+                    gateway.id.rawValue, "subnet")
             }
             if let eip = gateway.elasticIPID, elasticIP(eip) == nil {
-                fail(.unknownReference, "NAT gateway \(name(gateway.id.rawValue)) refers to Elastic IP \(eip), which does not exist.", gateway.id.rawValue, "elastic-ip")
+                fail(
+                    .unknownReference, "NAT gateway \(name(gateway.id.rawValue)) refers to Elastic IP \(eip), which does not exist.",
+                    gateway.id.rawValue, "elastic-ip")
             }
         }
 
@@ -215,7 +265,9 @@ extension Topology {
                 continue
             }
             if !zones.insert(subnet.availabilityZone).inserted {
-                fail(.invalidValue, "two of its subnets are in \(subnet.availabilityZone); a load balancer takes one subnet per Availability Zone.", "subnets")
+                fail(
+                    .invalidValue, "two of its subnets are in \(subnet.availabilityZone); a load balancer takes one subnet per Availability Zone.",
+                    "subnets")
             }
         }
         for group in balancer.securityGroupIDs where groupsByID[group] == nil {
@@ -230,7 +282,11 @@ extension Topology {
                 fail(.invalidPortRange, "listener \(listener) uses port \(port), outside 1-65535.", "listeners")
             }
             if !listener.hasCompatibleProtocols {
-                fail(.invalidValue, "listener \(listener) pairs \(listener.listenerProtocol.rawValue) with \(listener.instanceProtocol.rawValue); HTTP/HTTPS pair with HTTP/HTTPS and TCP/SSL with TCP/SSL.", "listeners")
+                fail(
+                    .invalidValue,
+                    "listener \(listener) pairs \(listener.listenerProtocol.rawValue) with \(listener.instanceProtocol.rawValue); HTTP/HTTPS pair "
+                        + "with HTTP/HTTPS and TCP/SSL with TCP/SSL.",
+                    "listeners")
             }
             if !ports.insert(listener.loadBalancerPort).inserted {
                 fail(.invalidValue, "two listeners use port \(listener.loadBalancerPort).", "listeners")
