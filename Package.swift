@@ -41,6 +41,12 @@ let package = Package(
             dependencies: ["VPCModel", "VPCEngine", .product(name: "Yams", package: "Yams")],
             swiftSettings: swiftSettings
         ),
+        // Real designs in: CloudFormation/CDK templates and `describe-*` snapshots, read into a Topology.
+        .target(
+            name: "Importers",
+            dependencies: ["VPCModel", "VPCEngine", "TopologyFile", .product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings
+        ),
         // Durable state: every region's resources in SQLite, one write transaction per API call.
         .target(
             name: "VPCStore",
@@ -86,7 +92,7 @@ let package = Package(
         .target(
             name: "LocalVPCCommands",
             dependencies: [
-                "VPCModel", "VPCEngine", "TopologyFile", "QueryAPI", "VPCStore", "DataPlane",
+                "VPCModel", "VPCEngine", "TopologyFile", "Importers", "QueryAPI", "VPCStore", "DataPlane",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -119,6 +125,11 @@ let package = Package(
         .testTarget(
             name: "TopologyFileTests",
             dependencies: ["VPCModel", "TopologyFile"],
+            swiftSettings: swiftSettings
+        ),
+        .testTarget(
+            name: "ImportersTests",
+            dependencies: ["Importers", "VPCModel", "VPCEngine", "TopologyFile"],
             swiftSettings: swiftSettings
         ),
         .testTarget(

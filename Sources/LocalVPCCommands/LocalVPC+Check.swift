@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Importers
 import TopologyFile
 import VPCEngine
 import VPCModel
@@ -12,13 +13,18 @@ extension LocalVPC {
             discussion: "Exits 0 when every intent holds, 1 when any fails, 2 on bad input."
         )
 
-        @Argument(help: "The topology file (YAML).")
+        @Argument(help: "The design: a topology file, a CloudFormation template (JSON or YAML), or a directory of describe-* snapshots.")
         var file: String
 
+        @Option(help: "Intents kept apart from the design: a YAML file with an 'expect:' list.")
+        var intents: String?
+
+        @OptionGroup var source: SourceOptions
+
         func run() throws {
-            let (document, network) = try loadNetwork(file)
+            let (document, network) = try loadDesign(file, intents: intents, options: source)
             if document.intents.isEmpty {
-                print("\(file): no intents (add an 'expect:' section).")
+                print("\(file): no intents (add an 'expect:' section, or give --intents FILE).")
                 return
             }
             var results: [IntentResult] = []

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Importers
 import TopologyFile
 import VPCEngine
 import VPCModel
@@ -16,14 +17,19 @@ extension LocalVPC {
                 """
         )
 
-        @Argument(help: "The topology file (YAML).")
+        @Argument(help: "The design: a topology file, a CloudFormation template (JSON or YAML), or a directory of describe-* snapshots.")
         var file: String
+
+        @Option(help: "Intents kept apart from the design: a YAML file with an 'expect:' list.")
+        var intents: String?
+
+        @OptionGroup var source: SourceOptions
 
         @Option(name: .shortAndLong, help: "Write the corrected topology file here.")
         var output: String?
 
         func run() throws {
-            let (document, _) = try loadNetwork(file)
+            let (document, _) = try loadDesign(file, intents: intents, options: source)
             if document.intents.isEmpty {
                 print("\(file): no intents to fix (add an 'expect:' section).")
                 return
@@ -43,7 +49,7 @@ extension LocalVPC {
         }
 
         /// Writes the corrected file and reads it back through `check`, so that what is on disk is what passed.
-        private func write(_ repair: Repair, document: TopologyFile, to output: String) throws {
+        private func write(_ repair: Repair, document: Design, to output: String) throws {
             guard let vpc = repair.topology.vpcs.first else { return }
             let text: String
             do {
@@ -61,7 +67,7 @@ extension LocalVPC {
                 printError("\(output): error: cannot write the file (\((error as NSError).localizedDescription)).")
                 throw ExitCode(2)
             }
-            let (written, network) = try loadNetwork(output)
+            let (written, network) = try loadDesign(output, options: source)
             var failed = 0
             for intent in written.intents {
                 do {

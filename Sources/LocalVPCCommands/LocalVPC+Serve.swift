@@ -1,6 +1,7 @@
 import ArgumentParser
 import DataPlane
 import Foundation
+import Importers
 import NIOCore
 import QueryAPI
 import TopologyFile
@@ -30,8 +31,10 @@ extension LocalVPC {
         @Option(help: "The 12-digit account ID of every resource.")
         var account = "123456789012"
 
-        @Option(help: "Start from a topology file: its region's state is replaced by the file's network.")
+        @Option(help: "Start from a design (topology file, CloudFormation template or snapshot directory): its region's state is replaced by it.")
         var load: String?
+
+        @OptionGroup(title: "Reading a template (with --load)") var source: SourceOptions
 
         @Option(help: "Require SigV4 signatures from these credentials, as ACCESS_KEY_ID:SECRET (repeatable). Default: any credentials are accepted.")
         var credentials: [String] = []
@@ -79,7 +82,7 @@ extension LocalVPC {
             }
             var loadedRegion: String?
             if let load {
-                let (file, _) = try loadNetwork(load)
+                let (file, _) = try loadDesign(load, options: source)
                 loadedRegion = file.topology.region
                 do {
                     try await server.replaceRegion(with: file.topology)

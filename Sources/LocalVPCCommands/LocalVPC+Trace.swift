@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Importers
 import VPCEngine
 import VPCModel
 
@@ -11,7 +12,7 @@ extension LocalVPC {
             discussion: "A and B are resource names, 'internet', or IPv4 addresses. Exits 0 when a path is found, 1 when none is, 2 on bad input."
         )
 
-        @Argument(help: "The topology file (YAML).")
+        @Argument(help: "The design: a topology file, a CloudFormation template (JSON or YAML), or a directory of describe-* snapshots.")
         var file: String
 
         @Option(help: "Source: a resource name, 'internet', or an IP address.")
@@ -22,12 +23,14 @@ extension LocalVPC {
 
         @OptionGroup var traffic: TrafficOptions
 
+        @OptionGroup var source: SourceOptions
+
         @Flag(help: "Print the analysis as JSON, in the shape of `aws ec2 describe-network-insights-analyses` (one NetworkInsightsAnalysis).")
         var json = false
 
         func run() throws {
-            let (_, network) = try loadNetwork(file)
-            let query = try traffic.query(from: from, to: to)
+            let (design, network) = try loadDesign(file, options: source)
+            let query = design.resolve(try traffic.query(from: from, to: to))
             let result: Reachability
             do {
                 result = try network.analyze(query)

@@ -1,6 +1,7 @@
 import ArgumentParser
 import DataPlane
 import Foundation
+import Importers
 import Logging
 import NIOCore
 import QueryAPI
@@ -194,8 +195,10 @@ extension LocalVPC {
                 """
         )
 
-        @Argument(help: "The topology file.")
+        @Argument(help: "The design: a topology file, a CloudFormation template (JSON or YAML), or a directory of describe-* snapshots.")
         var file: String
+
+        @OptionGroup(title: "Reading a template") var source: SourceOptions
 
         @Option(help: "Address the API server binds (loopback by default).")
         var host = "127.0.0.1"
@@ -209,7 +212,7 @@ extension LocalVPC {
         @OptionGroup var dataPlane: DataPlaneOptions
 
         func run() async throws {
-            let (file, _) = try loadNetwork(self.file)
+            let (file, _) = try loadDesign(self.file, options: source)
             let store: Store
             do {
                 store = try state.map { try Store(path: $0) } ?? Store.inMemory()

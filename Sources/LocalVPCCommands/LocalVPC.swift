@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Importers
 import TopologyFile
 import VPCEngine
 import VPCModel
@@ -10,29 +11,67 @@ public struct LocalVPC: AsyncParsableCommand {
         commandName: "localvpc",
         abstract: "Model an AWS VPC, trace traffic through it, and check what can reach what.",
         version: "0.1.0",
-        subcommands: [Trace.self, Check.self, Fix.self, Serve.self, Export.self, Up.self, Status.self, Backend.self]
+        subcommands: [Trace.self, Check.self, Fix.self, Import.self, Serve.self, Export.self, Up.self, Status.self, Backend.self]
     )
 
     public init() {}
 }
 
-/// Loads and compiles a topology file, printing every problem and exiting 2 on bad input.
-func loadNetwork(_ path: String) throws -> (TopologyFile, CompiledNetwork) {
-    let text: String
-    do {
-        text = try String(contentsOfFile: path, encoding: .utf8)
-    } catch {
-        printError("\(path): error: cannot read the file (\((error as NSError).localizedDescription)).")
-        throw ExitCode(2)
+/// Where a design comes from, and what reading a template needs: every command that reads a design takes these.
+struct SourceOptions: ParsableArguments {
+    @Option(
+        name: .customLong("parameter"), help: ArgumentHelp("A template parameter, KEY=VALUE (repeatable), over its default.", valueName: "KEY=VALUE"))
+    var parameters: [String] = []
+
+    @Option(
+        name: .customLong("import-value"),
+        help: ArgumentHelp("The value of an Fn::ImportValue export, NAME=VALUE (repeatable).", valueName: "NAME=VALUE"))
+    var importValues: [String] = []
+
+    @Option(name: .customLong("template-region"), help: "The region a template is deployed to (AWS::Region, Fn::GetAZs). Default: us-east-1.")
+    var templateRegion = "us-east-1"
+
+    @Option(help: "The stack name a template is deployed as (AWS::StackName). Default: localvpc.")
+    var stackName = "localvpc"
+
+    func importOptions() throws -> ImportOptions {
+        func pairs(_ values: [String], _ option: String) throws -> [String: String] {
+            var result: [String: String] = [:]
+            for value in values {
+                guard let equals = value.firstIndex(of: "="), equals != value.startIndex else {
+                    throw ValidationError("--\(option) takes KEY=VALUE, not '\(value)'.")
+                }
+                result[String(value[..<equals])] = String(value[value.index(after: equals)...])
+            }
+            return result
+        }
+        return ImportOptions(
+            region: templateRegion, stackName: stackName, parameters: try pairs(parameters, "parameter"),
+            importValues: try pairs(importValues, "import-value"))
     }
+}
+
+/// Loads a design (topology file, CloudFormation template or snapshot directory) and compiles it,
+/// printing every problem and exiting 2 on bad input; the reader's notes go to standard error.
+func loadDesign(_ path: String, intents: String? = nil, options: SourceOptions) throws -> (Design, CompiledNetwork) {
+    let design: Design
+    let importOptions = try options.importOptions()
     do {
-        let file = try TopologyFile(yaml: text, file: path)
-        return (file, CompiledNetwork(file.topology))
+        design = try DesignLoader.load(path, intents: intents, options: importOptions)
     } catch {
         printError(error.description)
         printError("\(error.diagnostics.count) error\(error.diagnostics.count == 1 ? "" : "s") in \(path).")
         throw ExitCode(2)
     }
+    for note in design.notes { printError("note: \(note)") }
+    if design.source != .topologyFile {
+        let problems = design.topology.validate()
+        if !problems.isEmpty {
+            for problem in problems { printError("\(path): error: \(problem.message)") }
+            throw ExitCode(2)
+        }
+    }
+    return (design, CompiledNetwork(design.topology))
 }
 
 func printError(_ message: String) {

@@ -51,7 +51,8 @@ public struct TopologyFile: Sendable {
         self.intents = builder.intents
     }
 
-    static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
+    /// The place and message of a YAML syntax error.
+    public static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
         switch error {
         case .scanner(let context, let problem, let mark, _), .parser(let context, let problem, let mark, _):
             let where_ = context.map { " \($0.text)" } ?? ""
@@ -59,5 +60,38 @@ public struct TopologyFile: Sendable {
         default:
             return Diagnostic(file: file, line: 1, column: 1, message: "This is not valid YAML: \(error).")
         }
+    }
+}
+
+extension TopologyFile {
+    /// Reads intents kept apart from the design (`check SOURCE --intents FILE`): an `expect:` list, or a
+    /// file holding just the list.
+    /// - Parameter names: every name the design knows, with its kind ("instance", "load balancer", …).
+    public static func intents(yaml: String, file: String, names: [String: String]) throws(TopologyFileError) -> [Intent] {
+        let root: Node?
+        do {
+            root = try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw TopologyFileError(diagnostics: [Self.diagnostic(for: error, file: file)])
+        } catch {
+            throw TopologyFileError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "\(error)")])
+        }
+        var builder = TopologyBuilder(reader: YAMLReader(file: file))
+        for (name, kind) in names { builder.names[name] = (kind, name, Node(name)) }
+        var list = root
+        if case .mapping? = root {
+            let top = builder.reader.pairs(root, "The intents file", allowed: ["expect"])
+            list = builder.reader.value(top, "expect")
+        }
+        guard let list else {
+            throw TopologyFileError(diagnostics: [
+                Diagnostic(file: file, line: 1, column: 1, message: "The intents file needs an 'expect:' list of intents.")
+            ])
+        }
+        for item in builder.reader.sequence(list, "expect") { builder.buildIntent(item) }
+        guard builder.reader.diagnostics.isEmpty else {
+            throw TopologyFileError(diagnostics: builder.reader.diagnostics.sorted { ($0.line, $0.column) < ($1.line, $1.column) })
+        }
+        return builder.intents
     }
 }

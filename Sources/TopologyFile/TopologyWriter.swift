@@ -7,13 +7,15 @@ import VPCModel
 public struct TopologyWriter {
     public init() {}
 
-    /// - Parameter header: the comment line at the top (without `# `).
+    /// - Parameters:
+    ///   - header: the comment line at the top (without `# `).
+    ///   - comments: a comment line written above a resource, by resource ID (where it came from).
     /// - Throws: ``ModelError`` when the VPC does not exist.
     public func yaml(
         _ topology: Topology, vpc vpcID: VPC.ID,
-        header: String? = nil, intents: [Intent] = []
+        header: String? = nil, intents: [Intent] = [], comments: [String: String] = [:]
     ) throws(ModelError) -> String {
-        let body = try resources(topology, vpc: vpcID)
+        let body = try resources(topology, vpc: vpcID, comments: comments)
         let comment = header ?? "Exported by localvpc export from the API state (region \(topology.region), \(vpcID))."
         return "# \(comment)\n" + body + expectSection(intents)
     }
@@ -43,7 +45,8 @@ public struct TopologyWriter {
         return out
     }
 
-    private func resources(_ topology: Topology, vpc vpcID: VPC.ID) throws(ModelError) -> String {
+    private func resources(_ topology: Topology, vpc vpcID: VPC.ID, comments: [String: String]) throws(ModelError) -> String {
+        func comment(_ id: String) -> String { comments[id].map { "  # \($0)\n" } ?? "" }
         guard let vpc = topology.vpc(vpcID) else {
             throw ModelError(.unknownReference, "There is no VPC \(vpcID) to export.")
         }
@@ -80,13 +83,13 @@ public struct TopologyWriter {
         out += "\nsubnets:\n"
         for subnet in subnets {
             out +=
-                "  \(name(subnet.id.rawValue)): { cidr: \(subnet.cidrBlock), zone: "
+                comment(subnet.id.rawValue) + "  \(name(subnet.id.rawValue)): { cidr: \(subnet.cidrBlock), zone: "
                 + "\(subnet.availabilityZone)\(subnet.mapPublicIPOnLaunch ? ", map-public-ip: true" : "") }\n"
         }
         if !tables.isEmpty {
             out += "\nroute-tables:\n"
             for table in tables {
-                out += "  \(name(table.id.rawValue)):\n"
+                out += comment(table.id.rawValue) + "  \(name(table.id.rawValue)):\n"
                 if table.isMain { out += "    main: true\n" }
                 if !table.associatedSubnets.isEmpty {
                     out += "    subnets: [\(table.associatedSubnets.map { name($0.rawValue) }.joined(separator: ", "))]\n"
@@ -110,7 +113,7 @@ public struct TopologyWriter {
         }
         out += "\nsecurity-groups:\n"
         for group in groups {
-            out += "  \(name(group.id.rawValue)):\n"
+            out += comment(group.id.rawValue) + "  \(name(group.id.rawValue)):\n"
             out += "    description: \(quoted(group.description))\n"
             out += rules("ingress", group.ingress, peerKey: "from", name: name)
             out += rules("egress", group.egress, peerKey: "to", name: name)
@@ -118,7 +121,7 @@ public struct TopologyWriter {
         if !acls.isEmpty {
             out += "\nnetwork-acls:\n"
             for acl in acls {
-                out += "  \(name(acl.id.rawValue)):\n"
+                out += comment(acl.id.rawValue) + "  \(name(acl.id.rawValue)):\n"
                 if acl.isDefault { out += "    default: true\n" }
                 if !acl.associatedSubnets.isEmpty {
                     out += "    subnets: [\(acl.associatedSubnets.map { name($0.rawValue) }.joined(separator: ", "))]\n"
@@ -150,7 +153,7 @@ public struct TopologyWriter {
                 if instance.state != .running { fields.append("state: \(instance.state.rawValue)") }
                 fields.append("image: \(instance.imageID)")
                 if instance.ephemeralPorts == Instance.windowsEphemeralPorts { fields.append("os: windows") }
-                out += "  \(name(instance.id.rawValue)): { \(fields.joined(separator: ", ")) }\n"
+                out += comment(instance.id.rawValue) + "  \(name(instance.id.rawValue)): { \(fields.joined(separator: ", ")) }\n"
             }
         }
         if !natGateways.isEmpty {
@@ -158,14 +161,14 @@ public struct TopologyWriter {
             for gateway in natGateways {
                 let eip = gateway.elasticIPID.flatMap { topology.elasticIP($0) }.map { $0.publicIP.description } ?? "false"
                 out +=
-                    "  \(name(gateway.id.rawValue)): { subnet: \(name(gateway.subnetID.rawValue)), elastic-ip: "
+                    comment(gateway.id.rawValue) + "  \(name(gateway.id.rawValue)): { subnet: \(name(gateway.subnetID.rawValue)), elastic-ip: "
                     + "\(eip)\(gateway.state != .available ? ", state: \(gateway.state.rawValue)" : "") }\n"
             }
         }
         if !balancers.isEmpty {
             out += "\nload-balancers:\n"
             for balancer in balancers {
-                out += "  \(name(balancer.id.rawValue)):\n"
+                out += comment(balancer.id.rawValue) + "  \(name(balancer.id.rawValue)):\n"
                 out += "    scheme: \(balancer.scheme.rawValue)\n"
                 out += "    subnets: [\(balancer.nodes.map { name($0.subnetID.rawValue) }.joined(separator: ", "))]\n"
                 out += "    security-groups: [\(balancer.securityGroupIDs.map { name($0.rawValue) }.joined(separator: ", "))]\n"
