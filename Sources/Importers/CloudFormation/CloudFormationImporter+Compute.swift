@@ -132,6 +132,7 @@ extension CloudFormationImporter {
         lines[id.rawValue] = resource.location.line
         origins[id.rawValue] = "\(name) (\(resource.type), line \(resource.location.line))"
         if name != resource.logicalID || id.rawValue != name { aliases[name] = id.rawValue }
+        if name == resource.logicalID { cdkAlias(resource, for: id.rawValue) }
         if let userData = spec.userData,
             ["modify-instance-attribute", "associate-address", "create-route", "replace-route", "iptables"].contains(where: userData.contains)
         {
@@ -305,29 +306,9 @@ extension CloudFormationImporter {
         lines["\(modelID(table) as RouteTable.ID)/\(destination)"] = resource.location.line
     }
 
-    /// An instance with source/destination check off that a route targets is a NAT instance (it
-    /// masquerades behind its public address), unless tagged `localvpc:role` otherwise: NAT AMIs and
-    /// CDK's NAT instance provider configure the masquerading in the operating system.
     mutating func markNATInstances() {
-        var targeted: Set<Instance.ID> = []
-        for table in topology.routeTables {
-            for route in table.routes {
-                switch route.target {
-                case .instance(let id): targeted.insert(id)
-                case .networkInterface(let id):
-                    if case .instance(let owner)? = topology.networkInterfaces.first(where: { $0.id == id })?.owner { targeted.insert(owner) }
-                default: break
-                }
-            }
-        }
-        for index in topology.instances.indices where topology.instances[index].role == nil && targeted.contains(topology.instances[index].id) {
-            let instance = topology.instances[index]
-            guard let interface = primaryInterface(of: instance.id), !interface.sourceDestCheck else { continue }
-            if let logical = resource(instance.name ?? ""), tag(logical, "localvpc:role") != nil { continue }
-            topology.instances[index].role = .nat
-            notes.append(
-                "\(instance.name ?? instance.id.rawValue): source/dest check off and the target of a route: taken as a NAT instance "
-                    + "(masquerading), as NAT AMIs and CDK's NAT instance provider set it up; tag it localvpc:role to say otherwise")
+        notes += NATReading.mark(&topology) { instance in
+            instance.name.flatMap { resource($0) }.map { tag($0, "localvpc:role") != nil } ?? false
         }
     }
 

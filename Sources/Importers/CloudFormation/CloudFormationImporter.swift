@@ -15,6 +15,8 @@ public struct CloudFormationImporter {
         var type: String
         var properties: TemplateNode?
         var location: TemplateLocation
+        /// AWS CDK's construct path (`Metadata: aws:cdk:path`), e.g. `SeedStack/web-1/Resource`.
+        var cdkPath: String? = nil
     }
 
     let file: String
@@ -108,7 +110,10 @@ public struct CloudFormationImporter {
             }
             if !Self.modelledTypes.contains(type) { unmodelled[type, default: []].append(logicalID) }
             byLogicalID[logicalID] = resources.count
-            resources.append(Resource(logicalID: logicalID, type: type, properties: node["Properties"], location: node.location))
+            resources.append(
+                Resource(
+                    logicalID: logicalID, type: type, properties: node["Properties"], location: node.location,
+                    cdkPath: node["Metadata"]?["aws:cdk:path"]?.scalar))
         }
         for (type, logicalIDs) in unmodelled.sorted(by: { $0.key < $1.key }) {
             notes.append("not modelled: \(type) (\(logicalIDs.joined(separator: ", ")))")
@@ -241,6 +246,19 @@ public struct CloudFormationImporter {
         lines[id] = resource.location.line
         origins[id] = "\(resource.logicalID) (\(resource.type), line \(resource.location.line))"
         if id != resource.logicalID { aliases[resource.logicalID] = id }
+        cdkAlias(resource, for: id)
+    }
+
+    /// A CDK app's resources are also named by their construct path without the stack and the final
+    /// `Resource` (`SeedStack/web-1/Resource` is `web-1`), when that name is unique.
+    mutating func cdkAlias(_ resource: Resource, for id: String) {
+        guard let path = resource.cdkPath else { return }
+        var parts = path.split(separator: "/").map(String.init)
+        if parts.count > 1 { parts.removeFirst() }
+        if parts.count > 1, parts.last == "Resource" { parts.removeLast() }
+        let name = parts.joined(separator: "/")
+        guard name != resource.logicalID else { return }
+        aliases[name] = aliases[name] == nil ? id : ""
     }
 
     /// Adds a `Name` tag as an alias when it names one resource only.

@@ -109,6 +109,10 @@ public struct SnapshotImporter {
         buildFilters()
         buildInterfacesAndInstances()
         buildRoutes()
+        let tagged = Set(
+            items("Reservations").flatMap { Self.objects($0, "Instances") }
+                .filter { Self.objects($0, "Tags").contains { Self.string($0, "Key") == "localvpc:role" } }.compactMap { Self.string($0, "InstanceId") })
+        notes += NATReading.mark(&topology) { tagged.contains($0.id.rawValue) }
         buildLoadBalancers()
         notes.append(
             "snapshot: \(topology.vpcs.count) VPCs, \(topology.subnets.count) subnets, \(topology.instances.count) instances, "

@@ -65,8 +65,12 @@ public struct CompiledNetwork: Sendable {
     /// Compiles a topology. Validate it first: references that do not resolve are skipped here.
     public init(_ topology: Topology) {
         self.topology = topology
+        // Every resource's name, and its analysis component (ID, ARN, name), made once.
         for row in Topology.kinds {
-            for (id, name) in row.names(in: topology) { names[id] = name }
+            for (id, name) in row.names(in: topology) {
+                names[id] = name
+                components[id] = AnalysisComponent(id: id, arn: row.kind.arn(id, region: topology.region, accountID: topology.accountID), name: name)
+            }
         }
         for vpc in topology.vpcs { vpcs[vpc.id] = vpc }
         for subnet in topology.subnets { subnets[subnet.id] = subnet }
@@ -122,12 +126,6 @@ public struct CompiledNetwork: Sendable {
             egressRules[interface.id] = interface.securityGroupIDs.flatMap { groups[$0]?.egress ?? [] }
         }
 
-        for row in Topology.kinds {
-            for id in row.ids(in: topology) {
-                components[id] = AnalysisComponent(
-                    id: id, arn: row.kind.arn(id, region: topology.region, accountID: topology.accountID), name: name(id))
-            }
-        }
         for subnet in topology.subnets {
             if let table = topology.routeTable(for: subnet) { routeTableOfSubnet[subnet.id] = compile(table) }
             if let acl = topology.networkACL(for: subnet) { aclOfSubnet[subnet.id] = Self.compile(acl) }

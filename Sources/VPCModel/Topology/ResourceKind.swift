@@ -69,7 +69,7 @@ public protocol TopologyKind: Sendable {
 
 extension TopologyKind {
     public var kind: ResourceKind { Element.kind }
-    public func ids(in topology: Topology) -> [String] { topology[keyPath: list].map(\.resourceID) }
+    public func ids(in topology: Topology) -> [String] { topology[keyPath: list].map { $0.resourceID } }
     public func names(in topology: Topology) -> [(id: String, name: String?)] {
         topology[keyPath: list].map { ($0.resourceID, $0.displayName) }
     }
