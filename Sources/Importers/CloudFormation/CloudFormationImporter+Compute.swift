@@ -307,9 +307,11 @@ extension CloudFormationImporter {
     }
 
     mutating func markNATInstances() {
-        notes += NATReading.mark(&topology) { instance in
-            instance.name.flatMap { resource($0) }.map { tag($0, "localvpc:role") != nil } ?? false
+        var tagged: Set<String> = []
+        for resource in resources where ["AWS::EC2::Instance", "AWS::AutoScaling::AutoScalingGroup"].contains(resource.type) {
+            if tag(resource, "localvpc:role") != nil { tagged.insert(resource.logicalID) }
         }
+        notes += NATReading.mark(&topology) { instance in tagged.contains(instance.name ?? "") }
     }
 
     // MARK: Load balancers
