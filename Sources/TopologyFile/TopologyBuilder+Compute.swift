@@ -3,13 +3,28 @@ import VPCModel
 import Yams
 
 extension TopologyBuilder {
-    mutating func reserveExplicitAddresses(_ instances: [(key: String, keyNode: Node, value: Node)]) {
-        for (_, _, value) in instances {
-            guard case .mapping(let mapping) = value, let node = mapping["private-ip"], case .scalar(let s) = node,
-                let address = IPv4Address(s.string)
-            else { continue }
-            usedAddresses.insert(address)
+    mutating func reserveExplicitAddresses(
+        _ instances: [(key: String, keyNode: Node, value: Node)], gateways: [(key: String, keyNode: Node, value: Node)]
+    ) {
+        for (_, _, value) in instances + gateways {
+            guard case .mapping(let mapping) = value else { continue }
+            if let node = mapping["private-ip"], case .scalar(let s) = node, let address = IPv4Address(s.string) {
+                usedAddresses.insert(address)
+            }
+            // Public addresses written out are not handed out again to others (load balancer nodes, …).
+            for key in ["public-ip", "elastic-ip"] {
+                if let node = mapping[key], case .scalar(let s) = node, let address = IPv4Address(s.string) { usedPublicAddresses.insert(address) }
+            }
         }
+    }
+
+    /// The next public address (auto-assigned or Elastic) that no resource of the file names.
+    mutating func nextPublicAddress(elastic: Bool) -> IPv4Address {
+        var address = elastic ? nextElasticIP : nextPublicIP
+        while usedPublicAddresses.contains(address) { address = address.advanced(by: 1) }
+        usedPublicAddresses.insert(address)
+        if elastic { nextElasticIP = address.advanced(by: 1) } else { nextPublicIP = address.advanced(by: 1) }
+        return address
     }
 
     /// The next free address of a subnet, after the four AWS reserves at its start.
@@ -28,8 +43,7 @@ extension TopologyBuilder {
         switch text.lowercased() {
         case "false", "no": return nil
         case "true", "yes":
-            let address = elastic ? nextElasticIP : nextPublicIP
-            if elastic { nextElasticIP = address.advanced(by: 1) } else { nextPublicIP = address.advanced(by: 1) }
+            let address = nextPublicAddress(elastic: elastic)
             return address
         default:
             return reader.parse(node, what, IPv4Address.init(parsing:))
@@ -101,8 +115,7 @@ extension TopologyBuilder {
         // An auto-assigned public IP exists only while the instance runs (released on stop).
         var publicIP = publicAddress(reader.value(fields, "public-ip"), "public-ip", elastic: false)
         if publicIP == nil, reader.value(fields, "public-ip") == nil, subnet?.mapPublicIPOnLaunch == true {
-            publicIP = nextPublicIP
-            nextPublicIP = nextPublicIP.advanced(by: 1)
+            publicIP = nextPublicAddress(elastic: false)
         }
         if !state.isForwarding && state != .pending { publicIP = nil }
         if let eip = publicAddress(reader.value(fields, "elastic-ip"), "elastic-ip", elastic: true) {
@@ -189,8 +202,7 @@ extension TopologyBuilder {
             // Internet-facing nodes get a public address; internal ones only a private one (ELB Classic guide).
             var publicIP: IPv4Address?
             if scheme == .internetFacing {
-                publicIP = nextPublicIP
-                nextPublicIP = nextPublicIP.advanced(by: 1)
+                publicIP = nextPublicAddress(elastic: false)
             }
             topology.networkInterfaces.append(
                 NetworkInterface(

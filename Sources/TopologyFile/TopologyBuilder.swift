@@ -17,6 +17,7 @@ struct TopologyBuilder {
     var nextPublicIP = IPv4Address(0xCB00_710A)  // 203.0.113.10: documentation range (RFC 5737)
     var nextElasticIP = IPv4Address(0xC633_640A)  // 198.51.100.10
     var usedAddresses: Set<IPv4Address> = []
+    var usedPublicAddresses: Set<IPv4Address> = []
 
     init(reader: YAMLReader) { self.reader = reader }
 
@@ -85,7 +86,7 @@ struct TopologyBuilder {
         // Names first, so route tables and load balancers can refer to them in any order.
         for (name, key, _) in instances { register(name, kind: "instance", id: (makeID("i", name) as Instance.ID).rawValue, node: key) }
         for (name, key, _) in gateways { register(name, kind: "NAT gateway", id: (makeID("nat", name) as NATGateway.ID).rawValue, node: key) }
-        reserveExplicitAddresses(instances)
+        reserveExplicitAddresses(instances, gateways: gateways)
         for (name, key, value) in instances { buildInstance(name, key, value) }
         for (name, key, value) in gateways { buildNATGateway(name, key, value) }
         for (name, key, value) in reader.pairs(reader.value(top, "route-tables"), "route-tables") { buildRouteTable(name, key, value) }

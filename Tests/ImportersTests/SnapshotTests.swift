@@ -12,73 +12,74 @@ struct SnapshotTests {
     /// a blackhole route, timestamps in Python's `str(datetime)` form, and a file LocalVPC does not read.
     static let bodies: [String: String] = [
         "aws_configs/us-west-2/vpcs.json": """
-            {"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.1.0.0/16", "IsDefault": false, "Tags": [{"Key": "Name", "Value": "main"}],
-              "CidrBlockAssociationSet": [{"CidrBlock": "10.1.0.0/16", "CidrBlockState": {"State": "associated"}}]}]}
-            """,
+        {"Vpcs": [{"VpcId": "vpc-1", "CidrBlock": "10.1.0.0/16", "IsDefault": false, "Tags": [{"Key": "Name", "Value": "main"}],
+          "CidrBlockAssociationSet": [{"CidrBlock": "10.1.0.0/16", "CidrBlockState": {"State": "associated"}}]}]}
+        """,
         "aws_configs/us-west-2/net/Subnets.json": """
-            {"Subnets": [
-              {"SubnetId": "subnet-pub", "VpcId": "vpc-1", "CidrBlock": "10.1.0.0/24", "AvailabilityZone": "us-west-2a", "MapPublicIpOnLaunch": true},
-              {"SubnetId": "subnet-priv", "VpcId": "vpc-1", "CidrBlock": "10.1.1.0/24", "AvailabilityZone": "us-west-2a", "MapPublicIpOnLaunch": false}]}
-            """,
+        {"Subnets": [
+          {"SubnetId": "subnet-pub", "VpcId": "vpc-1", "CidrBlock": "10.1.0.0/24", "AvailabilityZone": "us-west-2a", "MapPublicIpOnLaunch": true},
+          {"SubnetId": "subnet-priv", "VpcId": "vpc-1", "CidrBlock": "10.1.1.0/24", "AvailabilityZone": "us-west-2a", "MapPublicIpOnLaunch": false}]}
+        """,
         "aws_configs/us-west-2/igw.json": """
-            {"InternetGateways": [{"InternetGatewayId": "igw-1", "Attachments": [{"VpcId": "vpc-1", "State": "available"}]}]}
-            """,
+        {"InternetGateways": [{"InternetGatewayId": "igw-1", "Attachments": [{"VpcId": "vpc-1", "State": "available"}]}]}
+        """,
         "aws_configs/us-west-2/rt.json": """
-            {"RouteTables": [
-              {"RouteTableId": "rtb-main", "VpcId": "vpc-1", "Associations": [{"Main": true, "RouteTableAssociationId": "rtbassoc-0"}],
-               "Routes": [{"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local", "State": "active"}]},
-              {"RouteTableId": "rtb-pub", "VpcId": "vpc-1", "Associations": [{"Main": false, "SubnetId": "subnet-pub"}],
-               "Routes": [{"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local", "State": "active"},
-                          {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"}]},
-              {"RouteTableId": "rtb-priv", "VpcId": "vpc-1", "Associations": [{"Main": false, "SubnetId": "subnet-priv"}],
-               "Routes": [{"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local", "State": "active"},
-                          {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "State": "active"},
-                          {"DestinationCidrBlock": "192.0.2.0/24", "NatGatewayId": "nat-gone", "State": "blackhole"}]}]}
-            """,
+        {"RouteTables": [
+          {"RouteTableId": "rtb-main", "VpcId": "vpc-1", "Associations": [{"Main": true, "RouteTableAssociationId": "rtbassoc-0"}],
+           "Routes": [{"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local", "State": "active"}]},
+          {"RouteTableId": "rtb-pub", "VpcId": "vpc-1", "Associations": [{"Main": false, "SubnetId": "subnet-pub"}],
+           "Routes": [{"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local", "State": "active"},
+                      {"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1", "State": "active"}]},
+          {"RouteTableId": "rtb-priv", "VpcId": "vpc-1", "Associations": [{"Main": false, "SubnetId": "subnet-priv"}],
+           "Routes": [{"DestinationCidrBlock": "10.1.0.0/16", "GatewayId": "local", "State": "active"},
+                      {"DestinationCidrBlock": "0.0.0.0/0", "NatGatewayId": "nat-1", "State": "active"},
+                      {"DestinationCidrBlock": "192.0.2.0/24", "NatGatewayId": "nat-gone", "State": "blackhole"}]}]}
+        """,
         "aws_configs/us-west-2/sg.json": """
-            {"SecurityGroups": [
-              {"GroupId": "sg-jump", "GroupName": "jump", "Description": "ssh", "VpcId": "vpc-1",
-               "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "UserIdGroupPairs": []}],
-               "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "UserIdGroupPairs": []}]},
-              {"GroupId": "sg-app", "GroupName": "app", "Description": "app", "VpcId": "vpc-1",
-               "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [], "UserIdGroupPairs": [{"GroupId": "sg-jump"}]}],
-               "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "UserIdGroupPairs": []}]}]}
-            """,
+        {"SecurityGroups": [
+          {"GroupId": "sg-jump", "GroupName": "jump", "Description": "ssh", "VpcId": "vpc-1",
+           "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "UserIdGroupPairs": []}],
+           "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "UserIdGroupPairs": []}]},
+          {"GroupId": "sg-app", "GroupName": "app", "Description": "app", "VpcId": "vpc-1",
+           "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 22, "ToPort": 22, "IpRanges": [], "UserIdGroupPairs": [{"GroupId": "sg-jump"}]}],
+           "IpPermissionsEgress": [{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}], "UserIdGroupPairs": []}]}]}
+        """,
         "aws_configs/us-west-2/acl.json": """
-            {"NetworkAcls": [{"NetworkAclId": "acl-1", "VpcId": "vpc-1", "IsDefault": true,
-              "Associations": [{"SubnetId": "subnet-pub"}, {"SubnetId": "subnet-priv"}],
-              "Entries": [{"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
-                          {"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny", "Egress": false, "CidrBlock": "0.0.0.0/0"},
-                          {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"},
-                          {"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny", "Egress": true, "CidrBlock": "0.0.0.0/0"}]}]}
-            """,
+        {"NetworkAcls": [{"NetworkAclId": "acl-1", "VpcId": "vpc-1", "IsDefault": true,
+          "Associations": [{"SubnetId": "subnet-pub"}, {"SubnetId": "subnet-priv"}],
+          "Entries": [{"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                      {"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny", "Egress": false, "CidrBlock": "0.0.0.0/0"},
+                      {"RuleNumber": 100, "Protocol": "-1", "RuleAction": "allow", "Egress": true, "CidrBlock": "0.0.0.0/0"},
+                      {"RuleNumber": 32767, "Protocol": "-1", "RuleAction": "deny", "Egress": true, "CidrBlock": "0.0.0.0/0"}]}]}
+        """,
         "aws_configs/us-west-2/instances.json": """
-            {"Reservations": [{"Instances": [
-              {"InstanceId": "i-jump", "State": {"Name": "running"}, "LaunchTime": "2021-03-12 18:24:33+00:00", "SubnetId": "subnet-pub",
-               "VpcId": "vpc-1", "PrivateIpAddress": "10.1.0.10", "PublicIpAddress": "54.0.0.10", "Tags": [{"Key": "Name", "Value": "jump"}],
-               "NetworkInterfaces": [{"NetworkInterfaceId": "eni-jump", "SubnetId": "subnet-pub", "Groups": [{"GroupId": "sg-jump"}],
-                 "SourceDestCheck": true, "Attachment": {"DeviceIndex": 0}, "Association": {"PublicIp": "54.0.0.10"},
-                 "PrivateIpAddresses": [{"PrivateIpAddress": "10.1.0.10", "Primary": true}]}]},
-              {"InstanceId": "i-app", "State": {"Name": "stopped"}, "LaunchTime": "2021-03-12T18:24:33.000Z", "SubnetId": "subnet-priv",
-               "Tags": [{"Key": "Name", "Value": "app"}],
-               "NetworkInterfaces": [{"NetworkInterfaceId": "eni-app", "SubnetId": "subnet-priv", "Groups": [{"GroupId": "sg-app"}],
-                 "SourceDestCheck": true, "Attachment": {"DeviceIndex": 0}, "Association": {"PublicIp": "54.0.0.20"},
-                 "PrivateIpAddresses": [{"PrivateIpAddress": "10.1.1.20", "Primary": true}]}]},
-              {"InstanceId": "i-worker", "State": {"Name": "running"}, "SubnetId": "subnet-priv", "PrivateIpAddress": "10.1.1.30",
-               "SecurityGroups": [{"GroupId": "sg-app"}], "SourceDestCheck": true, "Tags": [{"Key": "Name", "Value": "worker"}]}]}]}
-            """,
+        {"Reservations": [{"Instances": [
+          {"InstanceId": "i-jump", "State": {"Name": "running"}, "LaunchTime": "2021-03-12 18:24:33+00:00", "SubnetId": "subnet-pub",
+           "VpcId": "vpc-1", "PrivateIpAddress": "10.1.0.10", "PublicIpAddress": "54.0.0.10", "Tags": [{"Key": "Name", "Value": "jump"}],
+           "NetworkInterfaces": [{"NetworkInterfaceId": "eni-jump", "SubnetId": "subnet-pub", "Groups": [{"GroupId": "sg-jump"}],
+             "SourceDestCheck": true, "Attachment": {"DeviceIndex": 0}, "Association": {"PublicIp": "54.0.0.10"},
+             "PrivateIpAddresses": [{"PrivateIpAddress": "10.1.0.10", "Primary": true}]}]},
+          {"InstanceId": "i-app", "State": {"Name": "stopped"}, "LaunchTime": "2021-03-12T18:24:33.000Z", "SubnetId": "subnet-priv",
+           "Tags": [{"Key": "Name", "Value": "app"}],
+           "NetworkInterfaces": [{"NetworkInterfaceId": "eni-app", "SubnetId": "subnet-priv", "Groups": [{"GroupId": "sg-app"}],
+             "SourceDestCheck": true, "Attachment": {"DeviceIndex": 0}, "Association": {"PublicIp": "54.0.0.20"},
+             "PrivateIpAddresses": [{"PrivateIpAddress": "10.1.1.20", "Primary": true}]}]},
+          {"InstanceId": "i-worker", "State": {"Name": "running"}, "SubnetId": "subnet-priv", "PrivateIpAddress": "10.1.1.30",
+           "SecurityGroups": [{"GroupId": "sg-app"}], "SourceDestCheck": true, "Tags": [{"Key": "Name", "Value": "worker"}]}]}]}
+        """,
         "aws_configs/us-west-2/eip.json": """
-            {"Addresses": [{"AllocationId": "eipalloc-app", "PublicIp": "54.0.0.20", "InstanceId": "i-app", "NetworkInterfaceId": "eni-app",
-              "PrivateIpAddress": "10.1.1.20", "Domain": "vpc"}]}
-            """,
+        {"Addresses": [{"AllocationId": "eipalloc-app", "PublicIp": "54.0.0.20", "InstanceId": "i-app", "NetworkInterfaceId": "eni-app",
+          "PrivateIpAddress": "10.1.1.20", "Domain": "vpc"}]}
+        """,
         "aws_configs/us-west-2/nat.json": """
-            {"NatGateways": [{"NatGatewayId": "nat-1", "SubnetId": "subnet-pub", "VpcId": "vpc-1", "State": "available",
-              "CreateTime": "2021-03-12 18:24:33+00:00",
-              "NatGatewayAddresses": [{"AllocationId": "eipalloc-nat", "NetworkInterfaceId": "eni-nat", "PrivateIp": "10.1.0.50", "PublicIp": "54.0.0.50"}]}]}
-            """,
+        {"NatGateways": [{"NatGatewayId": "nat-1", "SubnetId": "subnet-pub", "VpcId": "vpc-1", "State": "available",
+          "CreateTime": "2021-03-12 18:24:33+00:00",
+          "NatGatewayAddresses": [{"AllocationId": "eipalloc-nat", "NetworkInterfaceId": "eni-nat", "PrivateIp": "10.1.0.50",
+                                   "PublicIp": "54.0.0.50"}]}]}
+        """,
         "aws_configs/us-west-2/TargetGroups.json": """
-            {"TargetGroups": []}
-            """,
+        {"TargetGroups": []}
+        """,
     ]
 
     static func write() throws -> URL {

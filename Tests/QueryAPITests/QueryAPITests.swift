@@ -214,7 +214,7 @@ struct FrontEndTests {
             // The last request closes the connection once answered, which ends the read.
             let describe = request("Action=DescribeVpcs&Version=2016-11-15", "Connection: close\r\n")
             let port = client.port
-            let answer = try await Task.detached { try RawConnection.exchange(port: port, create + describe, timeout: .seconds(10)) }.value
+            let answer = try await RawConnection.exchangeOnThread(port: port, create + describe, timeout: .seconds(10))
             let heads = answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
             #expect(heads == ["200", "200"], "\(answer.prefix(300))")
             let second = try #require(answer.range(of: "<DescribeVpcsResponse"))
@@ -228,12 +228,10 @@ struct FrontEndTests {
     @Test func badRequestLinesAndUnknownPaths() async throws {
         try await withServer { client in
             let port = client.port
-            let bad = try await Task.detached { try RawConnection.exchange(port: port, "NONSENSE\r\nHost: x\r\n\r\n") }.value
+            let bad = try await RawConnection.exchangeOnThread(port: port, "NONSENSE\r\nHost: x\r\n\r\n")
             #expect(bad.hasPrefix("HTTP/1.1 400 "))
             #expect(bad.contains("Connection: close"))
-            let missing = try await Task.detached {
-                try RawConnection.exchange(port: port, "GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
-            }.value
+            let missing = try await RawConnection.exchangeOnThread(port: port, "GET /nowhere HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
             #expect(missing.hasPrefix("HTTP/1.1 404 "))
         }
     }

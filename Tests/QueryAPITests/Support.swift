@@ -75,6 +75,14 @@ func value(_ tag: String, in xml: String) -> String? {
 struct RawConnection {
     struct Failure: Error, CustomStringConvertible { var description: String }
 
+    /// `exchange` on a thread of its own: a blocking read on Swift concurrency's few shared threads
+    /// could starve the server's own tasks (the answer it waits for would never be computed).
+    static func exchangeOnThread(port: Int, _ request: String, timeout: Duration = .seconds(2)) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try exchange(port: port, request, timeout: timeout) }) }.start()
+        }
+    }
+
     /// Sends `request` and returns everything received before the connection closed or went quiet.
     static func exchange(port: Int, _ request: String, timeout: Duration = .seconds(2)) throws -> String {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

@@ -99,3 +99,45 @@ struct TopologyFileErrorTests {
         #expect(found.first?.message.contains("host bits") == true)
     }
 }
+
+/// A public address has one owner: an address written in the file is not handed out again to a load
+/// balancer node or another instance, and two resources naming the same one is an error.
+struct PublicAddressTests {
+    static let base = """
+        vpc: { name: v, cidr: 10.0.0.0/16 }
+        internet-gateway: igw
+        subnets: { public: { cidr: 10.0.0.0/24, zone: us-east-1a, map-public-ip: true } }
+        route-tables: { rt: { subnets: [public], routes: [{ destination: 0.0.0.0/0, target: igw }] } }
+        security-groups: { sg: { ingress: [{ protocol: tcp, ports: 80, from: 0.0.0.0/0 }] } }
+
+        """
+
+    @Test func writtenPublicAddressesAreNotHandedOutAgain() throws {
+        let yaml =
+            Self.base + """
+                instances:
+                  a: { subnet: public, security-groups: [sg], public-ip: 203.0.113.10 }
+                  b: { subnet: public, security-groups: [sg] }
+                load-balancers:
+                  lb: { subnets: [public], security-groups: [sg], listeners: ["HTTP:80 -> HTTP:80"], instances: [b] }
+                """
+        let topology = try TopologyFile(yaml: yaml, file: "t.yaml").topology
+        let addresses = topology.networkInterfaces.compactMap(\.publicIP)
+        #expect(addresses.count == 3)
+        #expect(Set(addresses).count == 3, "\(addresses)")
+    }
+
+    @Test func twoOwnersOfOnePublicAddressIsAnError() throws {
+        let yaml =
+            Self.base + """
+                instances:
+                  a: { subnet: public, security-groups: [sg], public-ip: 203.0.113.50 }
+                  b: { subnet: public, security-groups: [sg], public-ip: 203.0.113.50 }
+                """
+        #expect {
+            _ = try TopologyFile(yaml: yaml, file: "t.yaml")
+        } throws: { error in
+            "\(error)".contains("Public IP 203.0.113.50") && "\(error)".contains("has one owner")
+        }
+    }
+}

@@ -144,3 +144,18 @@ struct RouteAndGatewayRuleTests {
         #expect(!(try analyze(yaml, from: "internet", to: "web", port: 22).isReachable))
     }
 }
+
+/// VPC User Guide, "NAT gateways": "external services can't initiate a connection" through a NAT
+/// gateway; the gateway itself (its Elastic IP) accepts no connection either.
+struct NATGatewayInboundTests {
+    @Test func aNATGatewayAcceptsNoConnectionStartedTowardsIt() throws {
+        let yaml =
+            publicRoute + """
+                nat-gateways: { natgw: { subnet: public, elastic-ip: 198.51.100.7 } }
+                """
+        let result = try analyze(yaml, from: "internet", to: "198.51.100.7", port: 443)
+        #expect(!result.isReachable)
+        #expect(result.codes == ["LOCALVPC_NAT_GATEWAY_INBOUND"])
+        #expect(result.explanation("LOCALVPC_NAT_GATEWAY_INBOUND")?.natGateway?.name == "natgw")
+    }
+}

@@ -69,7 +69,8 @@ class SeedStack(cdk.Stack):
             lb.add_target(elb.InstanceTarget(web))
 
 
-app = cdk.App()
+# As `cdk synth` writes it: with each resource's construct path (aws:cdk:path), which LocalVPC also reads as a name.
+app = cdk.App(context={"aws:cdk:enable-path-metadata": True})
 stack = SeedStack(app, "SeedStack")
 template = app.synth().get_stack_by_name("SeedStack").template
 json.dump(template, sys.stdout, indent=1, sort_keys=True)

@@ -100,7 +100,9 @@ extension CloudFormationImporter {
         guard let subnet = topology.subnets.first(where: { $0.id == subnetID }) else { return }
         var groups: [SecurityGroup.ID] = []
         for group in spec.groups {
-            if let logical = byRef[group], self.resource(logical)?.type == "AWS::EC2::SecurityGroup" {
+            if let logical = byRef[group], self.resource(logical)?.type == "AWS::EC2::SecurityGroup",
+                topology.securityGroups.contains(where: { $0.id == modelID(logical) })
+            {
                 groups.append(modelID(logical))
             } else if let named = topology.securityGroups.first(where: { $0.name == group && $0.vpcID == subnet.vpcID }) {
                 groups.append(named.id)
@@ -193,6 +195,10 @@ extension CloudFormationImporter {
             if let logical = lookUp(subnet, types: ["AWS::EC2::Subnet"], from: resource, key: "VPCZoneIdentifier") {
                 subnets.append(modelID(logical))
             }
+        }
+        if subnets.isEmpty, resource.properties?["VPCZoneIdentifier"] != nil {
+            notes.append("\(resource.logicalID): none of its subnets is in this template; its instances are left out")
+            return
         }
         if subnets.isEmpty {
             let zones = strings(resource, "AvailabilityZones")

@@ -142,7 +142,7 @@ extension CloudFormationImporter {
                 SecurityGroup(id: id, name: name, description: string(resource, "GroupDescription") ?? "", vpcID: vpc, ingress: [], egress: []))
             groupOf[resource.logicalID] = id
             place(id.rawValue, resource)
-            aliases[name] = aliases[name] == nil ? id.rawValue : ""
+            claim(name, for: id.rawValue)
         }
         // Load balancers in the default VPC without groups share ELB's default_elb group, open on their listener ports.
         for resource in resources where resource.type == "AWS::ElasticLoadBalancing::LoadBalancer" {

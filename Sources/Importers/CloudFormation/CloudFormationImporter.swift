@@ -258,7 +258,12 @@ public struct CloudFormationImporter {
         if parts.count > 1, parts.last == "Resource" { parts.removeLast() }
         let name = parts.joined(separator: "/")
         guard name != resource.logicalID else { return }
-        aliases[name] = aliases[name] == nil ? id : ""
+        claim(name, for: id)
+    }
+
+    /// Makes `name` an alias of `id`, unless another resource has it too (then it names none).
+    mutating func claim(_ name: String, for id: String) {
+        if let existing = aliases[name], existing != id { aliases[name] = "" } else { aliases[name] = id }
     }
 
     /// Adds a `Name` tag as an alias when it names one resource only.
@@ -266,7 +271,7 @@ public struct CloudFormationImporter {
         guard case .list(let tags)? = property(resource, "Tags") else { return }
         for tag in tags where tag["Key"]?.string == "Name" {
             guard let name = tag["Value"]?.string, name != resource.logicalID else { continue }
-            if aliases[name] == nil { aliases[name] = id } else { aliases[name] = "" }  // not unique: no alias
+            claim(name, for: id)
         }
     }
 

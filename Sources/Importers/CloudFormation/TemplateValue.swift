@@ -90,7 +90,9 @@ indirect enum TemplateNode: Sendable {
         let plain: TemplateNode
         switch node {
         case .scalar(let scalar):
-            plain = .scalar(scalar.string, location)
+            // A plain `null` (`"Fn::GetAZs": null` in JSON) is no value: the empty string.
+            let isNull = scalar.style == .plain && ["null", "Null", "NULL", "~"].contains(scalar.string)
+            plain = .scalar(isNull ? "" : scalar.string, location)
         case .sequence(let sequence):
             plain = .sequence(sequence.map(TemplateNode.init), location)
         case .mapping(let mapping):

@@ -111,7 +111,9 @@ public struct SnapshotImporter {
         buildRoutes()
         let tagged = Set(
             items("Reservations").flatMap { Self.objects($0, "Instances") }
-                .filter { Self.objects($0, "Tags").contains { Self.string($0, "Key") == "localvpc:role" } }.compactMap { Self.string($0, "InstanceId") })
+                .filter { Self.objects($0, "Tags").contains { Self.string($0, "Key") == "localvpc:role" } }.compactMap {
+                    Self.string($0, "InstanceId")
+                })
         notes += NATReading.mark(&topology) { tagged.contains($0.id.rawValue) }
         buildLoadBalancers()
         notes.append(

@@ -29,6 +29,9 @@ public struct Explanation: Hashable, Sendable, Codable {
         /// LocalVPC's own: the reply is routed into a NAT that the request never crossed; the NAT
         /// rewrites the reply's source, so it no longer belongs to the client's connection (AWS has no code for it).
         public static let asymmetricReturn = Code(rawValue: "LOCALVPC_ASYMMETRIC_RETURN")
+        /// LocalVPC's own: a connection started towards a NAT gateway itself, which answers none (VPC User
+        /// Guide, "NAT gateways": "external services can't initiate a connection"; AWS has no code for it).
+        public static let natGatewayInbound = Code(rawValue: "LOCALVPC_NAT_GATEWAY_INBOUND")
     }
 
     public var explanationCode: Code

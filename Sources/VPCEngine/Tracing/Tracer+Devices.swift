@@ -44,6 +44,16 @@ extension Tracer {
     private mutating func receive(at interface: NetworkInterface, _ branch: Branch) {
         var branch = branch
         if case .interface(let goal) = goal, goal == interface.id {
+            // A NAT gateway only translates what its routes bring it; it accepts no connection of its own.
+            if !isReturn, let gateway = network.natGatewayOfInterface[interface.id] {
+                var e = Explanation(
+                    .natGatewayInbound,
+                    message: "NAT gateway \(network.label(gateway.rawValue)) accepts no connection started towards it: it only translates "
+                        + "connections its subnet's instances start (VPC User Guide, \"NAT gateways\").")
+                e.natGateway = network.component(gateway.rawValue)
+                e.component = network.component(gateway.rawValue)
+                return drop(branch, e)
+            }
             var hop = PathComponent(component: network.component(of: interface), note: "received by \(network.ownerLabel(of: interface))")
             hop.inboundPackets = (branch.packets)
             (hop.subnet, hop.vpc) = network.subnetAndVPC(interface.subnetID)

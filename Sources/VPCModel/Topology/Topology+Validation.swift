@@ -231,6 +231,17 @@ extension Topology {
                 }
             }
         }
+        // An auto-assigned public address belongs to one interface, and is not an Elastic IP.
+        for interface in networkInterfaces {
+            guard let publicIP = interface.publicIP else { continue }
+            if let other = publicOwners[publicIP] {
+                fail(
+                    .duplicateAddress,
+                    "Public IP \(publicIP) of \(name(interface.id.rawValue)) is also held by \(name(other)); a public address has one owner.",
+                    interface.id.rawValue)
+            }
+            publicOwners[publicIP] = interface.id.rawValue
+        }
         for gateway in natGateways {
             if subnetsByID[gateway.subnetID] == nil {
                 fail(
