@@ -131,10 +131,22 @@ struct CloudFormationRuleTests {
                   Small:
                     Type: AWS::AutoScaling::AutoScalingGroup
                     Properties: { VPCZoneIdentifier: [!Ref Private], LaunchConfigurationName: !Ref Config, MinSize: '0', MaxSize: '2' }
+                  OtherSg: { Type: AWS::EC2::SecurityGroup, Properties: { VpcId: !Ref Vpc, GroupDescription: other } }
+                  Template:
+                    Type: AWS::EC2::LaunchTemplate
+                    Properties:
+                      LaunchTemplateData: { ImageId: ami-2, SecurityGroupIds: [!Ref OtherSg] }
+                  Templated:
+                    Type: AWS::AutoScaling::AutoScalingGroup
+                    Properties:
+                      VPCZoneIdentifier: [!Ref Other]
+                      LaunchTemplate: { LaunchTemplateId: !Ref Template, Version: !GetAtt Template.LatestVersionNumber }
+                      MinSize: '2'
+                      MaxSize: '2' 
                 """)
         let design = try importTemplate(text)
         let names = design.topology.instances.compactMap(\.name).sorted()
-        #expect(names == ["Group-1", "Group-2", "Group-3", "Small-1"])
+        #expect(names == ["Group-1", "Group-2", "Group-3", "Small-1", "Templated-1", "Templated-2"])
         let subnetOf = { (name: String) -> String? in
             let instance = design.topology.instances.first { $0.name == name }
             let interface = design.topology.networkInterfaces.first { $0.id == instance?.primaryNetworkInterfaceID }
@@ -143,6 +155,9 @@ struct CloudFormationRuleTests {
         #expect(["Group-1", "Group-2", "Group-3"].map(subnetOf) == ["Private", "Other", "Private"])
         let web = try #require(design.topology.securityGroups.first { $0.description == "web" })
         #expect(design.topology.networkInterfaces.filter { $0.securityGroupIDs == [web.id] }.count == 4)
+        let other = try #require(design.topology.securityGroups.first { $0.description == "other" })
+        #expect(design.topology.networkInterfaces.filter { $0.securityGroupIDs == [other.id] }.count == 2, "the launch template's groups")
+        #expect(["Templated-1", "Templated-2"].map(subnetOf) == ["Other", "Other"])
         let balancer = try #require(design.topology.loadBalancers.first)
         #expect(balancer.instanceIDs.count == 3)
     }
@@ -198,6 +213,7 @@ struct CloudFormationRuleTests {
               B: { Type: AWS::EC2::SecurityGroup, Properties: { VpcId: !Ref Vpc, GroupDescription: !GetAtt Ghost.Name } }
               C: { Type: AWS::EC2::SecurityGroup, Properties: { VpcId: !Ref Vpc, GroupDescription: !Select [1] } }
               D: { Type: AWS::EC2::SecurityGroup, Properties: { VpcId: !Ref Vpc, GroupDescription: !If [Loop, a, b] } }
+              Self: { Type: AWS::EC2::VPC, Properties: { CidrBlock: !GetAtt Self.CidrBlock } }
             """, conditions: "  Loop: !Not [!Condition Pool]\n  Pool: !Not [!Condition Loop]\n")
         let errors = failures(text)
         let messages = errors.map(\.message)
@@ -205,6 +221,7 @@ struct CloudFormationRuleTests {
         #expect(messages.contains { $0.contains("'Ghost' is not a resource of this template") })
         #expect(messages.contains { $0.contains("Fn::Select is malformed") })
         #expect(messages.contains { $0.contains("Circular reference between conditions") })
+        #expect(messages.contains { $0.contains("Circular reference: Self.CidrBlock -> Self.CidrBlock") })
         #expect(errors.allSatisfy { $0.line > 1 && $0.file == "template.yaml" })
         let syntax = failures("Resources:\n  A: { Type: AWS::EC2::VPC\n")
         #expect(syntax.count == 1 && syntax[0].message.hasPrefix("This is not valid YAML") && syntax[0].line >= 2)

@@ -77,6 +77,9 @@ struct SnapshotTests {
           "NatGatewayAddresses": [{"AllocationId": "eipalloc-nat", "NetworkInterfaceId": "eni-nat", "PrivateIp": "10.1.0.50",
                                    "PublicIp": "54.0.0.50"}]}]}
         """,
+        "aws_configs/eu-west-1/vpcs.json": """
+        {"Vpcs": [{"VpcId": "vpc-2", "CidrBlock": "10.2.0.0/16", "IsDefault": false}]}
+        """,
         "aws_configs/us-west-2/TargetGroups.json": """
         {"TargetGroups": []}
         """,
@@ -99,6 +102,7 @@ struct SnapshotTests {
         #expect(design.source == .snapshot)
         #expect(design.topology.region == "us-west-2", "the region of the aws_configs/<region>/ folder")
         #expect(design.topology.instances.count == 3)
+        #expect(design.topology.vpcs.map(\.id.rawValue).sorted() == ["vpc-1", "vpc-2"], "two regions' VPCs in one model")
         #expect(design.notes.contains { $0.contains("TargetGroups.json: not a describe-* body") && $0.contains("skipped") })
         // Names: a unique Name tag, and the AWS ID.
         #expect(try design.analyze("worker", "internet", port: 443).isReachable, "a private instance goes out through the NAT gateway")

@@ -35,6 +35,32 @@ struct BinaryTests {
         return (process.terminationStatus, String(decoding: output, as: UTF8.self), String(decoding: error, as: UTF8.self))
     }
 
+    /// Every command takes a template: check with --intents (the seed's flaw in the CDK app: exit 1),
+    /// trace by a Name tag, import writing a file that check reads, and a bad template with its line (exit 2).
+    @Test func templatesAreFirstClassSources() throws {
+        let checked = try run(["check", "examples/cdk-seed/template.json", "--intents", "examples/cdk-seed/intents.yaml"])
+        #expect(checked.status == 1 && checked.output.contains("6 passed, 2 failed"), "\(checked.error)")
+        #expect(checked.error.contains("note: not modelled: AWS::IAM::Role"))
+        let traced = try run(["trace", "examples/cdk-seed/template.json", "--from", "internet", "--to", "web-1", "--port", "80"])
+        #expect(traced.status == 0 && traced.output.contains("REACHABLE"), "\(traced.error)")
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("localvpc-import-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let imported = directory.appendingPathComponent("seed.yaml").path
+        let written = try run(["import", "examples/cdk-seed/template.json", "-o", imported])
+        #expect(written.status == 0, "\(written.error)")
+        let yaml = try String(contentsOfFile: imported, encoding: .utf8)
+        #expect(yaml.contains("# web118B4D3DD (AWS::EC2::Instance, line "))
+        let reread = try run(["trace", imported, "--from", "web118B4D3DD", "--to", "internet", "--port", "443"])
+        #expect(reread.status == 1 && reread.output.contains("SG_REFERENCES_NOT_PRESERVED"), "\(reread.error)")
+        let bad = directory.appendingPathComponent("bad.yaml").path
+        try "Resources:\n  Vpc: { Type: AWS::EC2::VPC, Properties: { CidrBlock: !Ref Missing } }\n".write(
+            toFile: bad, atomically: true, encoding: .utf8)
+        let refused = try run(["check", bad, "--intents", "examples/cdk-seed/intents.yaml"])
+        #expect(refused.status == 2)
+        #expect(refused.error.contains("\(bad):2:") && refused.error.contains("'Missing' is not a parameter"), "\(refused.error)")
+    }
+
     @Test func checkExitsOneOnTheSeedAndZeroOnTheFix() throws {
         let seed = try run(["check", "examples/seed-elb-nat.yaml"])
         #expect(seed.status == 1)

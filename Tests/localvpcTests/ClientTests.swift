@@ -129,6 +129,33 @@ import VPCModel
         server.stop()
     }
 
+    /// A snapshot of an account taken with the aws CLI (`describe-*` bodies, one per file) from
+    /// `localvpc serve` after building the seed design through the API has the seed file's verdicts.
+    @Test func aSnapshotOfTheSeedBuiltThroughTheAPIHasTheSeedsVerdicts() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"))
+        let folder = directory.appendingPathComponent("snapshot")
+        let (status, output) = try Self.script("seed_snapshot.py", [server.url, folder.path], in: directory)
+        server.stop()
+        #expect(status == 0, "\(output)")
+        // The seed's intents, naming the load balancer by the name it was created with through the API.
+        let seed = try String(contentsOf: BinaryTests.root.appendingPathComponent("examples/seed-elb-nat.yaml"), encoding: .utf8)
+        let expect = String(seed[try #require(seed.range(of: "expect:")).lowerBound...])
+            .replacingOccurrences(of: #"(?m)(to|through|avoiding): elb$"#, with: "$1: seed-elb", options: .regularExpression)
+        let intents = directory.appendingPathComponent("intents.yaml")
+        try expect.write(to: intents, atomically: true, encoding: .utf8)
+        let fromSnapshot = try BinaryTests().run(["check", folder.path, "--intents", intents.path])
+        let fromFile = try BinaryTests().run(["check", "examples/seed-elb-nat.yaml"])
+        func verdicts(_ text: String) -> [String] {
+            text.split(separator: "\n").filter { $0.hasPrefix("PASS") || $0.hasPrefix("FAIL") }.map { String($0.prefix(60)) }
+        }
+        #expect(fromSnapshot.status == 1 && fromFile.status == 1, "\(fromSnapshot.error)")
+        #expect(verdicts(fromSnapshot.output).count == 8)
+        #expect(verdicts(fromSnapshot.output) == verdicts(fromFile.output), "\(fromSnapshot.output)")
+        #expect(fromSnapshot.output.contains("SG_REFERENCES_NOT_PRESERVED"))
+    }
+
     @Test func serveLoadsATopologyFile() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

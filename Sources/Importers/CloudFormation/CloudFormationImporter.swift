@@ -97,7 +97,11 @@ public struct CloudFormationImporter {
         ]
         intrinsics.importValues = options.importValues
         intrinsics.mappings = root["Mappings"]
-        for (name, node) in root["Parameters"]?.pairs ?? [] { readParameter(name, node) }
+        let declared = root["Parameters"]?.pairs ?? []
+        for (name, node) in declared { readParameter(name, node) }
+        for name in options.parameters.keys.sorted() where !declared.contains(where: { $0.key == name }) {
+            notes.append("--parameter \(name): the template has no such parameter; ignored")
+        }
         for (name, node) in root["Conditions"]?.pairs ?? [] { intrinsics.conditionNodes[name] = node }
         var unmodelled: [String: [String]] = [:]
         for (logicalID, node) in root["Resources"]?.pairs ?? [] {

@@ -29,6 +29,7 @@ public struct SnapshotImporter {
         var importer = SnapshotImporter(topology: Topology(region: options.region, accountID: options.accountID))
         var diagnostics: [Diagnostic] = []
         var loaded = 0
+        var regions: [String: Int] = [:]
         let files = (FileManager.default.enumerator(atPath: directory)?.compactMap { $0 as? String } ?? [])
             .filter { $0.hasSuffix(".json") }.sorted()
         for relative in files {
@@ -50,7 +51,7 @@ public struct SnapshotImporter {
             }
             for key in known { importer.bodies[key, default: []] += (object[key] as? [Object]) ?? [] }
             loaded += 1
-            if importer.topology.region == options.region, let region = Self.region(in: relative) { importer.topology.region = region }
+            if let region = Self.region(in: relative) { regions[region, default: 0] += 1 }
         }
         if loaded == 0 {
             diagnostics.append(
@@ -58,6 +59,12 @@ public struct SnapshotImporter {
                     file: directory, line: 1, column: 1, message: "No describe-* body here (Vpcs, Subnets, Reservations, … as top-level keys)."))
         }
         guard diagnostics.isEmpty || loaded > 0 else { throw TopologyFileError(diagnostics: diagnostics) }
+        // Several regions become one model (their VPCs side by side), labelled with the region most files are of.
+        if let region = regions.max(by: { ($0.value, $1.key) < ($1.value, $0.key) })?.key { importer.topology.region = region }
+        if regions.count > 1 {
+            importer.notes.append(
+                "the snapshot spans \(regions.keys.sorted().joined(separator: ", ")): their VPCs are one model, in \(importer.topology.region)")
+        }
         for diagnostic in diagnostics { importer.notes.append("\(diagnostic.file): \(diagnostic.message) Skipped.") }
         importer.build()
         var design = Design(
