@@ -19,14 +19,7 @@ public struct TopologyFile: Sendable {
     /// - Throws: ``TopologyFileError`` listing every problem.
     public init(yaml: String, file: String = "<input>") throws(TopologyFileError) {
         var reader = YAMLReader(file: file)
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw TopologyFileError(diagnostics: [Self.diagnostic(for: error, file: file)])
-        } catch {
-            throw TopologyFileError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "\(error)")])
-        }
+        let root = try Self.compose(yaml, file: file)
         guard let root else {
             throw TopologyFileError(diagnostics: [
                 Diagnostic(file: file, line: 1, column: 1, message: "The file is empty; it needs at least a 'vpc:' section.")
@@ -51,6 +44,17 @@ public struct TopologyFile: Sendable {
         self.intents = builder.intents
     }
 
+    /// The YAML tree of a text, or its syntax error with line and column.
+    static func compose(_ yaml: String, file: String) throws(TopologyFileError) -> Node? {
+        do {
+            return try Yams.compose(yaml: yaml)
+        } catch let error as YamlError {
+            throw TopologyFileError(diagnostics: [Self.diagnostic(for: error, file: file)])
+        } catch {
+            throw TopologyFileError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "\(error)")])
+        }
+    }
+
     /// The place and message of a YAML syntax error.
     public static func diagnostic(for error: YamlError, file: String) -> Diagnostic {
         switch error {
@@ -68,14 +72,7 @@ extension TopologyFile {
     /// file holding just the list.
     /// - Parameter names: every name the design knows, with its kind ("instance", "load balancer", …).
     public static func intents(yaml: String, file: String, names: [String: String]) throws(TopologyFileError) -> [Intent] {
-        let root: Node?
-        do {
-            root = try Yams.compose(yaml: yaml)
-        } catch let error as YamlError {
-            throw TopologyFileError(diagnostics: [Self.diagnostic(for: error, file: file)])
-        } catch {
-            throw TopologyFileError(diagnostics: [Diagnostic(file: file, line: 1, column: 1, message: "\(error)")])
-        }
+        let root = try Self.compose(yaml, file: file)
         var builder = TopologyBuilder(reader: YAMLReader(file: file))
         for (name, kind) in names { builder.names[name] = (kind, name, Node(name)) }
         var list = root
