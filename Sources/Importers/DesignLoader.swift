@@ -49,7 +49,7 @@ public enum DesignLoader {
                 return try CloudFormationImporter.load(text: text, file: path, options: options)
             }
             let file = try TopologyFile(yaml: text, file: path)
-            return Design(source: .topologyFile, topology: file.topology, intents: file.intents)
+            return Design(source: .topologyFile, topology: file.topology, intents: file.intents, lines: file.lines)
         } catch {
             throw Failure(diagnostics: error.diagnostics)
         }

@@ -19,11 +19,22 @@ extension LocalVPC {
         @Option(help: "Intents kept apart from the design: a YAML file with an 'expect:' list.")
         var intents: String?
 
+        /// How the results are written.
+        enum Format: String, ExpressibleByArgument, CaseIterable {
+            case text, json, junit, sarif
+        }
+
+        @Option(help: "text (a table for people), json, junit (XML test results) or sarif (2.1.0, lines to change).")
+        var format: Format = .text
+
+        @Option(name: .shortAndLong, help: "Write the report to this file instead of standard output.")
+        var output: String?
+
         @OptionGroup var source: SourceOptions
 
         func run() throws {
             let (document, network) = try loadDesign(file, intents: intents, options: source)
-            if document.intents.isEmpty {
+            if document.intents.isEmpty && format == .text {
                 print("\(file): no intents (add an 'expect:' section, or give --intents FILE).")
                 return
             }
@@ -32,14 +43,31 @@ extension LocalVPC {
                 do {
                     results.append(try network.check(intent))
                 } catch {
-                    printError("\(file):\(intent.line ?? 1):1: error: \(error.message)")
+                    printError("\(intents ?? file):\(intent.line ?? 1):1: error: \(error.message)")
                     throw ExitCode(2)
                 }
             }
-            print(CheckRenderer(results: results).render())
-            let failed = results.filter { !$0.holds }.count
-            print("\n\(results.count - failed) passed, \(failed) failed")
-            if failed > 0 { throw ExitCode(1) }
+            let report = CheckReport(source: file, intentsFile: intents, design: document, results: results)
+            let text: String =
+                switch format {
+                case .text: CheckRenderer(results: results).render() + "\n\n\(report.passed) passed, \(report.failed) failed\n"
+                case .json: try report.json()
+                case .junit: report.junit()
+                case .sarif: try report.sarif()
+                }
+            // The report is written whatever the verdicts; the exit code says them (0 all hold, 1 any fails).
+            if let output {
+                do {
+                    try text.write(toFile: output, atomically: true, encoding: .utf8)
+                } catch {
+                    printError("\(output): error: cannot write the report (\((error as NSError).localizedDescription)).")
+                    throw ExitCode(2)
+                }
+                if format != .text { print("\(report.passed) passed, \(report.failed) failed; \(format.rawValue) report in \(output)") }
+            } else {
+                print(text, terminator: "")
+            }
+            if report.failed > 0 { throw ExitCode(1) }
         }
     }
 }

@@ -7,16 +7,25 @@ extension TopologyBuilder {
         let id: SecurityGroup.ID = makeID("sg", name)
         let fields = reader.pairs(node, "security group \(name)", allowed: ["description", "ingress", "egress"])
         let description = reader.string(reader.value(fields, "description"), "description") ?? name
-        let ingress = reader.sequence(reader.value(fields, "ingress"), "\(name) ingress").compactMap { rule($0, group: name, direction: .ingress) }
+        let ingress = rules(reader.value(fields, "ingress"), group: name, id: id, direction: .ingress)
         // As in AWS, a group without egress rules written keeps the default allow-all outbound rule;
         // write `egress: []` for none.
         let egress: [SecurityGroupRule] =
-            reader.value(fields, "egress") == nil
-            ? [.allowAllEgress]
-            : reader.sequence(reader.value(fields, "egress"), "\(name) egress").compactMap { rule($0, group: name, direction: .egress) }
+            reader.value(fields, "egress") == nil ? [.allowAllEgress] : rules(reader.value(fields, "egress"), group: name, id: id, direction: .egress)
         nodes["\(id.rawValue).ingress"] = reader.value(fields, "ingress") ?? key
         nodes["\(id.rawValue).egress"] = reader.value(fields, "egress") ?? key
         topology.securityGroups.append(SecurityGroup(id: id, name: name, description: description, vpcID: vpcID, ingress: ingress, egress: egress))
+    }
+
+    /// A group's rules of one direction; where each is written is kept as `<group>.<direction>.<index>`.
+    private mutating func rules(_ list: Node?, group: String, id: SecurityGroup.ID, direction: Direction) -> [SecurityGroupRule] {
+        var rules: [SecurityGroupRule] = []
+        for item in reader.sequence(list, "\(group) \(direction.rawValue)") {
+            guard let rule = rule(item, group: group, direction: direction) else { continue }
+            nodes["\(id.rawValue).\(direction.rawValue).\(rules.count)"] = item
+            rules.append(rule)
+        }
+        return rules
     }
 
     private mutating func rule(_ node: Node, group: String, direction: Direction) -> SecurityGroupRule? {
@@ -140,6 +149,7 @@ extension TopologyBuilder {
             guard let destination = reader.parse(destinationNode, "route destination", CIDRBlock.init(parsing:)),
                 let targetName = reader.string(targetNode, "route target")
             else { continue }
+            nodes["\(id.rawValue).route.\(destination)"] = item
             if targetName == "local" {
                 routes.append(Route(destination: destination, target: .local))
                 continue

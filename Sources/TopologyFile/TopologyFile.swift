@@ -8,6 +8,9 @@ import Yams
 public struct TopologyFile: Sendable {
     public var topology: Topology
     public var intents: [Intent]
+    /// Where things are written, by resource ID and by `<id>.<field>` (`sg-….egress.0`, `acl-….ingress.100`,
+    /// `rtb-….route.0.0.0.0/0`): their line.
+    public var lines: [String: Int]
 
     static let topLevelKeys = [
         "region", "account", "vpc", "internet-gateway", "subnets", "route-tables", "security-groups", "network-acls",
@@ -42,6 +45,7 @@ public struct TopologyFile: Sendable {
         }
         self.topology = builder.topology
         self.intents = builder.intents
+        self.lines = builder.nodes.compactMapValues { $0.mark?.line }
     }
 
     /// The YAML tree of a text, or its syntax error with line and column.

@@ -61,6 +61,45 @@ struct BinaryTests {
         #expect(refused.error.contains("\(bad):2:") && refused.error.contains("'Missing' is not a parameter"), "\(refused.error)")
     }
 
+    /// `check --format json|junit|sarif`: exit codes as with text (1: intents fail) and the report still
+    /// written; the SARIF valid against the 2.1.0 schema with each blocker at the line to change (the
+    /// seed's web-sg egress rule; in the CDK template, the standalone egress resource), the JUnit read
+    /// by a JUnit parser (junitparser), the JSON with every analysis.
+    @Test(arguments: [
+        ("examples/seed-elb-nat.yaml", nil, "examples/seed-elb-nat.yaml:34"),
+        ("examples/cdk-seed/template.json", "examples/cdk-seed/intents.yaml", "examples/cdk-seed/template.json:676"),
+    ])
+    func checkReportsForCI(source: String, intents: String?, blockerLine: String) throws {
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("localvpc-reports-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        var paths: [String: String] = [:]
+        for format in ["sarif", "junit", "json"] {
+            let path = directory.appendingPathComponent("report.\(format)").path
+            let result = try run(["check", source, "--format", format, "-o", path] + (intents.map { ["--intents", $0] } ?? []))
+            #expect(result.status == 1, "\(format): \(result.error)")
+            #expect(FileManager.default.fileExists(atPath: path))
+            paths[format] = path
+        }
+        let validator = Process()
+        validator.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        validator.arguments = [
+            "python3", Self.root.appendingPathComponent("Tests/clients/validate_reports.py").path,
+            Self.root.appendingPathComponent("Tests/fixtures/sarif-schema-2.1.0.json").path, paths["sarif"]!, paths["junit"]!, paths["json"]!, "8",
+            "2",
+        ]
+        validator.currentDirectoryURL = Self.root.appendingPathComponent("Tests/clients")
+        let out = Pipe()
+        validator.standardOutput = out
+        validator.standardError = out
+        try validator.run()
+        let output = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        validator.waitUntilExit()
+        #expect(validator.terminationStatus == 0 && output.contains("all checks passed"), "\(output)")
+        #expect(output.contains("SG_REFERENCES_NOT_PRESERVED error \(blockerLine)"), "\(output)")
+        #expect(output.contains("ENI_SG_RULES_MISMATCH warning"), "the ELB's partial block is a warning: \(output)")
+    }
+
     @Test func checkExitsOneOnTheSeedAndZeroOnTheFix() throws {
         let seed = try run(["check", "examples/seed-elb-nat.yaml"])
         #expect(seed.status == 1)

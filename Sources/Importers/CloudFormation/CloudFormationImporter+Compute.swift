@@ -309,7 +309,7 @@ extension CloudFormationImporter {
             return
         }
         topology.routeTables[index].routes.append(Route(destination: destination, target: target))
-        lines["\(modelID(table) as RouteTable.ID)/\(destination)"] = resource.location.line
+        lines["\(modelID(table) as RouteTable.ID).route.\(destination)"] = resource.location.line
     }
 
     mutating func markNATInstances() {

@@ -172,13 +172,11 @@ extension CloudFormationImporter {
             guard let id = groupOf[resource.logicalID], let index = topology.securityGroups.firstIndex(where: { $0.id == id }) else { continue }
             let vpc = topology.securityGroups[index].vpcID
             for rule in property(resource, "SecurityGroupIngress")?.list ?? [] {
-                if let parsed = self.rule(rule, direction: .ingress, vpc: vpc, in: resource) { topology.securityGroups[index].ingress.append(parsed) }
+                if let parsed = self.rule(rule, direction: .ingress, vpc: vpc, in: resource) { add(parsed, .ingress, to: index, from: resource) }
             }
             if resource.properties?["SecurityGroupEgress"] != nil {
                 for rule in property(resource, "SecurityGroupEgress")?.list ?? [] {
-                    if let parsed = self.rule(rule, direction: .egress, vpc: vpc, in: resource) {
-                        topology.securityGroups[index].egress.append(parsed)
-                    }
+                    if let parsed = self.rule(rule, direction: .egress, vpc: vpc, in: resource) { add(parsed, .egress, to: index, from: resource) }
                 }
             } else if let count = standaloneEgress[id] {
                 // CloudFormation removes the default egress rule when a stack adds egress rules to the
@@ -202,12 +200,16 @@ extension CloudFormationImporter {
             guard let properties = property(resource, "IpProtocol") != nil ? propertiesValue(resource) : nil,
                 let parsed = rule(properties, direction: direction, vpc: vpc, in: resource)
             else { continue }
-            if direction == .ingress {
-                topology.securityGroups[index].ingress.append(parsed)
-            } else {
-                topology.securityGroups[index].egress.append(parsed)
-            }
+            add(parsed, direction, to: index, from: resource)
         }
+    }
+
+    /// Adds a rule to a group, remembering the line of the resource that writes it.
+    mutating func add(_ rule: SecurityGroupRule, _ direction: Direction, to index: Int, from resource: Resource) {
+        let group = topology.securityGroups[index].id.rawValue
+        let position = direction == .ingress ? topology.securityGroups[index].ingress.count : topology.securityGroups[index].egress.count
+        lines["\(group).\(direction.rawValue).\(position)"] = resource.location.line
+        if direction == .ingress { topology.securityGroups[index].ingress.append(rule) } else { topology.securityGroups[index].egress.append(rule) }
     }
 
     /// All properties of a resource, evaluated.
@@ -293,6 +295,7 @@ extension CloudFormationImporter {
             if let range = property(resource, "PortRange"), let from = range["From"]?.int, let to = range["To"]?.int {
                 ports = (try? PortRange(from: from, to: to)) ?? .all
             }
+            lines["\(topology.networkACLs[index].id).\(egress ? "egress" : "ingress").\(number)"] = resource.location.line
             topology.networkACLs[index].entries.append(
                 NetworkACLEntry(
                     ruleNumber: number, direction: egress ? .egress : .ingress, ipProtocol: ipProtocol, ports: ports, cidr: cidr, action: action))
