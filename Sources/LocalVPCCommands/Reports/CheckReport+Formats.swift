@@ -117,9 +117,9 @@ extension CheckReport {
 
     // MARK: SARIF
 
-    /// SARIF 2.1.0: one result per blocker of a failing intent (an error) and per partial block (a
-    /// warning), `ruleId` the explanation code, located at the source line that holds the blocker; a
-    /// failing intent with no blocker (something is reachable that should not be) is located at the intent.
+    /// SARIF 2.1.0: one result per failing intent (located at the intent), one per blocker of a failing
+    /// intent (an error) and per partial block (a warning), `ruleId` the explanation code, located at the
+    /// source line that holds the blocker.
     func sarif() throws -> String {
         var results: [[String: Any]] = []
         var ruleIDs: [String] = []
@@ -135,7 +135,7 @@ extension CheckReport {
         for entry in entries {
             let intent = entry.intent
             let subject = "\(intent.name) (\(Self.describe(intent.query)))"
-            if !entry.holds && entry.blockers.filter({ !$0.partial }).isEmpty {
+            if !entry.holds {
                 result(
                     entry.result.reachability.isReachable ? "LOCALVPC_INTENT_REACHABLE" : "LOCALVPC_INTENT_FAILED", "error",
                     "\(subject): expected \(intent.expectation), found \(entry.result.actual).", [location(intentsFile, intent.line)])
