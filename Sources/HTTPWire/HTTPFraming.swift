@@ -68,10 +68,16 @@ package struct MessageHead {
     }
 
     /// The end of the head (index after "\r\n\r\n") in the bytes, if it is there.
-    package static func headEnd(_ bytes: UnsafeRawBufferPointer) -> Int? {
-        var index = 3
+    /// - Throws: `.invalid` at the first line that ends in a bare LF: RFC 9112 (section 2.2) lets a recipient
+    ///   accept it, but a head whose lines end differently for two parsers is how requests are smuggled, so
+    ///   it is refused at once (400) rather than waited on (HAProxy refuses it too).
+    package static func headEnd(_ bytes: UnsafeRawBufferPointer) throws(Failure) -> Int? {
+        var index = 0
         while index < bytes.count {
-            if bytes[index] == 10 && bytes[index - 1] == 13 && bytes[index - 2] == 10 && bytes[index - 3] == 13 { return index + 1 }
+            if bytes[index] == 10 {
+                guard index > 0, bytes[index - 1] == 13 else { throw .invalid("a line ends in LF without CR") }
+                if index >= 3 && bytes[index - 2] == 10 && bytes[index - 3] == 13 { return index + 1 }
+            }
             index += 1
         }
         return nil
@@ -83,7 +89,7 @@ package struct MessageHead {
         _ bytes: UnsafeRawBufferPointer, limit: Int, isRequest: Bool,
         visit: (_ line: UnsafeRawBufferPointer, _ name: UnsafeRawBufferPointer?, _ value: UnsafeRawBufferPointer?) -> Void
     ) throws(Failure) -> MessageHead {
-        guard let end = headEnd(bytes) else {
+        guard let end = try headEnd(bytes) else {
             if bytes.count > limit { throw .tooLarge }
             throw .incomplete
         }
@@ -105,6 +111,11 @@ package struct MessageHead {
                 guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > 0 else { throw .invalid("a header line has no name") }
                 let name = UnsafeRawBufferPointer(rebasing: line[0..<colon])
                 guard !name.contains(where: { $0 == 32 || $0 == 9 }) else { throw .invalid("a header name contains white space") }
+                // RFC 9110, 5.1 and 5.5: a name is a token; a value has no control characters but HTAB.
+                guard name.allSatisfy(Self.isTokenCharacter) else { throw .invalid("a header name has a character a token cannot") }
+                guard !line[(colon + 1)...].contains(where: { ($0 < 32 && $0 != 9) || $0 == 127 }) else {
+                    throw .invalid("a header value contains a control character")
+                }
                 var valueStart = colon + 1
                 var valueEnd = line.count
                 while valueStart < valueEnd && (line[valueStart] == 32 || line[valueStart] == 9) { valueStart += 1 }
@@ -172,6 +183,18 @@ package struct MessageHead {
         }
     }
 
+    /// RFC 9110, 5.6.2: tchar.
+    static func isTokenCharacter(_ byte: UInt8) -> Bool {
+        switch byte {
+        case 48...57, 65...90, 97...122: true
+        default: "!#$%&'*+-.^_`|~".utf8.contains(byte)
+        }
+    }
+
+    static func isChunked(_ coding: [UInt8]) -> Bool {
+        coding.count == 7 && zip(coding, "chunked".utf8).allSatisfy { ($0 | 0x20) == $1 }
+    }
+
     /// Whether the bytes at `offset` are exactly the text (case-sensitive).
     private static func equals(_ bytes: UnsafeRawBufferPointer, _ offset: Int, _ text: StaticString) -> Bool {
         let count = text.utf8CodeUnitCount
@@ -188,8 +211,11 @@ package struct MessageHead {
             if let contentLength, contentLength != length { throw .invalid("conflicting Content-Length values") }
             contentLength = length
         case 17 where Self.equalsLowercase(name, "transfer-encoding"):
+            // Chunked only when it is the last coding (RFC 9112, 6.3): "xchunked" or "chunked, gzip" is not.
             hasTransferEncoding = true
-            chunked = Self.containsLowercase(value, "chunked")
+            let last = value.split(separator: UInt8(ascii: ","), omittingEmptySubsequences: false).last ?? []
+            let trimmed = last.drop { $0 == 32 || $0 == 9 }.reversed().drop { $0 == 32 || $0 == 9 }.reversed()
+            chunked = Self.isChunked(Array(trimmed))
         case 10 where Self.equalsLowercase(name, "connection"):
             if Self.containsLowercase(value, "close") { connectionClose = true }
             if Self.containsLowercase(value, "keep-alive") { connectionKeepAlive = true }
@@ -277,7 +303,12 @@ package struct BodyFramer {
                 throw Invalid()
             }
         case .chunkExtension(let size):
-            if byte == 13 { state = .chunkSizeLF(size) }
+            // An extension ends at CR; a bare LF or another control character in it is not HTTP.
+            if byte == 13 {
+                state = .chunkSizeLF(size)
+            } else if (byte < 32 && byte != 9) || byte == 127 {
+                throw Invalid()
+            }
         case .chunkSizeLF(let size):
             guard byte == 10 else { throw Invalid() }
             state = size == 0 ? .trailerStart : .chunkData(size)
@@ -290,7 +321,11 @@ package struct BodyFramer {
         case .trailerStart:
             state = byte == 13 ? .finalLF : .trailerLine
         case .trailerLine:
-            if byte == 13 { state = .trailerLineLF }
+            if byte == 13 {
+                state = .trailerLineLF
+            } else if (byte < 32 && byte != 9) || byte == 127 {
+                throw Invalid()
+            }
         case .trailerLineLF:
             guard byte == 10 else { throw Invalid() }
             state = .trailerStart

@@ -78,6 +78,29 @@ extension DataPlaneTests {
         #expect(paths.allSatisfy { $0 != nil } && paths[0]! < paths[1]! && paths[1]! < paths[2]!, "\(reply)")
     }
 
+    /// The ELB listener refuses what the corpus holds (SmugglingCorpusTests) at once with 400 and closes,
+    /// as HAProxy does, and never forwards it: a bare-LF request is answered within a second (it used to
+    /// wait out the idle timeout), and a request smuggled behind Content-Length + Transfer-Encoding never
+    /// reaches the instance (the demo backend echoes every path it serves).
+    @Test(.timeLimit(.minutes(1))) func malformedRequestsGet400AtOnceAndAreNotForwarded() async throws {
+        let (plane, url) = try await Self.start(Self.twoZones(crossZone: true))
+        let topology = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology
+        try await Self.waitForInService(plane, try #require(topology.instances.first).id.rawValue)
+        let port = try #require(url.port)
+        let started = ContinuousClock.now
+        let bareLF = try await Self.exchange(host: "127.0.0.1", port: port, "POST / HTTP/1.1\nHost: x\nContent-Length: 0\n\n")
+        #expect(bareLF.hasPrefix("HTTP/1.1 400"), "\(bareLF)")
+        #expect(ContinuousClock.now - started < .seconds(1))
+        let smuggled = try await Self.exchange(
+            host: "127.0.0.1", port: port,
+            "POST /front HTTP/1.1\r\nHost: x\r\nContent-Length: 44\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
+                + "GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n")
+        #expect(smuggled.hasPrefix("HTTP/1.1 400") && !smuggled.contains("/smuggled") && !smuggled.contains("/front"), "\(smuggled)")
+        let after = try await Self.exchange(host: "127.0.0.1", port: port, "GET /after HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        await plane.shutdown()
+        #expect(after.hasPrefix("HTTP/1.1 200") && after.contains("path: /after") && !after.contains("/smuggled"), "\(after)")
+    }
+
     /// A proxy must not leak connections. After short client connections of every kind — answered,
     /// malformed, closed in the middle of the head, closed in the middle of a request body (the
     /// instance is already receiving it), kept alive and then closed by the client, and closed without

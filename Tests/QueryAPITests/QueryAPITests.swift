@@ -223,6 +223,22 @@ struct FrontEndTests {
         }
     }
 
+    /// A request whose lines end in a bare LF is refused at once (400, closed), not waited on until the
+    /// idle timeout; so are the smuggling shapes of the parser's corpus, e.g. Content-Length with
+    /// Transfer-Encoding.
+    @Test func bareLFAndAmbiguousFramingAre400AtOnce() async throws {
+        try await withServer { client in
+            let port = client.port
+            let started = ContinuousClock.now
+            let bareLF = try await RawConnection.exchangeOnThread(port: port, "POST / HTTP/1.1\nHost: x\nContent-Length: 0\n\n", timeout: .seconds(5))
+            #expect(bareLF.hasPrefix("HTTP/1.1 400 ") && bareLF.contains("Connection: close"), "\(bareLF)")
+            #expect(ContinuousClock.now - started < .seconds(1))
+            let both = try await RawConnection.exchangeOnThread(
+                port: port, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n")
+            #expect(both.hasPrefix("HTTP/1.1 400 "), "\(both)")
+        }
+    }
+
     /// RFC 9112, 3: a request line that is not `method SP target SP version` is a 400, and the
     /// connection closes; an unknown path is a 404.
     @Test func badRequestLinesAndUnknownPaths() async throws {
