@@ -139,7 +139,7 @@ func listen(_ server: QueryAPIServer, host: String, port: Int, metrics: (@Sendab
     do {
         return try await server.startHTTP(host: host, port: port, metrics: metrics)
     } catch {
-        printError("error: cannot listen on \(host):\(port): \(error)")
+        printError("error: cannot listen on \(host):\(port): \(listenFailure(error))")
         throw ExitCode(2)
     }
 }
@@ -203,8 +203,8 @@ extension LocalVPC {
         @Option(help: "Address the API server binds (loopback by default).")
         var host = "127.0.0.1"
 
-        @Option(help: "Port of the API server (0 picks a free one; printed).")
-        var apiPort = 4566
+        @Option(help: "Port of the API server (0 picks a free one; printed). 4567, so that it runs beside `localvpc serve` on 4566.")
+        var apiPort = 4567
 
         @Option(help: "A SQLite state file to keep the state in (default: in memory, gone at exit).")
         var state: String?
@@ -256,4 +256,12 @@ extension LocalVPC {
             try await channel.closeFuture.get()
         }
     }
+}
+
+/// Why a listener could not bind, in words: "address already in use (errno 98)", and what to do.
+func listenFailure(_ error: any Error) -> String {
+    guard let failure = error as? IOError else { return "\(error)" }
+    let reason = String(cString: strerror(failure.errnoCode))
+    let hint = failure.errnoCode == EADDRINUSE ? "; another server (localvpc serve or up?) has the port: stop it, or choose another port" : ""
+    return "\(reason.prefix(1).lowercased() + reason.dropFirst()) (errno \(failure.errnoCode))\(hint)"
 }
