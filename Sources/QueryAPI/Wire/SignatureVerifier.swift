@@ -9,6 +9,8 @@ import Foundation
 struct SignatureVerifier: Sendable {
     /// Secret keys by access key ID.
     var secrets: [String: String]
+    /// The clock a signature's date is held to.
+    var now: @Sendable () -> Date = { Date() }
 
     struct Parts {
         var accessKey: String
@@ -57,6 +59,30 @@ struct SignatureVerifier: Sendable {
                     + "your AWS Secret Access Key and signing method.",
                 status: 403)
         }
+        try checkFreshness(date, service: parts.scope.count > 2 ? parts.scope[2] : "ec2", now: now())
+    }
+
+    /// A signature is good for 15 minutes either side of its `X-Amz-Date` (EC2 API Reference, "Error codes":
+    /// RequestExpired, "more than 15 minutes after the date stamp … or … more than 15 minutes in the
+    /// future"), so a captured request cannot be replayed later. ELB answers as the Query services do:
+    /// SignatureDoesNotMatch, "Signature expired: … (… - 15 min.)".
+    func checkFreshness(_ stamp: String, service: String, now: Date) throws(APIError) {
+        let formatter = DateFormatter()
+        formatter.locale = Locale(identifier: "en_US_POSIX")
+        formatter.timeZone = TimeZone(identifier: "UTC")
+        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
+        guard let signed = formatter.date(from: stamp) else {
+            throw APIError(code: "AuthFailure", message: "X-Amz-Date '\(stamp)' is not a date of the form 20261202T083000Z.", status: 401)
+        }
+        let window: TimeInterval = 15 * 60
+        guard abs(now.timeIntervalSince(signed)) > window else { return }
+        if service == "ec2" { throw APIError(code: "RequestExpired", message: "Request has expired.", status: 400) }
+        let limit = signed < now ? now.addingTimeInterval(-window) : now.addingTimeInterval(window)
+        let relation = signed < now ? "earlier" : "later"
+        throw APIError(
+            code: "SignatureDoesNotMatch",
+            message: "Signature expired: \(stamp) is now \(relation) than \(formatter.string(from: limit)) "
+                + "(\(formatter.string(from: now)) \(signed < now ? "-" : "+") 15 min.)", status: 403)
     }
 
     static func parse(_ authorization: String) -> Parts? {
