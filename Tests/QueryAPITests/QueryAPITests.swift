@@ -97,6 +97,24 @@ struct QueryAPITests {
         }
     }
 
+    /// EC2 API Reference, CreateSecurityGroup: a VPC group's name and description use a-z, A-Z, 0-9,
+    /// spaces and ._-:/()#,@[]+=&;{}!$*; a NUL (once stored and shown as a duplicate "xy") or a non-ASCII
+    /// letter is InvalidParameterValue, and nothing is stored.
+    @Test func groupNamesAndDescriptionsUseEC2sCharacters() async throws {
+        try await withServer { client in
+            let create = "Action=CreateSecurityGroup&Version=2016-11-15"
+            for (name, description) in [("x%00y", "d"), ("caf%C3%A9", "d"), ("ok", "tab%09here"), ("new%0Aline", "d")] {
+                let (status, body) = try await client.post("\(create)&GroupName=\(name)&GroupDescription=\(description)")
+                #expect(status == 400 && body.contains("<Code>InvalidParameterValue</Code>"), "\(name) / \(description): \(body)")
+            }
+            let (good, _) = try await client.post(
+                "\(create)&GroupName=web%20(prod)%20%5B1%5D%3A%2F%23%2C%40%2B%3D%26%3B%7B%7D%21%24%2A._-&GroupDescription=ok")
+            #expect(good == 200, "every character EC2 allows")
+            let (_, groups) = try await client.post("Action=DescribeSecurityGroups&Version=2016-11-15")
+            #expect(groups.components(separatedBy: "<groupDescription>").count == 3, "the default group and the good one only")
+        }
+    }
+
     @Test func elbUsesItsOwnEnvelope() async throws {
         try await withServer { client in
             let (status, body) = try await client.post("Action=DescribeLoadBalancers&Version=2012-06-01", service: "elasticloadbalancing")

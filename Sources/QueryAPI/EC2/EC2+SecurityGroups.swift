@@ -72,6 +72,15 @@ enum SecurityGroupActions {
         }
     }
 
+    /// A character EC2 allows in a VPC security group's name and description.
+    static func isGroupTextCharacter(_ character: Character) -> Bool {
+        guard character.isASCII, let scalar = character.unicodeScalars.first else { return false }
+        switch scalar.value {
+        case 48...57, 65...90, 97...122, 32: return true
+        default: return "._-:/()#,@[]+=&;{}!$*".unicodeScalars.contains(scalar)
+        }
+    }
+
     static func createSecurityGroup(_ call: EC2Call) throws(APIError) -> [XML] {
         let name = try call.parameters.required("GroupName")
         let description = try call.parameters.required("GroupDescription")
@@ -79,6 +88,13 @@ enum SecurityGroupActions {
         let tags = call.parameters.tags(for: "security-group")
         guard name.count <= 255, description.count <= 255 else {
             throw APIError.invalidParameterValue("Value for parameter GroupName/GroupDescription is too long (maximum 255 characters)")
+        }
+        // EC2 API Reference, CreateSecurityGroup: in a VPC, names and descriptions are a-z, A-Z, 0-9, spaces
+        // and ._-:/()#,@[]+=&;{}!$* (no control characters: "x\0y" would show as a duplicate "xy").
+        for (parameter, value) in [("GroupName", name), ("GroupDescription", description)] where !value.allSatisfy(Self.isGroupTextCharacter) {
+            let shown = value.unicodeScalars.map { $0.value < 32 || $0.value == 127 ? "\\u{\(String($0.value, radix: 16))}" : String($0) }
+            throw APIError.invalidParameterValue(
+                "Value (\(shown.joined())) for parameter \(parameter) is invalid. Valid characters: a-z, A-Z, 0-9, spaces, and ._-:/()#,@[]+=&;{}!$*")
         }
         if name.lowercased().hasPrefix("sg-") {
             throw APIError.invalidParameterValue("Group names may not be in the format sg-*.")
