@@ -115,6 +115,38 @@ struct QueryAPITests {
         }
     }
 
+    /// Numbers and CIDRs are read as EC2 reads them (EC2 API Reference, IpPermission and the CIDR
+    /// parameters): ports 0-65535 as plain digits, ICMP type and code -1 to 255, no "+80", "-0" or "abc";
+    /// no leading zeros in an address or a prefix length; host bits are cleared, as EC2 stores them.
+    @Test func numbersAndCIDRsAreStrict() async throws {
+        try await withServer { client in
+            let (_, created) = try await client.post("Action=CreateSecurityGroup&Version=2016-11-15&GroupName=g&GroupDescription=d")
+            let group = try #require(value("groupId", in: created))
+            let authorize = "Action=AuthorizeSecurityGroupIngress&Version=2016-11-15&GroupId=\(group)&IpPermissions.1.IpRanges.1.CidrIp="
+            for (cidr, fields) in [
+                ("10.0.0.0%2F8", "IpProtocol=icmp&IpPermissions.1.FromPort=abc&IpPermissions.1.ToPort=-1"),
+                ("10.0.0.0%2F8", "IpProtocol=icmp&IpPermissions.1.FromPort=8&IpPermissions.1.ToPort=256"),
+                ("10.0.0.0%2F8", "IpProtocol=tcp&IpPermissions.1.FromPort=%2B80&IpPermissions.1.ToPort=80"),
+                ("10.0.0.0%2F8", "IpProtocol=tcp&IpPermissions.1.FromPort=-0&IpPermissions.1.ToPort=80"),
+                ("010.0.0.0%2F8", "IpProtocol=tcp&IpPermissions.1.FromPort=80&IpPermissions.1.ToPort=80"),
+                ("10.0.0.0%2F08", "IpProtocol=tcp&IpPermissions.1.FromPort=80&IpPermissions.1.ToPort=80"),
+                ("10.0.0.0%2F%2B24", "IpProtocol=tcp&IpPermissions.1.FromPort=80&IpPermissions.1.ToPort=80"),
+            ] {
+                let (status, body) = try await client.post("\(authorize)\(cidr)&IpPermissions.1.\(fields)")
+                #expect(status == 400 && body.contains("<Code>InvalidParameterValue</Code>"), "\(cidr) \(fields): \(body)")
+            }
+            let (ok, _) = try await client.post(
+                "\(authorize)10.0.0.28%2F29&IpPermissions.1.IpProtocol=icmp&IpPermissions.1.FromPort=8&IpPermissions.1.ToPort=-1")
+            #expect(ok == 200, "ICMP echo (type 8, any code) from a block with host bits")
+            let (_, described) = try await client.post("Action=DescribeSecurityGroups&Version=2016-11-15&GroupId.1=\(group)")
+            #expect(described.contains("<cidrIp>10.0.0.24/29</cidrIp>"), "host bits cleared, as EC2 stores them")
+            for cidr in ["010.1.0.0%2F16", "10.1.0.0%2F016", "10.1.0.0%2F%2B16"] {
+                let (status, _) = try await client.post("Action=CreateVpc&Version=2016-11-15&CidrBlock=\(cidr)")
+                #expect(status == 400, "CreateVpc \(cidr)")
+            }
+        }
+    }
+
     @Test func elbUsesItsOwnEnvelope() async throws {
         try await withServer { client in
             let (status, body) = try await client.post("Action=DescribeLoadBalancers&Version=2012-06-01", service: "elasticloadbalancing")

@@ -78,3 +78,14 @@ struct AddressingTests {
         #expect(a.rawValue.count == "vpc-".count + 17)
     }
 }
+
+/// Addresses and blocks are written one way: no leading zeros ("010" is octal to some parsers), a
+/// prefix length of plain digits.
+struct StrictAddressSyntaxTests {
+    @Test func leadingZerosAndSignsAreRefused() {
+        #expect(IPv4Address("10.0.0.1") != nil && IPv4Address("0.0.0.0") != nil && IPv4Address("100.200.0.9") != nil)
+        #expect(IPv4Address("010.0.0.1") == nil && IPv4Address("10.00.0.1") == nil)
+        #expect((try? CIDRBlock(parsing: "10.0.0.0/8")) != nil)
+        #expect((try? CIDRBlock(parsing: "10.0.0.0/08")) == nil && (try? CIDRBlock(parsing: "10.0.0.0/+8")) == nil)
+    }
+}

@@ -14,10 +14,12 @@ enum NetworkActions {
     ]
 
     static func cidr(_ text: String) throws(APIError) -> CIDRBlock {
+        let prefix = text.firstIndex(of: "/").map { String(text[text.index(after: $0)...]) } ?? ""
         guard let slash = text.utf8.firstIndex(of: UInt8(ascii: "/")), let address = IPv4Address(text[..<slash]),
-            let length = Int(text[text.index(after: slash)...]), (0...32).contains(length)
+            let length = Int(prefix), prefix == String(length), (0...32).contains(length)
         else { throw APIError.invalidParameterValue("Value (\(text)) for parameter cidrBlock is invalid. This is not a valid CIDR block.") }
-        // AWS accepts host bits and stores the network address.
+        // AWS accepts host bits and stores the network address (10.0.0.28/29 is 10.0.0.24/29), in VPCs,
+        // subnets, security group rules and network ACL entries alike (docs/api.md).
         return CIDRBlock(containing: address, prefixLength: length)
     }
 

@@ -159,6 +159,17 @@ enum SecurityGroupActions {
                 throw APIError.invalidParameterValue("Invalid IP protocol: \(protocolText)")
             }
             var ports = PortRange.all
+            if ipProtocol == .icmp {
+                // ICMP: FromPort is the type and ToPort the code, each -1 (all) to 255 (EC2 API Reference,
+                // IpPermission). LocalVPC judges ICMP as a whole, but what EC2 refuses is refused.
+                for field in ["FromPort", "ToPort"] {
+                    if let value = try permission.int(field), !(-1...255).contains(value) {
+                        throw APIError.invalidParameterValue("Invalid value '\(value)' for \(field): an ICMP type or code is -1 to 255")
+                    }
+                }
+            } else if !ipProtocol.hasPorts {
+                for field in ["FromPort", "ToPort"] { _ = try permission.int(field) }
+            }
             if ipProtocol.hasPorts {
                 guard let from = try permission.int("FromPort"), let to = try permission.int("ToPort") else {
                     throw APIError.invalidParameterValue("Invalid value for portRange. Must specify both from and to ports with TCP/UDP.")

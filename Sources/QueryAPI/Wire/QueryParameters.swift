@@ -72,7 +72,9 @@ struct QueryParameters: Sendable {
 
     func int(_ name: String) throws(APIError) -> Int? {
         guard let text = string(name) else { return nil }
-        guard let value = Int(text) else {
+        // Digits, with a minus only before a number other than 0: "+80", "-0" and "8 0" are not integers to EC2.
+        let digits = text.hasPrefix("-") ? text.dropFirst() : Substring(text)
+        guard let value = Int(text), !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }), !(text.hasPrefix("-") && value == 0) else {
             throw APIError.invalidParameterValue("Invalid value '\(text)' for \(name): not an integer")
         }
         return value

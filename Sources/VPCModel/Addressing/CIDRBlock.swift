@@ -35,7 +35,9 @@ public struct CIDRBlock: Hashable, Sendable, CustomStringConvertible {
         }
         var length = 32
         if parts.count == 2 {
-            guard let parsed = Int(parts[1]), parts[1].allSatisfy(\.isNumber), (0...32).contains(parsed) else {
+            guard let parsed = Int(parts[1]), parts[1].allSatisfy({ $0.isASCII && $0.isNumber }), parts[1] == String(parsed),
+                (0...32).contains(parsed)
+            else {
                 throw ModelError(.invalidCIDRBlock, "'\(string)' has an invalid prefix length (expected /0 to /32).")
             }
             length = parsed

@@ -13,6 +13,8 @@ public struct IPv4Address: Hashable, Comparable, Sendable, CustomStringConvertib
         var octets = 0
         for byte in string.utf8 {
             if byte >= UInt8(ascii: "0") && byte <= UInt8(ascii: "9") {
+                // "010" is not 10 everywhere (some parsers read it as octal): no leading zeros.
+                guard digits == 0 || octet != 0 else { return nil }
                 digits += 1
                 guard digits <= 3 else { return nil }
                 octet = octet * 10 + UInt32(byte - UInt8(ascii: "0"))
