@@ -86,7 +86,7 @@ let package = Package(
             ],
             swiftSettings: swiftSettings
         ),
-        // Fixture builders shared by tests and the benchmark.
+        // Fixture builders shared by tests and the benchmark, and a raw-socket HTTP client for the tests.
         .target(name: "VPCTesting", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
         // The CLI's commands, as a library so tests can parse and run them in process.
         .target(
@@ -140,7 +140,7 @@ let package = Package(
         .testTarget(
             name: "DataPlaneTests",
             dependencies: [
-                "DataPlane", "HTTPWire", "VPCModel", "VPCEngine", "TopologyFile",
+                "DataPlane", "HTTPWire", "VPCModel", "VPCEngine", "TopologyFile", "VPCTesting",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),

@@ -6,6 +6,7 @@ import NIOSSL
 import Testing
 import TopologyFile
 import VPCModel
+import VPCTesting
 
 @testable import DataPlane
 
@@ -87,10 +88,10 @@ extension DataPlaneTests {
         let topology = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology
         try await Self.waitForInService(plane, try #require(topology.instances.first).id.rawValue)
         let port = try #require(url.port)
-        let started = ContinuousClock.now
-        let bareLF = try await Self.exchange(host: "127.0.0.1", port: port, "POST / HTTP/1.1\nHost: x\nContent-Length: 0\n\n")
+        let (bareLF, answeredIn) = try await RawConnection.timedExchangeOnThread(
+            port: port, "POST / HTTP/1.1\nHost: x\nContent-Length: 0\n\n", timeout: .seconds(5))
         #expect(bareLF.hasPrefix("HTTP/1.1 400"), "\(bareLF)")
-        #expect(ContinuousClock.now - started < .seconds(1))
+        #expect(answeredIn < .seconds(1))
         let smuggled = try await Self.exchange(
             host: "127.0.0.1", port: port,
             "POST /front HTTP/1.1\r\nHost: x\r\nContent-Length: 44\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"
