@@ -144,11 +144,32 @@ public final class Admission: Sendable {
         }
     }
 
-    /// The destination an egress request stands for: a public IPv4 address as itself; a host name, or
-    /// a loopback or private address (how tests stand in for internet hosts), stands for the internet
-    /// at large (LocalVPC choice, README "Data plane").
-    public static func egressDestination(host: String) -> String {
-        if let address = IPv4Address(host), AddressSpace.internet.contains(address.value) { return host }
-        return "internet"
+    /// What an egress request is for, decided with the model (LocalVPC choice, docs/data-plane.md): a
+    /// host name is the internet at large; a public IPv4 address is itself, on the internet; an address an
+    /// instance of the network holds is that instance (its backend, when the engine allows); every other
+    /// address (private, loopback, link-local, reserved) is refused: nothing leaves for the host's networks.
+    public enum EgressTarget: Equatable, Sendable {
+        case internet(destination: String)
+        case instance(id: String)
+        case refused(reason: String)
+    }
+
+    public static func egressTarget(host: String, in topology: Topology) -> EgressTarget {
+        guard let address = IPv4Address(host) else {
+            if host.lowercased() == "localhost" || host.lowercased().hasSuffix(".localhost") {
+                return .refused(reason: "\(host) is this machine, not a host of the internet or of the network")
+            }
+            return .internet(destination: "internet")
+        }
+        if let interface = topology.networkInterfaces.first(where: { $0.privateIPs.contains(address) }),
+            case .instance(let id) = interface.owner
+        {
+            return .instance(id: id.rawValue)
+        }
+        if AddressSpace.internet.contains(address.value) { return .internet(destination: host) }
+        if topology.vpcs.contains(where: { $0.contains(address) }) {
+            return .refused(reason: "\(host) is in a VPC of the network, but no instance holds it")
+        }
+        return .refused(reason: "\(host) is not an internet address (private, loopback, link-local or reserved) and no instance holds it")
     }
 }

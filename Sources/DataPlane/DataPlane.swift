@@ -369,6 +369,13 @@ public final class DataPlane: Sendable {
     }
 
     /// A flow's verdict, counted in the metrics.
+    /// Where an instance of the network is served on a port in this data plane (its backend), if anywhere.
+    func backendAddress(instance: String, port: Int) -> HostAndPort? {
+        let address = runtime.withLock { $0.backendAddresses["\(instance):\(port)"] ?? $0.backendAddresses[instance] }
+        guard let address, let ip = address.ipAddress, let boundPort = address.port else { return nil }
+        return HostAndPort(host: ip, port: boundPort)
+    }
+
     func admit(_ flow: FlowClass, kind: String) -> Decision {
         let decision = admission.decide(flow)
         metrics.admission(kind: kind, allowed: decision.allowed)

@@ -88,7 +88,25 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
             }
             forwardHead = "\(method) \(path.isEmpty ? "/" : path) \(version)\r\n\(headers)Connection: close\r\n\r\n"
         }
-        let destination = Admission.egressDestination(host: host)
+        // The model decides every destination; only the internet (or its --internet stand-ins) leaves the machine.
+        let destination: String
+        let connectTo: HostAndPort
+        switch Admission.egressTarget(host: host, in: plane.admission.view.topology) {
+        case .refused(let reason):
+            plane.logger.notice("egress refused", metadata: ["instance": "\(instance)", "destination": "\(host):\(port)", "reason": "\(reason)"])
+            return reply(context, 403, "Forbidden", "LocalVPC refused \(instance) -> \(host):\(port): \(reason)")
+        case .internet(let label):
+            destination = label
+            connectTo = plane.configuration.internet["\(host):\(port)"] ?? plane.configuration.internet[host] ?? HostAndPort(host: host, port: port)
+        case .instance(let id):
+            // Judged by its address: the request is for that address, not for the instance's service
+            // behind a load balancer.
+            destination = host
+            guard let backend = plane.backendAddress(instance: id, port: port) else {
+                return reply(context, 502, "Bad Gateway", "instance \(id) (\(host)) serves nothing on port \(port) in this data plane")
+            }
+            connectTo = backend
+        }
         let decision = plane.admit(.egress(instance: instance, destination: destination, port: port), kind: "egress")
         guard decision.allowed else {
             plane.logger.notice(
@@ -97,11 +115,10 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
         }
         plane.logger.debug("egress allowed", metadata: ["instance": "\(instance)", "destination": "\(host):\(port)", "reason": "\(decision.reason)"])
         let client = context.channel
-        let standIn = plane.configuration.internet["\(host):\(port)"] ?? plane.configuration.internet[host]
         ClientBootstrap(group: context.eventLoop)
             .connectTimeout(plane.configuration.connectTimeout)
             .channelOption(.socketOption(.tcp_nodelay), value: 1)
-            .connect(host: standIn?.host ?? host, port: standIn?.port ?? port)
+            .connect(host: connectTo.host, port: connectTo.port)
             .hop(to: context.eventLoop)
             .assumeIsolated()
             .whenComplete { [self] result in

@@ -234,11 +234,59 @@ import VPCModel
 
     /// LocalVPC choice (docs/data-plane.md): a host name or a loopback/private address stands for
     /// the internet at large; a public IPv4 address is judged as itself.
-    @Test func egressDestinations() {
-        #expect(Admission.egressDestination(host: "example.com") == "internet")
-        #expect(Admission.egressDestination(host: "127.0.0.1") == "internet")
-        #expect(Admission.egressDestination(host: "93.184.216.34") == "93.184.216.34")
-        #expect(Admission.egressDestination(host: "10.1.2.3") == "internet")
+    @Test func egressDestinationsAreDecidedWithTheModel() throws {
+        let topology = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology
+        let web = try #require(topology.instances.first)
+        let webAddress = try #require(topology.networkInterface(web.primaryNetworkInterfaceID)).primaryPrivateIP.description
+        #expect(Admission.egressTarget(host: "example.com", in: topology) == .internet(destination: "internet"))
+        #expect(Admission.egressTarget(host: "93.184.216.34", in: topology) == .internet(destination: "93.184.216.34"))
+        #expect(Admission.egressTarget(host: webAddress, in: topology) == .instance(id: web.id.rawValue))
+        for host in ["10.0.2.250", "127.0.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "localhost"] {
+            guard case .refused = Admission.egressTarget(host: host, in: topology) else {
+                Issue.record("\(host) must not leave for the host's own networks")
+                continue
+            }
+        }
+    }
+
+    /// The sandbox is sealed: through an instance's egress proxy, another instance's private address
+    /// reaches that instance's backend when the engine allows it, and nothing else that is not the
+    /// internet leaves the machine (a loopback port of this host, the metadata address, an address of
+    /// the VPC that nobody holds): 403 with the reason.
+    @Test(.timeLimit(.minutes(1))) func egressIsSealedByTheModel() async throws {
+        let yaml = Self.twoZones(crossZone: true)
+            .replacingOccurrences(
+                of: "  web-a: { subnet: private-a, security-groups: [web-sg] }",
+                with: "  web-a: { subnet: private-a, security-groups: [web-sg] }\n  app: { subnet: private-a, security-groups: [app-sg] }"
+            )
+            .replacingOccurrences(
+                of: "\ninstances:\n", with: "\n  app-sg:\n    ingress:\n      - { protocol: tcp, ports: 80, from: web-sg }\ninstances:\n"
+            )
+            .replacingOccurrences(of: "instances: [web-a]", with: "instances: [web-a, app]")
+        let topology = try TopologyFile(yaml: yaml, file: "t").topology
+        let (plane, _) = try await Self.start(yaml)
+        let web = try #require(topology.instances.first { $0.name == "web-a" })
+        let app = try #require(topology.instances.first { $0.name == "app" })
+        let appAddress = try #require(topology.networkInterface(app.primaryNetworkInterfaceID)).primaryPrivateIP.description
+        let proxy = try #require(plane.endpoints.first { $0.kind == "egress" && $0.owner.hasPrefix("web-a ") }.flatMap { URL(string: $0.url)?.port })
+        let backend = try #require(plane.endpoints.first { $0.kind == "backend" }.flatMap { URL(string: $0.url)?.port })
+        func get(_ url: String) async throws -> String {
+            try await Self.exchange(host: "127.0.0.1", port: proxy, "GET \(url) HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        }
+        let toApp = try await get("http://\(appAddress)/hello")
+        let loopback = try await get("http://127.0.0.1:\(backend)/")
+        let metadata = try await get("http://169.254.169.254/latest/meta-data/")
+        let nobody = try await get("http://10.0.2.250/")
+        let fromApp = try await Self.exchange(
+            host: "127.0.0.1",
+            port: try #require(plane.endpoints.first { $0.kind == "egress" && $0.owner.hasPrefix("app ") }.flatMap { URL(string: $0.url)?.port }),
+            "GET http://\(try #require(topology.networkInterface(web.primaryNetworkInterfaceID)).primaryPrivateIP)/ HTTP/1.1\r\nHost: x\r\n\r\n")
+        await plane.shutdown()
+        #expect(toApp.hasPrefix("HTTP/1.1 200") && toApp.contains("app (\(app.id.rawValue))") && toApp.contains("path: /hello"), "\(toApp)")
+        #expect(loopback.hasPrefix("HTTP/1.1 403") && loopback.contains("not an internet address"), "\(loopback)")
+        #expect(metadata.hasPrefix("HTTP/1.1 403"), "\(metadata)")
+        #expect(nobody.hasPrefix("HTTP/1.1 403") && nobody.contains("no instance holds it"), "\(nobody)")
+        #expect(fromApp.hasPrefix("HTTP/1.1 403") && fromApp.contains("ENI_SG_RULES_MISMATCH"), "web-sg admits port 80 from elb-sg only: \(fromApp)")
     }
 
     /// VPC User Guide, "NAT gateways": a private subnet reaches the internet through an available NAT
