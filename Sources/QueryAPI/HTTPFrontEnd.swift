@@ -10,14 +10,15 @@ extension QueryAPIServer {
     /// Serves the Query API over SwiftNIO directly: keep-alive HTTP/1.1 with TCP_NODELAY, one event
     /// loop per core. A `Describe*` call whose rendered answer is cached for the region's current state,
     /// and every call that changes state, is answered on the event loop that read it; a `Describe*` not
-    /// in the cache and `StartNetworkInsightsAnalysis` run as tasks (on the same loops, since `localvpc`
-    /// makes SwiftNIO's event loops Swift concurrency's global executor).
+    /// in the cache and `StartNetworkInsightsAnalysis` run on SwiftNIO's thread pool, where no other work
+    /// of the process can hold them up.
     ///
     /// - Parameter metrics: when given, `GET /metrics` answers with it (Prometheus' text format).
     /// - Returns: the listening channel (its `localAddress` has the real port).
     ///   Closing it closes every open connection too.
     public func startHTTP(host: String, port: Int, metrics: (@Sendable () -> String)? = nil) async throws -> any Channel {
         let connections = OpenConnections()
+        let budget = BodyBudget()
         let listener = try await ServerBootstrap(group: MultiThreadedEventLoopGroup.singleton)
             .serverChannelOption(.backlog, value: 256)
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
@@ -26,7 +27,7 @@ extension QueryAPIServer {
             .childChannelInitializer { channel in
                 connections.insert(channel)
                 return channel.eventLoop.makeCompletedFuture {
-                    try channel.pipeline.syncOperations.addHandler(QueryHTTPHandler(server: self, metrics: metrics))
+                    try channel.pipeline.syncOperations.addHandler(QueryHTTPHandler(server: self, metrics: metrics, budget: budget))
                 }
             }
             .bind(host: host, port: port).get()
@@ -39,10 +40,25 @@ extension QueryAPIServer {
 final class OpenConnections: Sendable {
     private let channels = Mutex<[ObjectIdentifier: any Channel]>([:])
 
+    /// Open connections at the last time all were closed, to know when a burst has ended.
+    private let peak = Atomic<Int>(0)
+
     func insert(_ channel: any Channel) {
         let key = ObjectIdentifier(channel)
-        channels.withLock { $0[key] = channel }
-        channel.closeFuture.whenComplete { [weak self] _ in self?.channels.withLock { _ = $0.removeValue(forKey: key) } }
+        let count = channels.withLock { channels in
+            channels[key] = channel
+            return channels.count
+        }
+        if count > peak.load(ordering: .relaxed) { peak.store(count, ordering: .relaxed) }
+        channel.closeFuture.whenComplete { [weak self] _ in
+            guard let self else { return }
+            let left = self.channels.withLock { channels in
+                channels.removeValue(forKey: key)
+                return channels.count
+            }
+            // When a burst of connections has ended, give the memory it took back to the system.
+            if left == 0, self.peak.exchange(0, ordering: .relaxed) >= 32 { returnFreedMemory() }
+        }
     }
 
     func closeAll() {
@@ -66,6 +82,9 @@ final class QueryHTTPHandler: ChannelInboundHandler {
 
     let server: QueryAPIServer
     let metrics: (@Sendable () -> String)?
+    /// The server's budget for bodies in flight, and what this connection holds of it.
+    let budget: BodyBudget
+    private var reserved = 0
     private var buffer: ByteBuffer?
 
     /// A request whose head has been read and whose body is arriving.
@@ -85,9 +104,10 @@ final class QueryHTTPHandler: ChannelInboundHandler {
     private var answering = false
     private var closing = false
 
-    init(server: QueryAPIServer, metrics: (@Sendable () -> String)?) {
+    init(server: QueryAPIServer, metrics: (@Sendable () -> String)?, budget: BodyBudget) {
         self.server = server
         self.metrics = metrics
+        self.budget = budget
     }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -121,6 +141,14 @@ final class QueryHTTPHandler: ChannelInboundHandler {
                     fail(status, reason, context: context)
                     return
                 case .read(let request, let expectContinue):
+                    if request.remaining > 0 && !request.tooLarge {
+                        guard budget.reserve(request.remaining) else {
+                            buffer = nil
+                            fail(503, "Service Unavailable: too many request bodies in flight; retry", context: context)
+                            return
+                        }
+                        reserved = request.remaining
+                    }
                     pending = request
                     if expectContinue && request.remaining > 0 && !request.tooLarge {
                         context.writeAndFlush(Self.wrapOutboundOut(ByteBuffer(string: "HTTP/1.1 100 Continue\r\n\r\n")), promise: nil)
@@ -143,6 +171,8 @@ final class QueryHTTPHandler: ChannelInboundHandler {
                 return
             }
             pending = nil
+            budget.release(reserved)
+            reserved = 0
             handle(request, context: context)
         }
     }
@@ -217,8 +247,8 @@ final class QueryHTTPHandler: ChannelInboundHandler {
             return
         }
         // A change is short (one region, one small SQLite transaction) and runs right here, without a
-        // hop to another thread and back; reads that may render or analyze a whole region run as tasks,
-        // so they do not hold up the loop's other connections.
+        // hop to another thread and back; reads that may render or analyze a whole region run on the
+        // thread pool, so they do not hold up the loop's other connections.
         if server.runsInline(request) {
             write(server.respond(request), keepAlive: keepAlive, context: context)
             return
@@ -227,8 +257,11 @@ final class QueryHTTPHandler: ChannelInboundHandler {
         let loop = context.eventLoop
         let bound = NIOLoopBound((self, context), eventLoop: loop)
         let server = self.server
-        Task {
-            let response = server.respond(request)
+        // On SwiftNIO's own thread pool, not Swift concurrency's shared threads: whatever else runs in the
+        // process (blocking work on those threads) cannot hold an answer up.
+        let work = request
+        NIOThreadPool.singleton.submit { _ in
+            let response = server.respond(work)
             loop.execute {
                 let (handler, context) = bound.value
                 handler.answering = false
@@ -297,6 +330,10 @@ final class QueryHTTPHandler: ChannelInboundHandler {
 
     func handlerRemoved(context: ChannelHandlerContext) {
         idleTimer?.cancel()
+        budget.release(reserved)
+        reserved = 0
+        buffer = nil
+        pending = nil
     }
 
     private func armIdleTimer(_ context: ChannelHandlerContext, in delay: TimeAmount) {
