@@ -234,6 +234,20 @@ final class QueryHTTPHandler: ChannelInboundHandler {
                 keepAlive: keepAlive, context: context)
             return
         }
+        // Test suites written for a local mock reset it between tests: the name moto uses, and LocalVPC's own.
+        if pending.method == "POST", path == "/moto-api/reset" || path == "/_localvpc/reset" {
+            do {
+                try server.reset()
+                write(
+                    QueryAPIServer.QueryResponse(status: 200, text: "{\"status\": \"ok\"}"), contentType: "application/json", keepAlive: keepAlive,
+                    context: context)
+            } catch {
+                write(
+                    QueryAPIServer.QueryResponse(status: 500, text: "reset failed: \(error)"), contentType: "text/plain", keepAlive: keepAlive,
+                    context: context)
+            }
+            return
+        }
         guard path == "/" || path.isEmpty, pending.method == "POST" || pending.method == "GET" else {
             write(QueryAPIServer.QueryResponse(status: 404, text: ""), contentType: "text/plain", keepAlive: keepAlive, context: context)
             return

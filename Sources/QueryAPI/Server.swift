@@ -42,7 +42,7 @@ public struct QueryAPIServer: Sendable {
 
     /// The service and region a request is for.
     struct Target {
-        enum Service { case ec2, elb }
+        enum Service { case ec2, elb, sts }
         var service: Service
         var region: String
     }
@@ -69,10 +69,12 @@ public struct QueryAPIServer: Sendable {
             if fields.count >= 5 {
                 region = String(Substring(bytes[fields[2]]))
                 let name = bytes[fields[3]]
-                service = name.elementsEqual("elasticloadbalancing".utf8) ? .elb : name.elementsEqual("ec2".utf8) ? .ec2 : nil
+                service =
+                    name.elementsEqual("elasticloadbalancing".utf8)
+                    ? .elb : name.elementsEqual("ec2".utf8) ? .ec2 : name.elementsEqual("sts".utf8) ? .sts : nil
             }
         }
-        return Target(service: service ?? (version == "2012-06-01" ? .elb : .ec2), region: region)
+        return Target(service: service ?? (version == "2012-06-01" ? .elb : version == "2011-06-15" ? .sts : .ec2), region: region)
     }
 
     /// Where the credential scope starts ("Credential=" found by bytes, without Foundation's search).
@@ -168,7 +170,7 @@ public struct QueryAPIServer: Sendable {
     /// loop; nil when the request needs the full path (not cached, signed-request checking, not EC2).
     func respondFromCache(_ request: QueryRequest) -> QueryResponse? {
         guard verifier == nil, !request.bodyTooLarge, let action = request.quickAction, action.hasPrefix("Describe"),
-            let text = try? Self.formText(request), let authorization = request.authorization
+            let text = try? Self.formText(request), !text.contains("DryRun="), let authorization = request.authorization
         else { return nil }
         let target = Self.target(authorization: authorization, version: nil)
         guard target.service == .ec2, EC2Router.handlers[action] != nil,
@@ -225,6 +227,13 @@ public struct QueryAPIServer: Sendable {
             switch target.service {
             case .ec2:
                 guard let handler = EC2Router.handlers[action] else { throw APIError.invalidAction(action) }
+                // DryRun (EC2 API Reference, "Common query parameters"): the call is checked as if it ran and
+                // changes nothing; a call that would have succeeded is DryRunOperation (412).
+                if try parameters.bool("DryRun") == true {
+                    let call = EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator)
+                    try Emulator.$dryRun.withValue(true) { _ = try handler(call) }
+                    throw APIError.dryRunOperation
+                }
                 // Describe calls answer from the committed state of the region; the rendered result is
                 // cached per state version and dropped on the region's next change.
                 let cacheable = action.hasPrefix("Describe")
@@ -238,6 +247,20 @@ public struct QueryAPIServer: Sendable {
                 for child in children { child.render(into: &rendered) }
                 if cacheable { emulator.cache(rendered, region: target.region, key: key, version: version) }
                 return Self.ec2Response(action: action, requestID: requestID, rendered: rendered)
+            case .sts:
+                // The first call of many tools: who am I (STS API Reference, GetCallerIdentity).
+                guard action == "GetCallerIdentity" else { throw APIError.invalidAction(action) }
+                let accessKey = request.authorization.flatMap(SignatureVerifier.parse)?.accessKey ?? "AKIDLOCALVPC"
+                var root = XML(
+                    "GetCallerIdentityResponse",
+                    [
+                        XML(
+                            "GetCallerIdentityResult",
+                            [XML("Arn", "arn:aws:iam::\(accountID):user/localvpc"), XML("UserId", accessKey), XML("Account", accountID)]),
+                        XML("ResponseMetadata", [XML("RequestId", requestID)]),
+                    ])
+                root.attributes = "xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\""
+                return Self.xmlResponse(200, root)
             case .elb:
                 guard let handler = ELBActions.handlers[action] else { throw APIError.invalidAction(action) }
                 let children = try handler(EC2Call(parameters: parameters, region: target.region, accountID: accountID, emulator: emulator))
@@ -268,6 +291,9 @@ enum EC2Router {
 
 extension QueryAPIServer {
     /// Replaces the state of the topology's region with the topology (for `serve --load`).
+    /// Forgets every region (a new account: default VPCs come back when used).
+    public func reset() throws { try emulator.reset() }
+
     public func replaceRegion(with topology: Topology) async throws {
         try emulator.replace(region: topology.region, with: topology)
     }

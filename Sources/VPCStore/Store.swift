@@ -82,6 +82,11 @@ public struct Store: Sendable {
     }
 
     /// Every stored record.
+    /// Deletes every record (a reset to a new account), in one transaction.
+    public func deleteAll() throws {
+        try writer.write { db in try db.execute(sql: "DELETE FROM record") }
+    }
+
     public func loadAll() throws -> [Record] {
         try writer.read { db in
             try Row.fetchAll(db, sql: "SELECT region, kind, id, body FROM record ORDER BY region, kind, id").map { row in

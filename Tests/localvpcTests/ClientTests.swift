@@ -172,6 +172,16 @@ import VPCModel
         #expect(status == 0, "\(output)")
     }
 
+    /// DryRun on EC2 actions, sts:GetCallerIdentity and the reset endpoints, through boto3.
+    @Test func callsToolsMakeAroundTheCore() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"))
+        let (status, output) = try Self.script("compat.py", [server.url], in: directory)
+        server.stop()
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func serveLoadsATopologyFile() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

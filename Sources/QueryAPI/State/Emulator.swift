@@ -42,13 +42,32 @@ final class Emulator: Sendable {
         published = Mutex(loaded)
     }
 
+    /// Set while a call runs with DryRun=true: its changes are checked, never committed.
+    @TaskLocal static var dryRun = false
+
     /// Runs a call that may change a region; commits it to the store before it takes effect.
     func mutate<Result: Sendable>(_ region: String, _ body: (inout RegionState) throws(APIError) -> Result) throws(APIError) -> Result {
         try regions.withLock { (regions: inout [String: RegionState]) throws(APIError) -> sending Result in
             var state = try existingOrNew(region, in: &regions)
             let result = try body(&state)
+            if Self.dryRun { throw APIError.dryRunOperation }
             try commit(&state, into: &regions)
             return result
+        }
+    }
+
+    /// Back to a new account: every region forgotten, in memory and in the store; each comes back with
+    /// its default VPC when next used (`POST /_localvpc/reset`, `POST /moto-api/reset`).
+    func reset() throws {
+        try regions.withLock { regions in
+            try store.deleteAll()
+            regions = [:]
+            published.withLock { $0 = [:] }
+            networks.withLock { $0 = [:] }
+            responses.withLock { $0 = [:] }
+            versions.withLock { versions in
+                for key in versions.keys { versions[key, default: 0] += 1 }
+            }
         }
     }
 

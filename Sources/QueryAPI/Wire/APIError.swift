@@ -16,5 +16,8 @@ struct APIError: Error, Sendable, Equatable {
     static func notFound(_ code: String, _ noun: String, _ id: String) -> APIError {
         APIError(code: code, message: "The \(noun) ID '\(id)' does not exist")
     }
+    /// EC2's answer to a call with DryRun=true that would have succeeded.
+    static let dryRunOperation = APIError(code: "DryRunOperation", message: "Request would have succeeded, but DryRun flag is set.", status: 412)
+
     static func internalError(_ message: String) -> APIError { APIError(code: "InternalError", message: message, status: 500) }
 }

@@ -1,0 +1,57 @@
+"""The calls tools make around the networking core, through boto3: DryRun (EC2 API Reference, "Common
+query parameters"), sts:GetCallerIdentity, and the reset endpoints test suites written for a local mock use.
+
+Usage: compat.py URL
+"""
+import sys
+import urllib.request
+
+import boto3
+import botocore.exceptions
+
+from seed_common import check, run
+
+url = sys.argv[1]
+
+
+def client(service):
+    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDTOOLS",
+                        aws_secret_access_key="secret")
+
+
+def failure(call):
+    try:
+        call()
+    except botocore.exceptions.ClientError as error:
+        return error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"]["Message"]
+    return "OK", 200, ""
+
+
+def main():
+    ec2 = client("ec2")
+    before = len(ec2.describe_vpcs()["Vpcs"])
+    code, status, message = failure(lambda: ec2.create_vpc(CidrBlock="10.5.0.0/16", DryRun=True))
+    check((code, status, message) == ("DryRunOperation", 412, "Request would have succeeded, but DryRun flag is set."),
+          f"CreateVpc with DryRun -> DryRunOperation, HTTP 412 ({code} {status} {message})")
+    check(len(ec2.describe_vpcs()["Vpcs"]) == before, "a dry run changes nothing")
+    check(failure(lambda: ec2.create_vpc(CidrBlock="10.5.0.0/99", DryRun=True))[0] == "InvalidParameterValue",
+          "a dry run that would fail fails as the call would")
+    check(failure(lambda: ec2.describe_vpcs(DryRun=True))[0] == "DryRunOperation", "a read with DryRun -> DryRunOperation too")
+    check(failure(lambda: ec2.delete_vpc(VpcId="vpc-0000000000000dead", DryRun=True))[0] == "InvalidVpcID.NotFound",
+          "a dry run names the missing resource")
+
+    identity = client("sts").get_caller_identity()
+    check(identity["Account"] == "123456789012" and identity["UserId"] == "AKIDTOOLS" and identity["Arn"].startswith("arn:aws:iam::123456789012:"),
+          f"sts:GetCallerIdentity answers on the same endpoint ({identity['Arn']})")
+
+    vpc = ec2.create_vpc(CidrBlock="10.6.0.0/16")["Vpc"]["VpcId"]
+    check(any(v["VpcId"] == vpc for v in ec2.describe_vpcs()["Vpcs"]), "a VPC created")
+    for path in ["/moto-api/reset", "/_localvpc/reset"]:
+        answer = urllib.request.urlopen(urllib.request.Request(url + path, data=b"", method="POST"), timeout=10)
+        check(answer.status == 200, f"POST {path} -> 200")
+        vpcs = ec2.describe_vpcs()["Vpcs"]
+        check(len(vpcs) == 1 and vpcs[0]["IsDefault"] and vpcs[0]["CidrBlock"] == "172.31.0.0/16",
+              f"after {path} the region is a new account's: its default VPC only")
+
+
+run(main)
