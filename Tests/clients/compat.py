@@ -40,6 +40,16 @@ def main():
     check(failure(lambda: ec2.delete_vpc(VpcId="vpc-0000000000000dead", DryRun=True))[0] == "InvalidVpcID.NotFound",
           "a dry run names the missing resource")
 
+    subnet = ec2.describe_subnets()["Subnets"][0]["SubnetId"]
+    running, stopped = [i["InstanceId"] for i in ec2.run_instances(ImageId="ami-1", MinCount=2, MaxCount=2, SubnetId=subnet)["Instances"]]
+    ec2.stop_instances(InstanceIds=[stopped])
+    statuses = ec2.describe_instance_status()["InstanceStatuses"]
+    check([s["InstanceId"] for s in statuses] == [running] and statuses[0]["InstanceState"]["Name"] == "running"
+          and statuses[0]["SystemStatus"]["Status"] == "ok" and statuses[0]["InstanceStatus"]["Details"][0]["Status"] == "passed",
+          "DescribeInstanceStatus: running instances, their checks passed")
+    every = ec2.describe_instance_status(IncludeAllInstances=True)["InstanceStatuses"]
+    check(sorted(s["InstanceId"] for s in every) == sorted([running, stopped]), "IncludeAllInstances adds the stopped one")
+
     identity = client("sts").get_caller_identity()
     check(identity["Account"] == "123456789012" and identity["UserId"] == "AKIDTOOLS" and identity["Arn"].startswith("arn:aws:iam::123456789012:"),
           f"sts:GetCallerIdentity answers on the same endpoint ({identity['Arn']})")

@@ -10,6 +10,7 @@ enum InstanceActions {
         "StartInstances": { call throws(APIError) in try changeState(call, to: .running) },
         "TerminateInstances": { call throws(APIError) in try changeState(call, to: .terminated) },
         "ModifyInstanceAttribute": modifyInstanceAttribute, "DescribeInstanceAttribute": describeInstanceAttribute,
+        "DescribeInstanceStatus": describeInstanceStatus,
         "CreateNetworkInterface": createNetworkInterface, "DescribeNetworkInterfaces": describeNetworkInterfaces,
         "DeleteNetworkInterface": deleteNetworkInterface, "ModifyNetworkInterfaceAttribute": modifyNetworkInterfaceAttribute,
     ]
@@ -128,6 +129,38 @@ enum InstanceActions {
             try state.modifyInstance(id, sourceDestCheck: sourceDestCheck, instanceType: instanceType, groups: groups)
         }
         return [XML("return", "true")]
+    }
+
+    /// `DescribeInstanceStatus`: running instances (every instance with IncludeAllInstances=true), each
+    /// with its state and passing system and instance checks (an emulated instance has no hardware to fail).
+    static func describeInstanceStatus(_ call: EC2Call) throws(APIError) -> [XML] {
+        let ids = call.parameters.list("InstanceId")
+        let all = try call.parameters.bool("IncludeAllInstances") ?? false
+        let state = try call.emulator.snapshot(call.region)
+        try requireAll(ids, { state[Instance.self][$0] != nil }, code: "InvalidInstanceID.NotFound", noun: "instance")
+        func check(_ name: String, _ running: Bool) -> XML {
+            XML(
+                name,
+                [
+                    XML("status", running ? "ok" : "not-applicable"),
+                    XML.set("details", running ? [XML("item", [XML("name", "reachability"), XML("status", "passed")])] : []),
+                ])
+        }
+        let items = state[Instance.self].values.sorted { $0.id < $1.id }
+            .filter { (ids.isEmpty || ids.contains($0.id.rawValue)) && (all || !ids.isEmpty || $0.state == .running) }
+            .map { instance -> XML in
+                let interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue]
+                let zone = interface.flatMap { state[Subnet.self][$0.subnetID.rawValue]?.availabilityZone } ?? ""
+                return XML("item") {
+                    XML("instanceId", instance.id.rawValue)
+                    XML("availabilityZone", zone)
+                    stateXML("instanceState", instance.state)
+                    check("systemStatus", instance.state == .running)
+                    check("instanceStatus", instance.state == .running)
+                    XML.set("eventsSet", [])
+                }
+            }
+        return [XML.set("instanceStatusSet", items)]
     }
 
     static func describeInstanceAttribute(_ call: EC2Call) throws(APIError) -> [XML] {
