@@ -50,6 +50,18 @@ def main():
     every = ec2.describe_instance_status(IncludeAllInstances=True)["InstanceStatuses"]
     check(sorted(s["InstanceId"] for s in every) == sorted([running, stopped]), "IncludeAllInstances adds the stopped one")
 
+    elb = client("elb")
+    elb.create_load_balancer(LoadBalancerName="by-zones", AvailabilityZones=["us-east-1a", "us-east-1b"],
+                             Listeners=[{"Protocol": "HTTP", "LoadBalancerPort": 80, "InstancePort": 80}])
+    described = elb.describe_load_balancers(LoadBalancerNames=["by-zones"])["LoadBalancerDescriptions"][0]
+    defaults = {s["AvailabilityZone"]: s["SubnetId"] for s in ec2.describe_subnets()["Subnets"] if s["DefaultForAz"]}
+    check(sorted(described["Subnets"]) == sorted([defaults["us-east-1a"], defaults["us-east-1b"]]),
+          "CreateLoadBalancer with AvailabilityZones only: the default VPC's default subnets of those zones")
+    group = ec2.describe_security_groups(GroupIds=described["SecurityGroups"])["SecurityGroups"][0]
+    check(group["GroupName"].startswith("default_elb_") and any(p.get("FromPort") == 80 and p["IpRanges"][0]["CidrIp"] == "0.0.0.0/0"
+                                                               for p in group["IpPermissions"]),
+          "and ELB's default_elb group, open on its listener port")
+
     identity = client("sts").get_caller_identity()
     check(identity["Account"] == "123456789012" and identity["UserId"] == "AKIDTOOLS" and identity["Arn"].startswith("arn:aws:iam::123456789012:"),
           f"sts:GetCallerIdentity answers on the same endpoint ({identity['Arn']})")

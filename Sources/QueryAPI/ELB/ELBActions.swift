@@ -80,10 +80,9 @@ enum ELBActions {
         let listeners = try p.structures("Listeners.member").map { spec throws(APIError) in try listener(spec) }
         guard !listeners.isEmpty else { throw APIError(code: "ValidationError", message: "At least one listener is required.") }
         let subnetIDs = members(p, "Subnets")
-        guard !subnetIDs.isEmpty else {
-            throw APIError(
-                code: "ValidationError",
-                message: "LocalVPC models load balancers in a VPC: Subnets is required (EC2-Classic AvailabilityZones are not supported).")
+        let zones = members(p, "AvailabilityZones")
+        guard !subnetIDs.isEmpty || !zones.isEmpty else {
+            throw APIError(code: "ValidationError", message: "Either AvailabilityZones or Subnets must be specified.")
         }
         let scheme = ClassicLoadBalancer.Scheme(rawValue: p.string("Scheme") ?? "internet-facing")
         guard let scheme else { throw APIError(code: "InvalidScheme", message: "Scheme must be internet-facing or internal.") }
@@ -91,7 +90,8 @@ enum ELBActions {
             p.structures("Tags.member").compactMap { tag in tag.string("Key").map { ($0, tag["Value"] ?? "") } },
             uniquingKeysWith: { _, last in last })
         let request = LoadBalancerRequest(
-            name: name, listeners: listeners, subnetIDs: subnetIDs, groupIDs: members(p, "SecurityGroups"), scheme: scheme, tags: tags)
+            name: name, listeners: listeners, subnetIDs: subnetIDs, zones: zones, groupIDs: members(p, "SecurityGroups"), scheme: scheme,
+            tags: tags)
         let balancer = try call.emulator.mutate(call.region) { state throws(APIError) in
             try state.createLoadBalancer(request, createdTime: InstanceActions.now())
         }

@@ -6,6 +6,8 @@ struct LoadBalancerRequest: Sendable {
     var name: String
     var listeners: [ClassicLoadBalancer.Listener]
     var subnetIDs: [String]
+    /// Zones instead of subnets: the default VPC's default subnets there.
+    var zones: [String]
     var groupIDs: [String]
     var scheme: ClassicLoadBalancer.Scheme
     var tags: [String: String]
@@ -26,7 +28,7 @@ extension RegionState {
         if self[ClassicLoadBalancer.self][name] != nil {
             throw APIError(code: "DuplicateLoadBalancerName", message: "Load balancer name '\(name)' already exists for this account.")
         }
-        let subnets = try balancerSubnets(request.subnetIDs, vpc: nil)
+        let subnets = try balancerSubnets(request.subnetIDs.isEmpty ? try defaultSubnets(in: request.zones) : request.subnetIDs, vpc: nil)
         let vpc = subnets[0].vpcID
         guard subnets.allSatisfy({ $0.vpcID == vpc }) else { throw APIError(code: "InvalidSubnet", message: "All subnets must be in one VPC.") }
         if request.scheme == .internetFacing, !self[InternetGateway.self].values.contains(where: { $0.attachedVPC == vpc }) {
@@ -39,7 +41,11 @@ extension RegionState {
             }
             groups.append(group.id)
         }
-        if groups.isEmpty, let group = defaultGroup(of: vpc) { groups = [group.id] }
+        if groups.isEmpty, meta(vpc.rawValue, .isDefault) == "true" {
+            groups = [defaultELBGroup(in: vpc, listeners: request.listeners)]
+        } else if groups.isEmpty, let group = defaultGroup(of: vpc) {
+            groups = [group.id]
+        }
         var balancer = ClassicLoadBalancer(
             id: .init(name), scheme: request.scheme, vpcID: vpc, securityGroupIDs: groups, listeners: request.listeners, nodes: [])
         for subnet in subnets { try addNode(to: &balancer, in: subnet) }
@@ -47,6 +53,44 @@ extension RegionState {
         setMeta(ELBActions.tagKey(name), .createdTime, createdTime)
         if !request.tags.isEmpty { setTags(request.tags, on: ELBActions.tagKey(name)) }
         return balancer
+    }
+
+    /// The default VPC's default subnet of each zone (CreateLoadBalancer with AvailabilityZones only).
+    func defaultSubnets(in zones: [String]) throws(APIError) -> [String] {
+        guard let vpc = self[VPC.self].values.first(where: { meta($0.id.rawValue, .isDefault) == "true" }) else {
+            throw APIError(code: "InvalidConfigurationRequest", message: "There is no default VPC for AvailabilityZones; give Subnets.", status: 409)
+        }
+        var result: [String] = []
+        for zone in zones {
+            guard
+                let subnet = self[Subnet.self].values.first(where: {
+                    $0.vpcID == vpc.id && $0.availabilityZone == zone && meta($0.id.rawValue, .defaultForAz) == "true"
+                })
+            else {
+                throw APIError(code: "ValidationError", message: "The default VPC has no default subnet in Availability Zone \(zone).")
+            }
+            result.append(subnet.id.rawValue)
+        }
+        return result
+    }
+
+    /// In the default VPC a load balancer made without groups gets ELB's group for the account,
+    /// `default_elb_…`, with rules that allow all traffic on its listener ports (ELB Classic guide,
+    /// "Configure security groups for your Classic Load Balancer").
+    mutating func defaultELBGroup(in vpc: VPC.ID, listeners: [ClassicLoadBalancer.Listener]) -> SecurityGroup.ID {
+        var group =
+            self[SecurityGroup.self].values.first { $0.vpcID == vpc && $0.name.hasPrefix("default_elb_") }
+            ?? SecurityGroup(
+                id: .init(AWSID.make("sg")), name: "default_elb_\(AWSID.make("x").dropFirst(2).prefix(8))", description: "ELB created security group",
+                vpcID: vpc)
+        for listener in listeners {
+            guard let ports = try? PortRange(port: listener.loadBalancerPort) else { continue }
+            if !group.ingress.contains(where: { $0.ports == ports && $0.peer == .cidr(.all) }) {
+                group.ingress.append(SecurityGroupRule(id: AWSID.make("sgr"), ipProtocol: .tcp, ports: ports, peer: .cidr(.all)))
+            }
+        }
+        put(group)
+        return group.id
     }
 
     /// Deletes a load balancer with its nodes' interfaces; a name that does not exist is not an error
