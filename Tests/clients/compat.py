@@ -6,25 +6,14 @@ Usage: compat.py URL
 import sys
 import urllib.request
 
-import boto3
-import botocore.exceptions
-
-from seed_common import check, run
+from seed_common import boto_client, check, client_error, run
 
 url = sys.argv[1]
+failure = client_error
 
 
 def client(service):
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDTOOLS",
-                        aws_secret_access_key="secret")
-
-
-def failure(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as error:
-        return error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"]["Message"]
-    return "OK", 200, ""
+    return boto_client(url, service, "AKIDTOOLS")
 
 
 def main():

@@ -15,6 +15,22 @@ def check(condition, message):
     print("ok -", message)
 
 
+def boto_client(url, service, key, secret="secret", region="us-east-1"):
+    """A boto3 client of LocalVPC's endpoint."""
+    import boto3
+    return boto3.client(service, endpoint_url=url, region_name=region, aws_access_key_id=key, aws_secret_access_key=secret)
+
+
+def client_error(call):
+    """The AWS error a call gets, as (code, HTTP status, message); ("OK", 200, "") when it succeeds."""
+    import botocore.exceptions
+    try:
+        call()
+    except botocore.exceptions.ClientError as error:
+        return error.response["Error"]["Code"], error.response["ResponseMetadata"]["HTTPStatusCode"], error.response["Error"]["Message"]
+    return "OK", 200, ""
+
+
 class AwsCli:
     """Calls the real `aws` CLI against LocalVPC; returns parsed JSON."""
 

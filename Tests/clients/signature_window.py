@@ -9,26 +9,20 @@ import datetime
 import sys
 from unittest import mock
 
-import boto3
 import botocore.auth
-import botocore.exceptions
 
-from seed_common import check, run
+from seed_common import boto_client, check, client_error, run
 
 url = sys.argv[1]
 
 
 def client(service):
-    return boto3.client(service, endpoint_url=url, region_name="us-east-1", aws_access_key_id="AKIDLOCALVPC",
-                        aws_secret_access_key="s3cret")
+    return boto_client(url, service, "AKIDLOCALVPC", "s3cret")
 
 
 def error(call):
-    try:
-        call()
-    except botocore.exceptions.ClientError as failure:
-        return failure.response["Error"]["Code"], failure.response["Error"]["Message"]
-    return "OK", ""
+    code, _, message = client_error(call)
+    return code, message
 
 
 def signed_at(offset, call):
