@@ -53,13 +53,7 @@ extension CloudFormationImporter {
             place(id.rawValue, resource)
             nameTag(resource, for: id.rawValue)
         }
-        for resource in resources where resource.type == "AWS::EC2::RouteTable" {
-            guard let vpc = reference(resource, "VpcId", types: ["AWS::EC2::VPC"]) else { continue }
-            let id: RouteTable.ID = modelID(resource.logicalID)
-            topology.routeTables.append(RouteTable(id: id, name: resource.logicalID, vpcID: modelID(vpc)))
-            place(id.rawValue, resource)
-            nameTag(resource, for: id.rawValue)
-        }
+        eachInVPC("AWS::EC2::RouteTable", into: \.routeTables) { id, vpc, name in RouteTable(id: id, name: name, vpcID: vpc) }
         for resource in resources where resource.type == "AWS::EC2::SubnetRouteTableAssociation" {
             guard let table = reference(resource, "RouteTableId", types: ["AWS::EC2::RouteTable"]),
                 let subnet = reference(resource, "SubnetId", types: ["AWS::EC2::Subnet"]),
@@ -70,11 +64,19 @@ extension CloudFormationImporter {
     }
 
     /// A CIDR as CloudFormation accepts it (host bits are cleared, as EC2 does).
-    func block(_ text: String) -> CIDRBlock? {
-        if let block = try? CIDRBlock(parsing: text) { return block }
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let address = IPv4Address(String(parts[0])), let length = Int(parts[1]), (0...32).contains(length) else { return nil }
-        return CIDRBlock(containing: address, prefixLength: length)
+    func block(_ text: String) -> CIDRBlock? { CIDRBlock(storedByEC2: text) }
+
+    /// Adds each resource of a type whose `VpcId` names a VPC of the template, placed and named.
+    mutating func eachInVPC<R: NetworkResource>(
+        _ type: String, into list: WritableKeyPath<Topology, [R]>, _ make: (ResourceID<R>, VPC.ID, String) -> R
+    ) {
+        for resource in resources where resource.type == type {
+            guard let vpc = reference(resource, "VpcId", types: ["AWS::EC2::VPC"]) else { continue }
+            let id: ResourceID<R> = modelID(resource.logicalID)
+            topology[keyPath: list].append(make(id, modelID(vpc), resource.logicalID))
+            place(id.rawValue, resource)
+            nameTag(resource, for: id.rawValue)
+        }
     }
 
     /// What AWS creates with a VPC: the main route table (local routes only), the default network ACL
@@ -267,13 +269,7 @@ extension CloudFormationImporter {
     // MARK: Network ACLs
 
     mutating func buildNetworkACLs() {
-        for resource in resources where resource.type == "AWS::EC2::NetworkAcl" {
-            guard let vpc = reference(resource, "VpcId", types: ["AWS::EC2::VPC"]) else { continue }
-            let id: NetworkACL.ID = modelID(resource.logicalID)
-            topology.networkACLs.append(NetworkACL(id: id, name: resource.logicalID, vpcID: modelID(vpc)))
-            place(id.rawValue, resource)
-            nameTag(resource, for: id.rawValue)
-        }
+        eachInVPC("AWS::EC2::NetworkAcl", into: \.networkACLs) { id, vpc, name in NetworkACL(id: id, name: name, vpcID: vpc) }
         for resource in resources where resource.type == "AWS::EC2::NetworkAclEntry" {
             guard let acl = reference(resource, "NetworkAclId", types: ["AWS::EC2::NetworkAcl"]),
                 let index = topology.networkACLs.firstIndex(where: { $0.id == modelID(acl) })

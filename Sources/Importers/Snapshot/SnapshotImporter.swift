@@ -135,11 +135,5 @@ public struct SnapshotImporter {
         return name
     }
 
-    func block(_ text: String?) -> CIDRBlock? {
-        guard let text else { return nil }
-        if let block = try? CIDRBlock(parsing: text) { return block }
-        let parts = text.split(separator: "/")
-        guard parts.count == 2, let address = IPv4Address(String(parts[0])), let length = Int(parts[1]) else { return nil }
-        return CIDRBlock(containing: address, prefixLength: length)
-    }
+    func block(_ text: String?) -> CIDRBlock? { text.flatMap(CIDRBlock.init(storedByEC2:)) }
 }
