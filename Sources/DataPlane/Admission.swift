@@ -154,20 +154,16 @@ public final class Admission: Sendable {
         case refused(reason: String)
     }
 
-    public static func egressTarget(host: String, in topology: Topology) -> EgressTarget {
+    public static func egressTarget(host: String, in network: CompiledNetwork) -> EgressTarget {
         guard let address = IPv4Address(host) else {
             if host.lowercased() == "localhost" || host.lowercased().hasSuffix(".localhost") {
                 return .refused(reason: "\(host) is this machine, not a host of the internet or of the network")
             }
             return .internet(destination: "internet")
         }
-        if let interface = topology.networkInterfaces.first(where: { $0.privateIPs.contains(address) }),
-            case .instance(let id) = interface.owner
-        {
-            return .instance(id: id.rawValue)
-        }
+        if let id = network.instance(holding: address) { return .instance(id: id.rawValue) }
         if AddressSpace.internet.contains(address.value) { return .internet(destination: host) }
-        if topology.vpcs.contains(where: { $0.contains(address) }) {
+        if network.topology.vpcs.contains(where: { $0.contains(address) }) {
             return .refused(reason: "\(host) is in a VPC of the network, but no instance holds it")
         }
         return .refused(reason: "\(host) is not an internet address (private, loopback, link-local or reserved) and no instance holds it")

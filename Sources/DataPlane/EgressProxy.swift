@@ -91,7 +91,7 @@ final class EgressHandler: ChannelInboundHandler, RemovableChannelHandler {
         // The model decides every destination; only the internet (or its --internet stand-ins) leaves the machine.
         let destination: String
         let connectTo: HostAndPort
-        switch Admission.egressTarget(host: host, in: plane.admission.view.topology) {
+        switch Admission.egressTarget(host: host, in: plane.admission.view.network) {
         case .refused(let reason):
             plane.logger.notice("egress refused", metadata: ["instance": "\(instance)", "destination": "\(host):\(port)", "reason": "\(reason)"])
             return reply(context, 403, "Forbidden", "LocalVPC refused \(instance) -> \(host):\(port): \(reason)")

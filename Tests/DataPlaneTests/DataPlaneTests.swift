@@ -238,11 +238,12 @@ import VPCModel
         let topology = try TopologyFile(yaml: Self.twoZones(crossZone: true), file: "t").topology
         let web = try #require(topology.instances.first)
         let webAddress = try #require(topology.networkInterface(web.primaryNetworkInterfaceID)).primaryPrivateIP.description
-        #expect(Admission.egressTarget(host: "example.com", in: topology) == .internet(destination: "internet"))
-        #expect(Admission.egressTarget(host: "93.184.216.34", in: topology) == .internet(destination: "93.184.216.34"))
-        #expect(Admission.egressTarget(host: webAddress, in: topology) == .instance(id: web.id.rawValue))
+        let network = CompiledNetwork(topology)
+        #expect(Admission.egressTarget(host: "example.com", in: network) == .internet(destination: "internet"))
+        #expect(Admission.egressTarget(host: "93.184.216.34", in: network) == .internet(destination: "93.184.216.34"))
+        #expect(Admission.egressTarget(host: webAddress, in: network) == .instance(id: web.id.rawValue))
         for host in ["10.0.2.250", "127.0.0.1", "192.168.1.1", "169.254.169.254", "100.64.0.1", "localhost"] {
-            guard case .refused = Admission.egressTarget(host: host, in: topology) else {
+            guard case .refused = Admission.egressTarget(host: host, in: network) else {
                 Issue.record("\(host) must not leave for the host's own networks")
                 continue
             }

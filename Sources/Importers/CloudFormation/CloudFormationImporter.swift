@@ -24,8 +24,9 @@ public struct CloudFormationImporter {
     var intrinsics: Intrinsics
     var resources: [Resource] = []
     var byLogicalID: [String: Int] = [:]
-    /// `Ref` value → logical ID.
+    /// `Ref` value → logical ID, and an EIP's `AllocationId` (`eipalloc-…`) → its logical ID.
     var byRef: [String: String] = [:]
+    var byAllocation: [String: String] = [:]
     var topology: Topology
     var notes: [String] = []
     var aliases: [String: String] = [:]
@@ -126,6 +127,9 @@ public struct CloudFormationImporter {
             let ref = physicalRef(resource)
             intrinsics.resourceRefs[resource.logicalID] = ref
             byRef[ref] = resource.logicalID
+            if resource.type == "AWS::EC2::EIP" {
+                byAllocation[IDGenerator.makeRaw("eipalloc", seed: "\(options.stackName)/\(resource.logicalID)")] = resource.logicalID
+            }
         }
         let zones = Self.zones
         intrinsics.zones = zones
@@ -231,14 +235,6 @@ public struct CloudFormationImporter {
             return nil
         }
         return logicalID
-    }
-
-    /// `eipalloc-…` IDs (an EIP's `AllocationId`) → logical ID.
-    var byAllocation: [String: String] {
-        Dictionary(
-            uniqueKeysWithValues: resources.filter { $0.type == "AWS::EC2::EIP" }.map {
-                (IDGenerator.makeRaw("eipalloc", seed: "\(options.stackName)/\($0.logicalID)"), $0.logicalID)
-            })
     }
 
     /// The model ID of a resource of the template.

@@ -183,6 +183,14 @@ public struct CompiledNetwork: Sendable {
 
     func name(_ id: String) -> String? { names[id] ?? nil }
 
+    /// The instance whose interface holds a private address, in any VPC (an index lookup).
+    public func instance(holding address: IPv4Address) -> Instance.ID? {
+        for (_, owners) in interfaceByPrivateIP {
+            if let id = owners[address.value], let interface = interfaces[id], case .instance(let owner) = interface.owner { return owner }
+        }
+        return nil
+    }
+
     /// The instance an interface is attached to, if any.
     func instance(owning interface: NetworkInterface) -> Instance? {
         if case .instance(let id) = interface.owner { return instances[id] }
