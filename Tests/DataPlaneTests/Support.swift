@@ -53,11 +53,11 @@ extension DataPlaneTests {
         """
     }
 
-    static func start(_ yaml: String, threads: Int? = 1) async throws -> (DataPlane, URL) {
+    static func start(_ yaml: String, threads: Int? = 1, healthCheckScale: Double = 0.01) async throws -> (DataPlane, URL) {
         let file = try TopologyFile(yaml: yaml, file: "test.yaml")
         var configuration = DataPlaneConfiguration()
         configuration.listenerPortOffset = nil
-        configuration.healthCheckScale = 0.01
+        configuration.healthCheckScale = healthCheckScale
         configuration.threads = threads
         var logger = Logger(label: "test")
         logger.logLevel = .critical
@@ -77,7 +77,7 @@ extension DataPlaneTests {
     }
 
     static func waitForInService(_ plane: DataPlane, _ instance: String) async throws {
-        for _ in 0..<200 where plane.health(balancer: "elb", instance: instance)?.state != "InService" {
+        for _ in 0..<500 where plane.health(balancer: "elb", instance: instance)?.state != "InService" {
             try await Task.sleep(for: .milliseconds(20))
         }
     }
@@ -168,7 +168,7 @@ extension DataPlaneTests {
     /// (closing is asynchronous), and returns the last reading.
     static func tcpSockets(settling settled: ([TCPSocket]) -> Bool) async throws -> [TCPSocket] {
         var sockets = tcpSockets()
-        for _ in 0..<60 where !settled(sockets) {
+        for _ in 0..<200 where !settled(sockets) {
             try await Task.sleep(for: .milliseconds(50))
             sockets = tcpSockets()
         }
