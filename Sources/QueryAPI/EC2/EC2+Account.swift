@@ -16,36 +16,27 @@ enum AccountActions {
         for name in names where !zones.contains(name) {
             throw APIError.invalidParameterValue("The zone '\(name)' does not exist.")
         }
-        return [
-            XML.set(
-                "availabilityZoneInfo",
-                zones.filter { names.isEmpty || names.contains($0) }.map { zone in
-                    XML("item") {
-                        XML("zoneName", zone)
-                        XML("zoneId", Regions.zoneID(zone))
-                        XML("zoneState", "available")
-                        XML("regionName", call.region)
-                        XML("groupName", call.region)
-                        XML("networkBorderGroup", call.region)
-                        XML("optInStatus", "opt-in-not-required")
-                        XML("zoneType", "availability-zone")
-                        XML.set("messageSet", [])
-                    }
-                })
-        ]
+        return try call.describe("availabilityZoneInfo", zones.filter { names.isEmpty || names.contains($0) }, .availabilityZones, id: { $0 }) {
+            zone in
+            XML("item") {
+                XML("zoneName", zone)
+                XML("zoneId", Regions.zoneID(zone))
+                XML("zoneState", "available")
+                XML("regionName", call.region)
+                XML("groupName", call.region)
+                XML("networkBorderGroup", call.region)
+                XML("optInStatus", "opt-in-not-required")
+                XML("zoneType", "availability-zone")
+                XML.set("messageSet", [])
+            }
+        }
     }
 
     static func describeRegions(_ call: EC2Call) throws(APIError) -> [XML] {
         let names = call.parameters.list("RegionName")
-        return [
-            XML.set(
-                "regionInfo",
-                Regions.names.filter { names.isEmpty || names.contains($0) }.map { region in
-                    XML(
-                        "item",
-                        [XML("regionName", region), XML("regionEndpoint", "ec2.\(region).amazonaws.com"), XML("optInStatus", "opt-in-not-required")])
-                })
-        ]
+        return try call.describe("regionInfo", Regions.names.filter { names.isEmpty || names.contains($0) }, .regions, id: { $0 }) { region in
+            XML("item", [XML("regionName", region), XML("regionEndpoint", "ec2.\(region).amazonaws.com"), XML("optInStatus", "opt-in-not-required")])
+        }
     }
 
     static func describeAccountAttributes(_ call: EC2Call) throws(APIError) -> [XML] {
@@ -80,6 +71,7 @@ enum AccountActions {
         case "nat": "natgateway"
         case "nip": "network-insights-path"
         case "nia": "network-insights-analysis"
+        case "lt": "launch-template"
         default: "unknown"
         }
     }
@@ -89,7 +81,7 @@ enum AccountActions {
             || state[SecurityGroup.self][id] != nil || state[NetworkACL.self][id] != nil || state[NetworkInterface.self][id] != nil
             || state[Instance.self][id] != nil || state[ElasticIP.self][id] != nil || state[NATGateway.self][id] != nil
             || state[InsightsPath.self][id] != nil
-            || state[StoredAnalysis.self][id] != nil
+            || state[StoredAnalysis.self][id] != nil || state[LaunchTemplate.self][id] != nil
     }
 
     /// Tags change an instance's NAT role (`localvpc:role` = `nat`).
@@ -149,24 +141,16 @@ enum AccountActions {
 
     static func describeTags(_ call: EC2Call) throws(APIError) -> [XML] {
         let filters = Filters(call.parameters)
+        let pagination = try Pagination(call.parameters, range: 5...1000)
         let state = try call.emulator.snapshot(call.region)
-        var items: [XML] = []
+        var matched: [(id: String, xml: XML)] = []
         for (id, set) in state[TagSet.self].sorted(by: { $0.key < $1.key }) {
             for (key, value) in set.tags.sorted(by: { $0.key < $1.key }) {
-                let matches = try filters.match(tags: [:]) { name in
-                    switch name {
-                    case "resource-id": [id]
-                    case "resource-type": [resourceType(id)]
-                    case "key": [key]
-                    case "value": [value]
-                    default: nil
-                    }
-                }
-                if matches {
-                    items.append(XML("item", [XML("resourceId", id), XML("resourceType", resourceType(id)), XML("key", key), XML("value", value)]))
-                }
+                let item = XML("item", [XML("resourceId", id), XML("resourceType", resourceType(id)), XML("key", key), XML("value", value)])
+                if try filters.match(item, .tags, tags: [key: value]) { matched.append((id + "\u{1}" + key, item)) }
             }
         }
-        return [XML.set("tagSet", items)]
+        let page = pagination.page(matched, id: \.id)
+        return [XML.set("tagSet", page.items.map(\.xml))] + page.next
     }
 }

@@ -141,32 +141,14 @@ enum AddressActions {
     static func describeAddresses(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("AllocationId")
         let ips = call.parameters.list("PublicIp")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state[ElasticIP.self][$0] != nil }, code: "InvalidAllocationID.NotFound", noun: "allocation")
         for ip in ips where !state[ElasticIP.self].values.contains(where: { $0.publicIP.description == ip }) {
             throw APIError(code: "InvalidAddress.NotFound", message: "Address '\(ip)' not found.")
         }
-        var items: [XML] = []
-        for eip in state[ElasticIP.self].values.sorted(by: { $0.id < $1.id })
-        where (ids.isEmpty || ids.contains(eip.id.rawValue)) && (ips.isEmpty || ips.contains(eip.publicIP.description)) {
-            let id = eip.id.rawValue
-            let interface = eip.association.flatMap { state[NetworkInterface.self][$0.networkInterfaceID.rawValue] }
-            let matches = try filters.match(tags: state.tags(of: id)) { name in
-                switch name {
-                case "allocation-id": [id]
-                case "public-ip": [eip.publicIP.description]
-                case "domain": ["vpc"]
-                case "association-id": state.meta(id, .association).map { [$0] } ?? []
-                case "network-interface-id": eip.association.map { [$0.networkInterfaceID.rawValue] } ?? []
-                case "private-ip-address": eip.association.map { [$0.privateIP.description] } ?? []
-                case "instance-id": if case .instance(let i) = interface?.owner { [i.rawValue] } else { [] }
-                default: nil
-                }
-            }
-            if matches { items.append(addressXML(eip, state, call.accountID)) }
-        }
-        return [XML.set("addressesSet", items)]
+        let addresses = state[ElasticIP.self].values.sorted { $0.id < $1.id }
+            .filter { (ids.isEmpty || ids.contains($0.id.rawValue)) && (ips.isEmpty || ips.contains($0.publicIP.description)) }
+        return try call.describe("addressesSet", addresses, .addresses, id: \.id.rawValue) { addressXML($0, state, call.accountID) }
     }
 
     // MARK: NAT gateways
@@ -238,26 +220,12 @@ enum AddressActions {
 
     static func describeNatGateways(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("NatGatewayId")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         for id in ids where state[NATGateway.self][id] == nil {
             throw APIError(code: "NatGatewayNotFound", message: "The Nat Gateway \(id) was not found")
         }
-        var items: [XML] = []
-        for gateway in state[NATGateway.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(gateway.id.rawValue) {
-            let id = gateway.id.rawValue
-            let matches = try filters.match(tags: state.tags(of: id)) { name in
-                switch name {
-                case "nat-gateway-id": [id]
-                case "subnet-id": [gateway.subnetID.rawValue]
-                case "vpc-id": state.vpcID(of: gateway.subnetID).map { [$0.rawValue] } ?? []
-                case "state": [gateway.state.rawValue]
-                default: nil
-                }
-            }
-            if matches { items.append(natXML(gateway, state)) }
-        }
-        return [XML.set("natGatewaySet", items)]
+        let gateways = state[NATGateway.self].values.sorted { $0.id < $1.id }.filter { ids.isEmpty || ids.contains($0.id.rawValue) }
+        return try call.describe("natGatewaySet", gateways, .natGateways, paged: 5...1000, id: \.id.rawValue) { natXML($0, state) }
     }
 
     static func deleteNatGateway(_ call: EC2Call) throws(APIError) -> [XML] {

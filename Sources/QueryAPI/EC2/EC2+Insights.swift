@@ -79,21 +79,10 @@ enum InsightsActions {
         let ids = call.parameters.list("NetworkInsightsPathId")
         let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state[InsightsPath.self][$0] != nil }, code: "InvalidNetworkInsightsPathId.NotFound", noun: "network insights path")
-        let filters = Filters(call.parameters)
-        var items: [XML] = []
-        for path in state[InsightsPath.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(path.id) {
-            let matches = try filters.match(tags: state.tags(of: path.id)) { name in
-                switch name {
-                case "source": [path.source]
-                case "destination": path.destination.map { [$0] } ?? []
-                case "protocol": [path.ipProtocol]
-                case "destination-port": path.destinationPort.map { [String($0)] } ?? []
-                default: nil
-                }
-            }
-            if matches { items.append(pathXML(path, state, call.accountID)) }
+        let paths = state[InsightsPath.self].values.sorted { $0.id < $1.id }.filter { ids.isEmpty || ids.contains($0.id) }
+        return try call.describe("networkInsightsPathSet", paths, .insightsPaths, paged: 1...100, id: \.id) {
+            pathXML($0, state, call.accountID)
         }
-        return [XML.set("networkInsightsPathSet", items)]
     }
 
     static func deletePath(_ call: EC2Call) throws(APIError) -> [XML] {
@@ -159,10 +148,12 @@ enum InsightsActions {
         let state = try call.emulator.snapshot(call.region)
         try requireAll(
             ids, { state[StoredAnalysis.self][$0] != nil }, code: "InvalidNetworkInsightsAnalysisId.NotFound", noun: "network insights analysis")
-        let items = try state[StoredAnalysis.self].values.sorted { $0.id < $1.id }
-            .filter { (ids.isEmpty || ids.contains($0.id)) && (pathID == nil || $0.pathID == pathID) }
-            .map { analysis throws(APIError) in try analysisXML(analysis) }
-        return [XML.set("networkInsightsAnalysisSet", items)]
+        var rendered: [(id: String, xml: XML)] = []
+        for analysis in state[StoredAnalysis.self].values.sorted(by: { $0.id < $1.id })
+        where (ids.isEmpty || ids.contains(analysis.id)) && (pathID == nil || analysis.pathID == pathID) {
+            rendered.append((analysis.id, try analysisXML(analysis)))
+        }
+        return try call.describe("networkInsightsAnalysisSet", rendered, .insightsAnalyses, paged: 1...100, id: \.id) { $0.xml }
     }
 
     static func deleteAnalysis(_ call: EC2Call) throws(APIError) -> [XML] {

@@ -26,8 +26,10 @@ enum InstanceActions {
     static func now() -> String { ISO8601DateFormatter().string(from: Date()) }
 
     static func runInstances(_ call: EC2Call) throws(APIError) -> [XML] {
-        let request = try launchRequest(call.parameters)
         return try call.emulator.mutate(call.region) { state throws(APIError) in
+            let (parameters, templateTags) = try LaunchTemplateActions.launchParameters(call.parameters, state)
+            var request = try launchRequest(parameters, region: call.region)
+            request.tags.merge(templateTags) { own, _ in own }
             let (reservation, created) = try state.runInstances(request, launchTime: now())
             // The response shows instances as AWS does right after launch: pending.
             let shown = created.map {
@@ -39,7 +41,7 @@ enum InstanceActions {
         }
     }
 
-    static func launchRequest(_ p: QueryParameters) throws(APIError) -> LaunchRequest {
+    static func launchRequest(_ p: QueryParameters, region: String) throws(APIError) -> LaunchRequest {
         let image = try p.required("ImageId")
         guard let minCount = try p.int("MinCount"), let maxCount = try p.int("MaxCount") else {
             throw APIError.missingParameter("The request must contain the parameter MinCount and MaxCount")
@@ -54,40 +56,29 @@ enum InstanceActions {
             groupIDs: (spec?.list("SecurityGroupId") ?? []) + p.list("SecurityGroupId"), groupNames: p.list("SecurityGroup"),
             associatePublicIP: try spec?.bool("AssociatePublicIpAddress"),
             privateIP: spec?.string("PrivateIpAddress") ?? p.string("PrivateIpAddress"),
-            instanceType: p.string("InstanceType") ?? "m1.small", keyName: p.string("KeyName"), tags: p.tags(for: "instance"))
+            instanceType: p.string("InstanceType") ?? "m1.small", keyName: p.string("KeyName"), tags: p.tags(for: "instance"),
+            placement: try Placement.parse(p, region: region), blockDevices: try BlockDevice.parse(p))
     }
 
+    /// `DescribeInstances`: the instances that match, each read with its reservation's fields beside it,
+    /// paged by instance and grouped by reservation.
     static func describeInstances(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("InstanceId")
         let filters = Filters(call.parameters)
+        let pagination = try Pagination(call.parameters, range: 5...1000, exclusive: ("instancesSet", !ids.isEmpty))
         let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state[Instance.self][$0] != nil }, code: "InvalidInstanceID.NotFound", noun: "instance")
-        var reservations: [String: [Instance]] = [:]
+        var matched: [(instance: Instance, reservation: String)] = []
         for instance in state[Instance.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(instance.id.rawValue) {
-            let id = instance.id.rawValue
-            let interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue]
-            let matches = try filters.match(tags: state.tags(of: id)) { name in
-                switch name {
-                case "instance-id": [id]
-                case "instance-state-name": [instance.state.rawValue]
-                case "instance-state-code": [String(stateCodes[instance.state] ?? 0)]
-                case "image-id": [instance.imageID]
-                case "instance-type": [state.meta(id, .instanceType) ?? ""]
-                case "subnet-id": interface.map { [$0.subnetID.rawValue] } ?? []
-                case "vpc-id": interface.flatMap { state.vpcID(of: $0.subnetID) }.map { [$0.rawValue] } ?? []
-                case "private-ip-address": interface.map { [$0.primaryPrivateIP.description] } ?? []
-                case "ip-address": interface.flatMap { publicIP(of: $0, state) }.map { [$0.ip.description] } ?? []
-                case "network-interface.network-interface-id": interface.map { [$0.id.rawValue] } ?? []
-                case "instance.group-id", "group-id": interface?.securityGroupIDs.map(\.rawValue) ?? []
-                case "reservation-id": [state.meta(id, .reservation) ?? ""]
-                case "availability-zone": interface.flatMap { state[Subnet.self][$0.subnetID.rawValue]?.availabilityZone }.map { [$0] } ?? []
-                default: nil
-                }
-            }
-            if matches { reservations[state.meta(id, .reservation) ?? id, default: []].append(instance) }
+            let reservation = state.meta(instance.id.rawValue, .reservation) ?? instance.id.rawValue
+            var item = instanceXML(instance, state, call.accountID)
+            item.children += [XML("reservationId", reservation), XML("ownerId", call.accountID)]
+            if try filters.match(item, .instances) { matched.append((instance, reservation)) }
         }
-        let items = reservations.sorted { $0.key < $1.key }.flatMap { reservationXML($0.key, $0.value, state, call.accountID) }
-        return [XML.set("reservationSet", items)]
+        let page = pagination.page(matched, id: \.instance.id.rawValue)
+        let reservations = Dictionary(grouping: page.items, by: \.reservation)
+        let items = reservations.sorted { $0.key < $1.key }.flatMap { reservationXML($0.key, $0.value.map(\.instance), state, call.accountID) }
+        return [XML.set("reservationSet", items)] + page.next
     }
 
     /// Stop, start, terminate (`RegionState.changeInstanceStates`); the response shows AWS's
@@ -146,21 +137,23 @@ enum InstanceActions {
                     XML.set("details", running ? [XML("item", [XML("name", "reachability"), XML("status", "passed")])] : []),
                 ])
         }
-        let items = state[Instance.self].values.sorted { $0.id < $1.id }
+        let instances = state[Instance.self].values.sorted { $0.id < $1.id }
             .filter { (ids.isEmpty || ids.contains($0.id.rawValue)) && (all || !ids.isEmpty || $0.state == .running) }
-            .map { instance -> XML in
-                let interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue]
-                let zone = interface.flatMap { state[Subnet.self][$0.subnetID.rawValue]?.availabilityZone } ?? ""
-                return XML("item") {
-                    XML("instanceId", instance.id.rawValue)
-                    XML("availabilityZone", zone)
-                    stateXML("instanceState", instance.state)
-                    check("systemStatus", instance.state == .running)
-                    check("instanceStatus", instance.state == .running)
-                    XML.set("eventsSet", [])
-                }
+        return try call.describe(
+            "instanceStatusSet", instances, .instanceStatuses, paged: 5...1000, ids: ("instancesSet", !ids.isEmpty), id: \.id.rawValue
+        ) { instance in
+            let interface = state[NetworkInterface.self][instance.primaryNetworkInterfaceID.rawValue]
+            let zone = interface.flatMap { state[Subnet.self][$0.subnetID.rawValue]?.availabilityZone } ?? ""
+            return XML("item") {
+                XML("instanceId", instance.id.rawValue)
+                XML("availabilityZone", zone)
+                XML("availabilityZoneId", Regions.zoneID(zone))
+                stateXML("instanceState", instance.state)
+                check("systemStatus", instance.state == .running)
+                check("instanceStatus", instance.state == .running)
+                XML.set("eventsSet", [])
             }
-        return [XML.set("instanceStatusSet", items)]
+        }
     }
 
     static func describeInstanceAttribute(_ call: EC2Call) throws(APIError) -> [XML] {

@@ -99,7 +99,12 @@ extension InstanceActions {
             XML("launchTime", state.meta(id, .launchTime) ?? now())
             XML("amiLaunchIndex", state.meta(id, .launchIndex) ?? "0")
             XML.optional("keyName", state.meta(id, .keyName))
-            XML("placement", [XML("availabilityZone", subnet?.availabilityZone ?? ""), XML("tenancy", "default")])
+            XML("placement") {
+                XML("availabilityZone", subnet?.availabilityZone ?? "")
+                XML("availabilityZoneId", subnet.map { Regions.zoneID($0.availabilityZone) } ?? "")
+                XML("groupName", "")
+                XML("tenancy", state.meta(id, .tenancy) ?? "default")
+            }
             XML("monitoring", [XML("state", "disabled")])
             if instance.state != .terminated, let interface {
                 XML("subnetId", interface.subnetID.rawValue)
@@ -116,10 +121,47 @@ extension InstanceActions {
             XML("architecture", "x86_64")
             XML("rootDeviceType", "ebs")
             XML("rootDeviceName", "/dev/xvda")
+            blockDevicesXML(id, state)
             XML("virtualizationType", "hvm")
             XML("hypervisor", "xen")
+            XML("ebsOptimized", "false")
+            XML("enaSupport", "true")
+            XML("platformDetails", "Linux/UNIX")
+            XML("usageOperation", "RunInstances")
+            XML("metadataOptions") {
+                XML("state", "applied")
+                XML("httpTokens", "optional")
+                XML("httpPutResponseHopLimit", "1")
+                XML("httpEndpoint", "enabled")
+                XML("httpProtocolIpv6", "disabled")
+                XML("instanceMetadataTags", "disabled")
+            }
+            XML("privateDnsNameOptions") {
+                XML("hostnameType", "ip-name")
+                XML("enableResourceNameDnsARecord", "false")
+                XML("enableResourceNameDnsAAAARecord", "false")
+            }
             state.tagXML(id)
         }
+    }
+
+    /// `blockDeviceMapping`: the instance's volumes, attached while it exists.
+    static func blockDevicesXML(_ id: String, _ state: RegionState) -> XML {
+        let devices = state.meta(id, .blockDevices).map { BlockDevice.decode($0) } ?? [.root("/dev/xvda")]
+        let launched = state.meta(id, .launchTime) ?? now()
+        return XML.set(
+            "blockDeviceMapping",
+            devices.map { device in
+                XML("item") {
+                    XML("deviceName", device.deviceName)
+                    XML("ebs") {
+                        XML("volumeId", device.volumeID.isEmpty ? "vol-" + id.dropFirst(2) : device.volumeID)
+                        XML("status", "attached")
+                        XML("attachTime", launched)
+                        XML("deleteOnTermination", device.deleteOnTermination.xml)
+                    }
+                }
+            })
     }
 
     static func reservationXML(

@@ -61,27 +61,10 @@ extension RoutingActions {
 
     static func describeNetworkAcls(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("NetworkAclId")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state[NetworkACL.self][$0] != nil }, code: "InvalidNetworkAclID.NotFound", noun: "networkAcl")
-        var items: [XML] = []
-        for acl in state[NetworkACL.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(acl.id.rawValue) {
-            let id = acl.id.rawValue
-            let matches = try filters.match(tags: state.tags(of: id)) { name in
-                switch name {
-                case "network-acl-id": [id]
-                case "vpc-id": [acl.vpcID.rawValue]
-                case "default": [acl.isDefault.xml]
-                case "association.subnet-id": subnets(of: acl, state).map(\.rawValue)
-                case "association.association-id", "association.network-acl-association-id":
-                    subnets(of: acl, state).map { aclAssociationID($0, state) }
-                case "owner-id": [call.accountID]
-                default: nil
-                }
-            }
-            if matches { items.append(aclXML(acl, state, call.accountID)) }
-        }
-        return [XML.set("networkAclSet", items)]
+        let acls = state[NetworkACL.self].values.sorted { $0.id < $1.id }.filter { ids.isEmpty || ids.contains($0.id.rawValue) }
+        return try call.describe("networkAclSet", acls, .networkACLs, paged: 5...1000, id: \.id.rawValue) { aclXML($0, state, call.accountID) }
     }
 
     static func deleteNetworkAcl(_ call: EC2Call) throws(APIError) -> [XML] {

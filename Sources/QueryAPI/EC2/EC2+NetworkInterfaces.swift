@@ -23,30 +23,12 @@ extension InstanceActions {
 
     static func describeNetworkInterfaces(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("NetworkInterfaceId")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state[NetworkInterface.self][$0] != nil }, code: "InvalidNetworkInterfaceID.NotFound", noun: "network interface")
-        var items: [XML] = []
-        for interface in state[NetworkInterface.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(interface.id.rawValue) {
-            let id = interface.id.rawValue
-            let matches = try filters.match(tags: state.tags(of: id)) { name in
-                switch name {
-                case "network-interface-id": [id]
-                case "subnet-id": [interface.subnetID.rawValue]
-                case "vpc-id": state.vpcID(of: interface.subnetID).map { [$0.rawValue] } ?? []
-                case "private-ip-address", "addresses.private-ip-address": interface.privateIPs.map(\.description)
-                case "group-id": interface.securityGroupIDs.map(\.rawValue)
-                case "attachment.instance-id": if case .instance(let i) = interface.owner { [i.rawValue] } else { [] }
-                case "status": [interface.owner == .detached ? "available" : "in-use"]
-                case "source-dest-check": [interface.sourceDestCheck.xml]
-                case "description": [state.meta(id, .description) ?? ""]
-                case "requester-managed": [(interface.owner != .detached && !interface.owner.isInstance).xml]
-                default: nil
-                }
-            }
-            if matches { items.append(interfaceXML(interface, state, call.accountID)) }
-        }
-        return [XML.set("networkInterfaceSet", items)]
+        let interfaces = state[NetworkInterface.self].values.sorted { $0.id < $1.id }.filter { ids.isEmpty || ids.contains($0.id.rawValue) }
+        return try call.describe(
+            "networkInterfaceSet", interfaces, .networkInterfaces, paged: 5...1000, ids: ("NetworkInterfaceIds", !ids.isEmpty), id: \.id.rawValue
+        ) { interfaceXML($0, state, call.accountID) }
     }
 
     static func deleteNetworkInterface(_ call: EC2Call) throws(APIError) -> [XML] {

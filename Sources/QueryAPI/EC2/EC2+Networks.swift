@@ -35,7 +35,7 @@ enum NetworkActions {
                 vpc.cidrBlocks.map { block in
                     XML("item") {
                         XML("cidrBlock", block.description)
-                        XML("associationId", state.meta(id, .cidrAssociation) ?? "")
+                        XML("associationId", state.meta(id, .cidrAssociation) ?? "vpc-cidr-assoc-" + id.dropFirst(4))
                         XML("cidrBlockState", [XML("state", "associated")])
                     }
                 })
@@ -61,26 +61,10 @@ enum NetworkActions {
 
     static func describeVpcs(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("VpcId")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state[VPC.self][$0] != nil }, code: "InvalidVpcID.NotFound", noun: "vpc")
-        var items: [XML] = []
-        for vpc in state[VPC.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(vpc.id.rawValue) {
-            let id = vpc.id.rawValue
-            let matches = try filters.match(tags: state.tags(of: id)) { name in
-                switch name {
-                case "vpc-id": [id]
-                case "cidr", "cidr-block-association.cidr-block": vpc.cidrBlocks.map(\.description)
-                case "is-default", "isDefault": [state.meta(id, .isDefault) ?? "false"]
-                case "state": ["available"]
-                case "owner-id": [call.accountID]
-                case "dhcp-options-id": ["default"]
-                default: nil
-                }
-            }
-            if matches { items.append(vpcXML(vpc, state, call.accountID)) }
-        }
-        return [XML.set("vpcSet", items)]
+        let vpcs = state[VPC.self].values.sorted { $0.id < $1.id }.filter { ids.isEmpty || ids.contains($0.id.rawValue) }
+        return try call.describe("vpcSet", vpcs, .vpcs, paged: 5...1000, id: \.id.rawValue) { vpcXML($0, state, call.accountID) }
     }
 
     static func deleteVpc(_ call: EC2Call) throws(APIError) -> [XML] {
@@ -151,6 +135,14 @@ enum NetworkActions {
             XML("availabilityZoneId", Regions.zoneID(subnet.availabilityZone))
             XML("defaultForAz", state.meta(id, .defaultForAz) ?? "false")
             XML("mapPublicIpOnLaunch", subnet.mapPublicIPOnLaunch.xml)
+            XML("mapCustomerOwnedIpOnLaunch", "false")
+            XML("enableDns64", "false")
+            XML("ipv6Native", "false")
+            XML("privateDnsNameOptionsOnLaunch") {
+                XML("hostnameType", "ip-name")
+                XML("enableResourceNameDnsARecord", "false")
+                XML("enableResourceNameDnsAAAARecord", "false")
+            }
             XML("ownerId", account)
             state.tagXML(id)
         }
@@ -189,27 +181,10 @@ enum NetworkActions {
 
     static func describeSubnets(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("SubnetId")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state[Subnet.self][$0] != nil }, code: "InvalidSubnetID.NotFound", noun: "subnet")
-        var items: [XML] = []
-        for subnet in state[Subnet.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(subnet.id.rawValue) {
-            let id = subnet.id.rawValue
-            let matches = try filters.match(tags: state.tags(of: id)) { name in
-                switch name {
-                case "subnet-id": [id]
-                case "vpc-id": [subnet.vpcID.rawValue]
-                case "cidr-block", "cidr", "cidrBlock": [subnet.cidrBlock.description]
-                case "availability-zone", "availabilityZone": [subnet.availabilityZone]
-                case "default-for-az", "defaultForAz": [state.meta(id, .defaultForAz) ?? "false"]
-                case "map-public-ip-on-launch": [subnet.mapPublicIPOnLaunch.xml]
-                case "state": ["available"]
-                default: nil
-                }
-            }
-            if matches { items.append(subnetXML(subnet, state, call.accountID)) }
-        }
-        return [XML.set("subnetSet", items)]
+        let subnets = state[Subnet.self].values.sorted { $0.id < $1.id }.filter { ids.isEmpty || ids.contains($0.id.rawValue) }
+        return try call.describe("subnetSet", subnets, .subnets, paged: 5...1000, id: \.id.rawValue) { subnetXML($0, state, call.accountID) }
     }
 
     static func deleteSubnet(_ call: EC2Call) throws(APIError) -> [XML] {
@@ -312,23 +287,12 @@ enum NetworkActions {
 
     static func describeInternetGateways(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("InternetGatewayId")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         try requireAll(ids, { state[InternetGateway.self][$0] != nil }, code: "InvalidInternetGatewayID.NotFound", noun: "internetGateway")
-        var items: [XML] = []
-        for gateway in state[InternetGateway.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(gateway.id.rawValue) {
-            let matches = try filters.match(tags: state.tags(of: gateway.id.rawValue)) { name in
-                switch name {
-                case "internet-gateway-id": [gateway.id.rawValue]
-                case "attachment.vpc-id": gateway.attachedVPC.map { [$0.rawValue] } ?? []
-                case "attachment.state": gateway.attachedVPC == nil ? [] : ["available"]
-                case "owner-id": [call.accountID]
-                default: nil
-                }
-            }
-            if matches { items.append(gatewayXML(gateway, state, call.accountID)) }
+        let gateways = state[InternetGateway.self].values.sorted { $0.id < $1.id }.filter { ids.isEmpty || ids.contains($0.id.rawValue) }
+        return try call.describe("internetGatewaySet", gateways, .internetGateways, paged: 5...1000, id: \.id.rawValue) {
+            gatewayXML($0, state, call.accountID)
         }
-        return [XML.set("internetGatewaySet", items)]
     }
 
     static func deleteInternetGateway(_ call: EC2Call) throws(APIError) -> [XML] {

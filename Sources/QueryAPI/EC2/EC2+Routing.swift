@@ -27,34 +27,13 @@ enum RoutingActions {
 
     static func describeRouteTables(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("RouteTableId")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         let network = try call.emulator.network(call.region)
         try requireAll(ids, { state[RouteTable.self][$0] != nil }, code: "InvalidRouteTableID.NotFound", noun: "routeTable")
-        var items: [XML] = []
-        for table in state[RouteTable.self].values.sorted(by: { $0.id < $1.id }) where ids.isEmpty || ids.contains(table.id.rawValue) {
-            let id = table.id.rawValue
-            let matches = try filters.match(tags: state.tags(of: id)) { name in
-                switch name {
-                case "route-table-id": [id]
-                case "vpc-id": [table.vpcID.rawValue]
-                case "association.main": [table.isMain.xml]
-                case "association.subnet-id": table.associatedSubnets.map(\.rawValue)
-                case "association.route-table-association-id":
-                    table.associatedSubnets.compactMap { state.meta(id, .association(subnet: $0)) }
-                        + (table.isMain ? [state.meta(id, .mainAssociation) ?? ""] : [])
-                case "route.destination-cidr-block": table.routes.map(\.destination.description)
-                case "route.gateway-id": table.routes.compactMap { if case .internetGateway(let g) = $0.target { g.rawValue } else { nil } }
-                case "route.nat-gateway-id": table.routes.compactMap { if case .natGateway(let g) = $0.target { g.rawValue } else { nil } }
-                case "route.instance-id": table.routes.compactMap { if case .instance(let i) = $0.target { i.rawValue } else { nil } }
-                case "route.state": network.routeStates(of: table).map(\.1.rawValue) + ["active"]
-                case "owner-id": [call.accountID]
-                default: nil
-                }
-            }
-            if matches { items.append(tableXML(table, state, network, call.accountID)) }
+        let tables = state[RouteTable.self].values.sorted { $0.id < $1.id }.filter { ids.isEmpty || ids.contains($0.id.rawValue) }
+        return try call.describe("routeTableSet", tables, .routeTables, paged: 5...100, id: \.id.rawValue) {
+            tableXML($0, state, network, call.accountID)
         }
-        return [XML.set("routeTableSet", items)]
     }
 
     static func deleteRouteTable(_ call: EC2Call) throws(APIError) -> [XML] {

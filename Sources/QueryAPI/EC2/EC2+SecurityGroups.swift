@@ -285,69 +285,38 @@ enum SecurityGroupActions {
     static func describeSecurityGroups(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("GroupId")
         let names = call.parameters.list("GroupName")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
         for id in ids where state[SecurityGroup.self][id] == nil {
             throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(id)' does not exist")
         }
-        // Fast path: one group by ID, no filters (the most common call of all).
+        // Fast path: one group by ID (the most common call of all).
         let candidates: [SecurityGroup] =
             ids.count == 1 && names.isEmpty
             ? state[SecurityGroup.self][ids[0]].map { [$0] } ?? [] : state[SecurityGroup.self].values.sorted { $0.id < $1.id }
-        var items: [XML] = []
-        for group in candidates where (ids.isEmpty || ids.contains(group.id.rawValue)) && (names.isEmpty || names.contains(group.name)) {
-            let id = group.id.rawValue
-            let matches = try filters.match(tags: state.tags(of: id)) { name in
-                switch name {
-                case "group-id": [id]
-                case "group-name": [group.name]
-                case "vpc-id": [group.vpcID.rawValue]
-                case "description": [group.description]
-                case "owner-id": [call.accountID]
-                case "ip-permission.protocol": group.ingress.map { protocolName($0.ipProtocol) }
-                case "ip-permission.from-port": group.ingress.map { String($0.ports.from) }
-                case "ip-permission.to-port": group.ingress.map { String($0.ports.to) }
-                case "ip-permission.cidr": group.ingress.compactMap { if case .cidr(let b) = $0.peer { b.description } else { nil } }
-                case "ip-permission.group-id": group.ingress.compactMap { if case .securityGroup(let g) = $0.peer { g.rawValue } else { nil } }
-                case "egress.ip-permission.cidr": group.egress.compactMap { if case .cidr(let b) = $0.peer { b.description } else { nil } }
-                default: nil
-                }
-            }
-            if matches { items.append(groupXML(group, state, call.accountID)) }
-        }
-        if !names.isEmpty && items.isEmpty && filters.filters.isEmpty {
+        let groups = candidates.filter { (ids.isEmpty || ids.contains($0.id.rawValue)) && (names.isEmpty || names.contains($0.name)) }
+        if !names.isEmpty && groups.isEmpty {
             throw APIError(code: "InvalidGroup.NotFound", message: "The security group '\(names[0])' does not exist in default VPC")
         }
-        return [XML.set("securityGroupInfo", items)]
+        return try call.describe("securityGroupInfo", groups, .securityGroups, paged: 5...1000, id: \.id.rawValue) {
+            groupXML($0, state, call.accountID)
+        }
     }
 
     static func describeSecurityGroupRules(_ call: EC2Call) throws(APIError) -> [XML] {
         let ids = call.parameters.list("SecurityGroupRuleId")
-        let filters = Filters(call.parameters)
         let state = try call.emulator.snapshot(call.region)
-        var items: [XML] = []
-        var found: Set<String> = []
-        for group in state[SecurityGroup.self].values.sorted(by: { $0.id < $1.id }) {
-            for (egress, rules) in [(false, group.ingress), (true, group.egress)] {
-                for rule in rules where ids.isEmpty || ids.contains(rule.id ?? "") {
-                    let matches = try filters.match(tags: [:]) { name in
-                        switch name {
-                        case "group-id": [group.id.rawValue]
-                        case "security-group-rule-id": [rule.id ?? ""]
-                        default: nil
-                        }
-                    }
-                    if matches {
-                        found.insert(rule.id ?? "")
-                        items.append(ruleXML(rule, group: group, egress: egress, state, call.accountID))
-                    }
-                }
+        var rules: [(id: String, group: SecurityGroup, rule: SecurityGroupRule, egress: Bool)] = []
+        for group in state[SecurityGroup.self].values {
+            for (egress, list) in [(false, group.ingress), (true, group.egress)] {
+                for rule in list where ids.isEmpty || ids.contains(rule.id ?? "") { rules.append((rule.id ?? "", group, rule, egress)) }
             }
         }
-        for id in ids where !found.contains(id) {
+        for id in ids where !rules.contains(where: { $0.id == id }) {
             throw APIError(code: "InvalidSecurityGroupRuleId.NotFound", message: "The security group rule ID '\(id)' does not exist")
         }
-        return [XML.set("securityGroupRuleSet", items)]
+        return try call.describe("securityGroupRuleSet", rules.sorted { $0.id < $1.id }, .securityGroupRules, paged: 5...1000, id: \.id) {
+            ruleXML($0.rule, group: $0.group, egress: $0.egress, state, call.accountID)
+        }
     }
 
     static func deleteSecurityGroup(_ call: EC2Call) throws(APIError) -> [XML] {

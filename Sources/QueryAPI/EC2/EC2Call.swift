@@ -101,55 +101,6 @@ extension RegionState {
     }
 }
 
-/// EC2's `Filter.N`: every filter must match (values of one filter are alternatives; `*` and `?` are wildcards).
-struct Filters {
-    var filters: [(name: String, values: [String])]
-
-    init(_ parameters: QueryParameters) { filters = parameters.filters() }
-
-    /// - Parameter value: the values a resource has for a filter name, or nil for an unknown filter.
-    func match(tags: [String: String], _ value: (String) -> [String]?) throws(APIError) -> Bool {
-        for filter in filters {
-            let actual: [String]
-            if filter.name.hasPrefix("tag:") {
-                actual = tags[String(filter.name.dropFirst(4))].map { [$0] } ?? []
-            } else if filter.name == "tag-key" {
-                actual = Array(tags.keys)
-            } else if filter.name == "tag-value" {
-                actual = Array(tags.values)
-            } else if let values = value(filter.name) {
-                actual = values
-            } else {
-                throw APIError.invalidParameterValue("The filter '\(filter.name)' is invalid")
-            }
-            guard actual.contains(where: { candidate in filter.values.contains { Self.wildcard($0, matches: candidate) } }) else { return false }
-        }
-        return true
-    }
-
-    static func wildcard(_ pattern: String, matches text: String) -> Bool {
-        if !pattern.contains("*") && !pattern.contains("?") { return pattern == text }
-        let p = Array(pattern)
-        let t = Array(text)
-        var memo: [Int: Bool] = [:]
-        func go(_ i: Int, _ j: Int) -> Bool {
-            let key = i * (t.count + 1) + j
-            if let known = memo[key] { return known }
-            let result: Bool
-            if i == p.count {
-                result = j == t.count
-            } else if p[i] == "*" {
-                result = go(i + 1, j) || (j < t.count && go(i, j + 1))
-            } else {
-                result = j < t.count && (p[i] == "?" || p[i] == t[j]) && go(i + 1, j + 1)
-            }
-            memo[key] = result
-            return result
-        }
-        return go(0, 0)
-    }
-}
-
 /// Checks IDs given explicitly (`VpcId.N`) exist, in AWS's way: the first missing one is the error.
 func requireAll(_ ids: [String], _ exists: (String) -> Bool, code: String, noun: String) throws(APIError) {
     for id in ids where !exists(id) { throw APIError.notFound(code, noun, id) }

@@ -15,6 +15,8 @@ struct LaunchRequest: Sendable {
     var instanceType: String
     var keyName: String?
     var tags: [String: String]
+    var placement = Placement()
+    var blockDevices: [BlockDevice] = []
 }
 
 /// One instance's state change, as `Stop/Start/TerminateInstances` report it.
@@ -31,7 +33,11 @@ extension RegionState {
     /// the first zone when none is named), in the named groups of the subnet's VPC (its default group
     /// when none), with a public address when asked or when the subnet maps one on launch.
     mutating func runInstances(_ request: LaunchRequest, launchTime: String) throws(APIError) -> (reservation: String, instances: [Instance]) {
-        let subnet = try launchSubnet(request.subnetID)
+        let subnet = try launchSubnet(request.subnetID, zone: request.placement.zone)
+        if let zone = request.placement.zone, zone != subnet.availabilityZone {
+            throw APIError.invalidParameterValue(
+                "The specified Availability Zone (\(zone)) does not match the Availability Zone of subnet \(subnet.id) (\(subnet.availabilityZone)).")
+        }
         var groups: [SecurityGroup.ID] = []
         for id in request.groupIDs {
             let group = try securityGroup(id)
@@ -69,15 +75,23 @@ extension RegionState {
             setMeta(id, .launchIndex, String(index))
             setMeta(id, .autoPublicIP, associatePublic.xml)
             if let key = request.keyName { setMeta(id, .keyName, key) }
+            if request.placement.tenancy != "default" { setMeta(id, .tenancy, request.placement.tenancy) }
+            var devices = request.blockDevices
+            if !devices.contains(where: { $0.deviceName == "/dev/xvda" }) { devices.insert(.root("/dev/xvda"), at: 0) }
+            for index in devices.indices { devices[index].volumeID = AWSID.make("vol") }
+            setMeta(id, .blockDevices, BlockDevice.encode(devices))
             if !request.tags.isEmpty { setTags(request.tags, on: id) }
             created.append(instance)
         }
         return (reservation, created)
     }
 
-    private func launchSubnet(_ id: String?) throws(APIError) -> Subnet {
+    /// The named subnet, or the default VPC's default subnet (in the placement's zone, if one is named).
+    private func launchSubnet(_ id: String?, zone: String?) throws(APIError) -> Subnet {
         if let id { return try subnet(id) }
-        let defaults = self[Subnet.self].values.filter { meta($0.id.rawValue, .defaultForAz) == "true" }
+        let defaults = self[Subnet.self].values.filter {
+            meta($0.id.rawValue, .defaultForAz) == "true" && (zone == nil || $0.availabilityZone == zone)
+        }
         guard let first = defaults.min(by: { $0.availabilityZone < $1.availabilityZone }) else {
             throw APIError(code: "MissingInput", message: "No subnets found for the default VPC. Please specify a subnet.")
         }

@@ -34,6 +34,12 @@ struct MetaKey: Hashable, Sendable, RawRepresentable {
     static let attachment = MetaKey(rawValue: "attachment")
     static let privateIp = MetaKey(rawValue: "privateIp")
     static let autoPublicIP = MetaKey(rawValue: "autoPublicIP")
+    /// `dedicated` or `host` (absent: `default`).
+    static let tenancy = MetaKey(rawValue: "tenancy")
+    /// `BlockDevice.encode`: one line per device.
+    static let blockDevices = MetaKey(rawValue: "blockDevices")
+    /// The launch template an instance was launched from (`lt-…`) and its version.
+    static let launchTemplate = MetaKey(rawValue: "launchTemplate")
 
     // Elastic IPs and NAT gateways.
     /// An Elastic IP's association ID.

@@ -41,10 +41,29 @@ struct StoredAnalysis: Resource {
     var resourceID: String { id }
 }
 
+/// A launch template (`CreateLaunchTemplate`): its versions, each the `LaunchTemplateData.*` parameters
+/// as given (RunInstances' own parameter names, which a launch from the template starts from).
+struct LaunchTemplate: Resource {
+    static let kind = ResourceKind(name: "launchTemplate", idPrefix: "lt", arnType: "launch-template")
+    struct Version: Hashable, Sendable, Codable {
+        var number: Int
+        var description: String?
+        var createTime: String
+        var data: [String: String]
+    }
+    var id: String
+    var name: String
+    var createTime: String
+    var defaultVersion: Int
+    var versions: [Version]
+    var resourceID: String { id }
+    var latestVersion: Int { versions.map(\.number).max() ?? 1 }
+}
+
 /// Every kind of record a region keeps: the network's kinds (`Topology.kinds`), then the API's own.
 enum RecordKinds {
     static let all: [any Resource.Type] =
-        Topology.kinds.map { $0.elementType } + [TagSet.self, Metadata.self, InsightsPath.self, StoredAnalysis.self]
+        Topology.kinds.map { $0.elementType } + [TagSet.self, Metadata.self, InsightsPath.self, StoredAnalysis.self, LaunchTemplate.self]
     static let byName: [String: any Resource.Type] = Dictionary(uniqueKeysWithValues: all.map { ($0.kind.name, $0) })
 }
 
