@@ -16,8 +16,8 @@ enum AccountActions {
         for name in names where !zones.contains(name) {
             throw APIError.invalidParameterValue("The zone '\(name)' does not exist.")
         }
-        return try call.describe("availabilityZoneInfo", zones.filter { names.isEmpty || names.contains($0) }, .availabilityZones, id: { $0 }) {
-            zone in
+        let shown = zones.filter { names.isEmpty || names.contains($0) }
+        return try call.describe("availabilityZoneInfo", shown, .availabilityZones, id: \.self) { zone in
             XML("item") {
                 XML("zoneName", zone)
                 XML("zoneId", Regions.zoneID(zone))
@@ -34,7 +34,7 @@ enum AccountActions {
 
     static func describeRegions(_ call: EC2Call) throws(APIError) -> [XML] {
         let names = call.parameters.list("RegionName")
-        return try call.describe("regionInfo", Regions.names.filter { names.isEmpty || names.contains($0) }, .regions, id: { $0 }) { region in
+        return try call.describe("regionInfo", Regions.names.filter { names.isEmpty || names.contains($0) }, .regions, id: \.self) { region in
             XML("item", [XML("regionName", region), XML("regionEndpoint", "ec2.\(region).amazonaws.com"), XML("optInStatus", "opt-in-not-required")])
         }
     }

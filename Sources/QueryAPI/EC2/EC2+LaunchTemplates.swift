@@ -25,9 +25,8 @@ enum LaunchTemplateActions {
         guard (3...128).contains(name.count), name.allSatisfy({ allowed.contains($0) }) else {
             throw APIError(
                 code: "InvalidLaunchTemplateName.MalformedException",
-                message:
-                    "A launch template name must be between 3 and 128 characters, and may contain letters, numbers, and the following characters: - ( ) . / _."
-            )
+                message: "A launch template name must be between 3 and 128 characters, and may contain letters, numbers, "
+                    + "and the following characters: - ( ) . / _.")
         }
         let data = try data(p)
         let tags = p.tags(for: "launch-template")
