@@ -16,6 +16,12 @@ final class BalancerRouter: Sendable {
     private let instanceTurn = Atomic<Int>(0)
     /// Each instance's requests in flight, kept across tables.
     private let loads = Mutex<[String: InstanceLoad]>([:])
+    /// The load balancer's idle timeout (`ConnectionSettings.IdleTimeout`) in nanoseconds, set with each table.
+    private let idleNanoseconds = Atomic<Int64>(60_000_000_000)
+
+    /// The load balancer's idle timeout, as the network last said.
+    var idleTimeout: TimeAmount { .nanoseconds(idleNanoseconds.load(ordering: .relaxed)) }
+    func setIdleTimeout(seconds: Int) { idleNanoseconds.store(Int64(seconds) * 1_000_000_000, ordering: .relaxed) }
 
     init(name: String) {
         self.name = name

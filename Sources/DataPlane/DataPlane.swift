@@ -25,8 +25,9 @@ public struct DataPlaneConfiguration: Sendable {
     public var keyPath: String?
     /// Multiplies health check intervals and timeouts (0.1 runs them ten times as often).
     public var healthCheckScale = 1.0
-    /// ELB's idle timeout: a client connection with no request for this long is closed (AWS default 60 s).
-    public var idleTimeout = TimeAmount.seconds(60)
+    /// Overrides every load balancer's idle timeout (a client connection with no request for this long
+    /// is closed); nil keeps each one's own `ConnectionSettings.IdleTimeout` (AWS default 60 s).
+    public var idleTimeout: TimeAmount?
     /// A backend that does not start its response within this long gets the client a 504.
     public var backendTimeout = TimeAmount.seconds(60)
     public var connectTimeout = TimeAmount.seconds(5)
@@ -250,7 +251,8 @@ public final class DataPlane: Sendable {
         for loop in group.makeIterator() {
             pools.byLoop[ObjectIdentifier(loop)] = LoopResources(
                 pool: BackendPool(eventLoop: loop),
-                clock: ConnectionClock(eventLoop: loop, idleTimeout: configuration.idleTimeout, backendTimeout: configuration.backendTimeout))
+                clock: ConnectionClock(
+                    eventLoop: loop, idleTimeout: configuration.idleTimeout ?? .seconds(1), backendTimeout: configuration.backendTimeout))
         }
         self.pools = pools
         self.runtime = Mutex(Runtime())
@@ -324,6 +326,7 @@ public final class DataPlane: Sendable {
             if let existing = runtime.routers[balancer] { return existing }
             let made = BalancerRouter(name: balancer)
             runtime.routers[balancer] = made
+            if let found = runtime.balancers[balancer] { made.setIdleTimeout(seconds: found.idleTimeout) }
             made.install(Self.routingTable(balancer, router: made, runtime))
             return made
         }
@@ -333,7 +336,10 @@ public final class DataPlane: Sendable {
     /// network or an instance's health changes, so a request only indexes into a table. (A router is
     /// made, with its first table, when a listener first asks for it.)
     static func rebuildRoutes(_ runtime: inout Runtime) {
-        for (name, router) in runtime.routers { router.install(routingTable(name, router: router, runtime)) }
+        for (name, router) in runtime.routers {
+            if let balancer = runtime.balancers[name] { router.setIdleTimeout(seconds: balancer.idleTimeout) }
+            router.install(routingTable(name, router: router, runtime))
+        }
     }
 
     private static func routingTable(_ name: String, router: BalancerRouter, _ runtime: Runtime) -> RoutingTable {

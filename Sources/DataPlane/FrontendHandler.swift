@@ -99,7 +99,7 @@ final class FrontendHandler: ChannelInboundHandler {
                 let limit = listener.plane.configuration.backendTimeout
                 respondError(context, 504, "Gateway Timeout", "instance \(awaitedInstance) did not answer within \(limit.nanoseconds / 1_000_000) ms")
             }
-        } else if now - idleSince >= listener.plane.configuration.idleTimeout {
+        } else if now - idleSince >= listener.plane.configuration.idleTimeout ?? listener.router.idleTimeout {
             state = .closed
             context.close(promise: nil)
         }

@@ -48,8 +48,8 @@ struct DataPlaneOptions: ParsableArguments {
     @Option(help: "Multiply health check intervals and timeouts (0.1 checks ten times as often).")
     var healthCheckScale = 1.0
 
-    @Option(help: "Seconds a client connection may stay without a request (ELB's idle timeout).")
-    var idleTimeout = 60.0
+    @Option(help: "Seconds a client connection may stay without a request, for every load balancer (default: each one's own idle timeout).")
+    var idleTimeout: Double?
 
     @Option(help: "Seconds an instance has to start its response before the client gets 504.")
     var backendTimeout = 60.0
@@ -74,7 +74,7 @@ struct DataPlaneOptions: ParsableArguments {
         guard Logger.Level(rawValue: logLevel) != nil else {
             throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error.")
         }
-        guard healthCheckScale > 0, idleTimeout > 0, backendTimeout > 0 else {
+        guard healthCheckScale > 0, idleTimeout ?? 1 > 0, backendTimeout > 0 else {
             throw ValidationError("--health-check-scale, --idle-timeout and --backend-timeout must be positive.")
         }
         guard (certificate == nil) == (key == nil) else { throw ValidationError("--certificate and --key go together.") }
@@ -100,7 +100,7 @@ struct DataPlaneOptions: ParsableArguments {
         configuration.certificatePath = certificate
         configuration.keyPath = key
         configuration.healthCheckScale = healthCheckScale
-        configuration.idleTimeout = .nanoseconds(Int64(idleTimeout * 1e9))
+        configuration.idleTimeout = idleTimeout.map { .nanoseconds(Int64($0 * 1e9)) }
         configuration.backendTimeout = .nanoseconds(Int64(backendTimeout * 1e9))
         configuration.demoBackends = !noDemoBackends
         if let threads { configuration.threads = max(1, threads) }

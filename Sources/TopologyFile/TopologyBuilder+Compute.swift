@@ -174,7 +174,7 @@ extension TopologyBuilder {
         let fields = reader.pairs(
             node, "load balancer \(name)",
             allowed: [
-                "scheme", "subnets", "security-groups", "listeners", "instances", "health-check", "cross-zone",
+                "scheme", "subnets", "security-groups", "listeners", "instances", "health-check", "cross-zone", "idle-timeout",
             ])
         var scheme = ClassicLoadBalancer.Scheme.internetFacing
         if let schemeNode = reader.value(fields, "scheme"), let text = reader.string(schemeNode, "scheme") {
@@ -235,10 +235,11 @@ extension TopologyBuilder {
             }
         }
         let crossZone = reader.bool(reader.value(fields, "cross-zone"), "cross-zone") ?? false
+        let idle = reader.int(reader.value(fields, "idle-timeout"), "idle-timeout", in: ClassicLoadBalancer.idleTimeouts) ?? 60
         topology.loadBalancers.append(
             ClassicLoadBalancer(
                 id: id, scheme: scheme, vpcID: vpcID, securityGroupIDs: groups, listeners: listeners, instanceIDs: instances,
-                healthCheck: health, crossZone: crossZone, nodes: nodeList))
+                healthCheck: health, crossZone: crossZone, nodes: nodeList, idleTimeout: idle))
     }
 
     /// Parses "HTTPS:443 -> HTTP:80".

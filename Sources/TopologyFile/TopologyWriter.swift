@@ -180,6 +180,7 @@ public struct TopologyWriter {
                     "    health-check: { target: \(quoted(check.target)), interval: \(check.interval), timeout: \(check.timeout), "
                     + "unhealthy-threshold: \(check.unhealthyThreshold), healthy-threshold: \(check.healthyThreshold) }\n"
                 out += "    cross-zone: \(balancer.crossZone)\n"
+                if balancer.idleTimeout != 60 { out += "    idle-timeout: \(balancer.idleTimeout)\n" }
             }
         }
         return out

@@ -60,6 +60,33 @@ extension DataPlaneTests {
         #expect(waited >= .milliseconds(800) && waited < .milliseconds(2_000), "answered after \(waited)")
     }
 
+    /// ELB Classic guide, "Configure the idle connection timeout": each load balancer has its own
+    /// `ConnectionSettings.IdleTimeout` (1-4000 s, default 60), which the data plane keeps when no
+    /// override is configured; a network change (ModifyLoadBalancerAttributes) reaches it.
+    @Test(.timeLimit(.minutes(1))) func eachLoadBalancersIdleTimeoutIsKept() async throws {
+        let yaml = Self.twoZones(crossZone: true) + "\n    idle-timeout: 1"
+        let file = try TopologyFile(yaml: yaml, file: "idle.yaml")
+        #expect(file.topology.loadBalancers.first?.idleTimeout == 1)
+        var configuration = DataPlaneConfiguration()
+        configuration.listenerPortOffset = nil
+        configuration.healthCheckScale = 0.01
+        configuration.threads = 1
+        #expect(configuration.idleTimeout == nil)
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let plane = try await DataPlane.start(feed: FixedNetwork(file.topology), configuration: configuration, logger: logger)
+        let listener = try #require(plane.endpoints.first { $0.kind == "listener" })
+        let address = try #require(HostAndPort(parsing: listener.url))
+        let clock = ContinuousClock()
+        let started = clock.now
+        let reply = try await Self.exchange(host: address.host, port: address.port, "")
+        let idle = clock.now - started
+        await plane.shutdown()
+        #expect(reply.isEmpty)
+        // Closed after the balancer's 1 s (not the default 60 s), within a tick of the clock.
+        #expect(idle >= .milliseconds(1_000) && idle < .milliseconds(2_500), "closed after \(idle)")
+    }
+
     /// RFC 9112, 9.3.2: a server may receive pipelined requests and answers them in order. Requests
     /// with bodies that arrive in one read are relayed whole, the later ones after the earlier answers.
     @Test(.timeLimit(.minutes(1))) func pipelinedRequestsWithBodiesAreAnsweredInOrder() async throws {

@@ -388,7 +388,8 @@ extension CloudFormationImporter {
         topology.loadBalancers.append(
             ClassicLoadBalancer(
                 id: id, scheme: scheme, vpcID: vpc, securityGroupIDs: groups, listeners: listeners, instanceIDs: instances, healthCheck: healthCheck,
-                crossZone: property(resource, "CrossZone")?.bool ?? false, nodes: nodes))
+                crossZone: property(resource, "CrossZone")?.bool ?? false, nodes: nodes,
+                idleTimeout: property(resource, "ConnectionSettings")?["IdleTimeout"]?.int ?? 60))
         place(id.rawValue, resource)
     }
 }

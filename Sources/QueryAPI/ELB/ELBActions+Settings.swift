@@ -20,12 +20,20 @@ extension ELBActions {
         return [stringMembers("Subnets", balancer.nodes.map(\.subnetID.rawValue))]
     }
 
-    static func attributesXML(_ balancer: ClassicLoadBalancer) -> XML {
-        XML("LoadBalancerAttributes") {
+    static func attributesXML(_ balancer: ClassicLoadBalancer, _ state: RegionState) -> XML {
+        let key = tagKey(balancer.name)
+        return XML("LoadBalancerAttributes") {
             XML("CrossZoneLoadBalancing", [XML("Enabled", balancer.crossZone.xml)])
-            XML("AccessLog", [XML("Enabled", "false")])
-            XML("ConnectionDraining", [XML("Enabled", "false"), XML("Timeout", "300")])
-            XML("ConnectionSettings", [XML("IdleTimeout", "60")])
+            XML("AccessLog") {
+                XML("Enabled", state.meta(key, .accessLogEnabled) ?? "false")
+                XML.optional("S3BucketName", state.meta(key, .accessLogBucket))
+                XML.optional("EmitInterval", state.meta(key, .accessLogInterval))
+                XML.optional("S3BucketPrefix", state.meta(key, .accessLogPrefix))
+            }
+            XML(
+                "ConnectionDraining",
+                [XML("Enabled", state.meta(key, .drainingEnabled) ?? "false"), XML("Timeout", state.meta(key, .drainingTimeout) ?? "300")])
+            XML("ConnectionSettings", [XML("IdleTimeout", String(balancer.idleTimeout))])
             XML("AdditionalAttributes")
         }
     }
@@ -33,17 +41,55 @@ extension ELBActions {
     static func describeAttributes(_ call: ELBCall) throws(APIError) -> [XML] {
         let name = try call.parameters.required("LoadBalancerName")
         let state = try call.emulator.snapshot(call.region)
-        return [attributesXML(try state.loadBalancer(name))]
+        return [attributesXML(try state.loadBalancer(name), state)]
     }
 
+    /// `ModifyLoadBalancerAttributes`: cross-zone load balancing and the idle timeout change the
+    /// network (the data plane follows them); connection draining and access logs are kept and shown.
+    /// LocalVPC writes no access logs (there is no S3 here): the bucket is taken as given.
     static func modifyAttributes(_ call: ELBCall) throws(APIError) -> [XML] {
-        let name = try call.parameters.required("LoadBalancerName")
-        let crossZone = try call.parameters.bool("LoadBalancerAttributes.CrossZoneLoadBalancing.Enabled")
+        let p = call.parameters
+        let name = try p.required("LoadBalancerName")
+        let prefix = "LoadBalancerAttributes."
+        guard p.values.keys.contains(where: { $0.hasPrefix(prefix) }) else {
+            throw APIError(
+                code: "ValidationError",
+                message: "1 validation error detected: Value null at 'loadBalancerAttributes' failed to satisfy constraint: Member must not be null")
+        }
+        let crossZone = try p.bool(prefix + "CrossZoneLoadBalancing.Enabled")
+        let idle = try p.int(prefix + "ConnectionSettings.IdleTimeout")
+        if let idle, !ClassicLoadBalancer.idleTimeouts.contains(idle) {
+            throw APIError(code: "ValidationError", message: "IdleTimeout must be between 1 and 4000 seconds, not \(idle).")
+        }
+        let draining = try p.bool(prefix + "ConnectionDraining.Enabled")
+        let drainingTimeout = try p.int(prefix + "ConnectionDraining.Timeout")
+        if let drainingTimeout, !(1...3600).contains(drainingTimeout) {
+            throw APIError(code: "ValidationError", message: "ConnectionDraining Timeout must be between 1 and 3600 seconds, not \(drainingTimeout).")
+        }
+        let logs = try p.bool(prefix + "AccessLog.Enabled")
+        let bucket = p.string(prefix + "AccessLog.S3BucketName")
+        let interval = try p.int(prefix + "AccessLog.EmitInterval")
+        if let interval, interval != 5 && interval != 60 {
+            throw APIError(code: "ValidationError", message: "EmitInterval must be 5 or 60 minutes, not \(interval).")
+        }
+        if logs == true && bucket == nil {
+            throw APIError(code: "ValidationError", message: "S3BucketName is required when access logs are enabled.")
+        }
         return try call.emulator.mutate(call.region) { state throws(APIError) in
             var balancer = try state.loadBalancer(name)
             if let crossZone { balancer.crossZone = crossZone }
+            if let idle { balancer.idleTimeout = idle }
             state.put(balancer)
-            return [XML("LoadBalancerName", name), attributesXML(balancer)]
+            let key = tagKey(name)
+            if let draining { state.setMeta(key, .drainingEnabled, draining.xml) }
+            if let drainingTimeout { state.setMeta(key, .drainingTimeout, String(drainingTimeout)) }
+            if let logs {
+                state.setMeta(key, .accessLogEnabled, logs.xml)
+                state.setMeta(key, .accessLogBucket, logs ? bucket : nil)
+                state.setMeta(key, .accessLogInterval, logs ? String(interval ?? 60) : nil)
+                state.setMeta(key, .accessLogPrefix, logs ? p.string(prefix + "AccessLog.S3BucketPrefix") : nil)
+            }
+            return [XML("LoadBalancerName", name), attributesXML(balancer, state)]
         }
     }
 

@@ -48,4 +48,11 @@ struct MetaKey: Hashable, Sendable, RawRepresentable {
 
     // Load balancers (kept under the balancer's tag key).
     static let createdTime = MetaKey(rawValue: "createdTime")
+    /// `ConnectionDraining` and `AccessLog` of `ModifyLoadBalancerAttributes`.
+    static let drainingEnabled = MetaKey(rawValue: "drainingEnabled")
+    static let drainingTimeout = MetaKey(rawValue: "drainingTimeout")
+    static let accessLogEnabled = MetaKey(rawValue: "accessLogEnabled")
+    static let accessLogBucket = MetaKey(rawValue: "accessLogBucket")
+    static let accessLogInterval = MetaKey(rawValue: "accessLogInterval")
+    static let accessLogPrefix = MetaKey(rawValue: "accessLogPrefix")
 }

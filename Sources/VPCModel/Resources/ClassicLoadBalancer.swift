@@ -86,6 +86,10 @@ public struct ClassicLoadBalancer: Hashable, Sendable, Codable {
     /// Cross-zone load balancing (off by default for load balancers made through the API).
     public var crossZone: Bool
     public var nodes: [Node]
+    /// `ConnectionSettings.IdleTimeout`: a client connection with no data for this many seconds is
+    /// closed (1-4000, default 60; ELB Classic's "Configure the idle connection timeout").
+    public var idleTimeout: Int = 60
+    public static let idleTimeouts = 1...4000
 
     /// A node's new connection to an instance uses a source port in 1024-65535 (SEMANTICS.md, ELB Classic).
     public static let backendSourcePorts = PortRange(uncheckedFrom: 1024, to: 65535)
@@ -93,8 +97,9 @@ public struct ClassicLoadBalancer: Hashable, Sendable, Codable {
     public init(
         id: ID, scheme: Scheme = .internetFacing, vpcID: VPC.ID, securityGroupIDs: [SecurityGroup.ID],
         listeners: [Listener], instanceIDs: [Instance.ID] = [], healthCheck: HealthCheck = HealthCheck(),
-        crossZone: Bool = false, nodes: [Node]
+        crossZone: Bool = false, nodes: [Node], idleTimeout: Int = 60
     ) {
+        self.idleTimeout = idleTimeout
         self.id = id
         self.scheme = scheme
         self.vpcID = vpcID
@@ -107,6 +112,25 @@ public struct ClassicLoadBalancer: Hashable, Sendable, Codable {
     }
 
     public var name: String { id.rawValue }
+
+    enum CodingKeys: String, CodingKey {
+        case id, scheme, vpcID, securityGroupIDs, listeners, instanceIDs, healthCheck, crossZone, nodes, idleTimeout
+    }
+
+    /// Records stored before `idleTimeout` existed read as the default, 60 s.
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        id = try c.decode(ID.self, forKey: .id)
+        scheme = try c.decode(Scheme.self, forKey: .scheme)
+        vpcID = try c.decode(VPC.ID.self, forKey: .vpcID)
+        securityGroupIDs = try c.decode([SecurityGroup.ID].self, forKey: .securityGroupIDs)
+        listeners = try c.decode([Listener].self, forKey: .listeners)
+        instanceIDs = try c.decode([Instance.ID].self, forKey: .instanceIDs)
+        healthCheck = try c.decode(HealthCheck.self, forKey: .healthCheck)
+        crossZone = try c.decode(Bool.self, forKey: .crossZone)
+        nodes = try c.decode([Node].self, forKey: .nodes)
+        idleTimeout = try c.decodeIfPresent(Int.self, forKey: .idleTimeout) ?? 60
+    }
 }
 
 // The kinds of this file in the table of kinds (`Topology.kinds`): names from the EC2 and ELB APIs,
