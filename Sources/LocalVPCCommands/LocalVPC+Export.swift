@@ -33,7 +33,7 @@ extension LocalVPC {
             do {
                 let server = try QueryAPIServer(store: try Store(path: path))
                 let (topology, vpcID) = try await server.exportTopology(region: region, vpc: vpc)
-                text = try TopologyWriter().yaml(topology, vpc: vpcID)
+                text = try TopologyWriter().yaml(topology, vpc: vpcID, keepIDs: true)
             } catch {
                 printError("error: \(error)")
                 throw ExitCode(2)

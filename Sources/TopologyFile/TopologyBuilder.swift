@@ -25,7 +25,29 @@ struct TopologyBuilder {
         subject.field.flatMap { nodes["\(subject.resource).\($0)"] } ?? nodes[subject.resource]
     }
 
-    func makeID<R>(_ prefix: String, _ name: String) -> ResourceID<R> { ids.make(prefix, seed: "\(vpcName)/\(name)") }
+    /// `ids:`: the AWS IDs a file keeps (an export of the API state), by ID prefix, then by the name
+    /// an ID is made from. A resource without one gets an ID derived from the VPC's name and its own.
+    var explicitIDs: [String: [String: String]] = [:]
+
+    func makeID<R>(_ prefix: String, _ name: String) -> ResourceID<R> {
+        if let explicit = explicitIDs[prefix]?[name] { return ResourceID(explicit) }
+        return ids.make(prefix, seed: "\(vpcName)/\(name)")
+    }
+
+    /// Reads `ids:`: each ID must have its kind's prefix (`subnet: { public: subnet-0abc… }`).
+    mutating func readExplicitIDs(_ node: Node?) {
+        for (prefix, _, names) in reader.pairs(node, "ids") {
+            for (name, _, value) in reader.pairs(names, "ids of \(prefix)") {
+                guard let id = reader.string(value, "id of \(name)") else { continue }
+                let digits = id.dropFirst(prefix.count + 1)
+                guard id.hasPrefix(prefix + "-"), (8...17).contains(digits.count), digits.allSatisfy(\.isHexDigit) else {
+                    reader.error("ids: '\(id)' is not an ID of kind '\(prefix)' (\(prefix)- and 8 or 17 hex digits).", at: value)
+                    continue
+                }
+                explicitIDs[prefix, default: [:]][name] = id
+            }
+        }
+    }
 
     mutating func register(_ name: String, kind: String, id: String, node: Node) {
         if let existing = names[name] {
@@ -61,6 +83,7 @@ struct TopologyBuilder {
                 reader.error("account must be a 12-digit AWS account ID, not '\(account)'.", at: reader.value(top, "account"))
             }
         }
+        readExplicitIDs(reader.value(top, "ids"))
         guard let vpcNode = reader.value(top, "vpc") else {
             reader.error("The file needs a 'vpc:' section with at least a cidr.", at: root)
             return

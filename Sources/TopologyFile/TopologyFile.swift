@@ -14,7 +14,7 @@ public struct TopologyFile: Sendable {
 
     static let topLevelKeys = [
         "region", "account", "vpc", "internet-gateway", "subnets", "route-tables", "security-groups", "network-acls",
-        "instances", "nat-gateways", "load-balancers", "expect",
+        "instances", "nat-gateways", "load-balancers", "expect", "ids",
     ]
 
     /// Parses YAML text.

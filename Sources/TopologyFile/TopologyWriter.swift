@@ -13,9 +13,9 @@ public struct TopologyWriter {
     /// - Throws: ``ModelError`` when the VPC does not exist.
     public func yaml(
         _ topology: Topology, vpc vpcID: VPC.ID,
-        header: String? = nil, intents: [Intent] = [], comments: [String: String] = [:]
+        header: String? = nil, intents: [Intent] = [], comments: [String: String] = [:], keepIDs: Bool = false
     ) throws(ModelError) -> String {
-        let body = try resources(topology, vpc: vpcID, comments: comments)
+        let body = try resources(topology, vpc: vpcID, comments: comments, keepIDs: keepIDs)
         let comment = header ?? "Exported by localvpc export from the API state (region \(topology.region), \(vpcID))."
         return "# \(comment)\n" + body + expectSection(intents)
     }
@@ -45,7 +45,7 @@ public struct TopologyWriter {
         return out
     }
 
-    private func resources(_ topology: Topology, vpc vpcID: VPC.ID, comments: [String: String]) throws(ModelError) -> String {
+    private func resources(_ topology: Topology, vpc vpcID: VPC.ID, comments: [String: String], keepIDs: Bool) throws(ModelError) -> String {
         func comment(_ id: String) -> String { comments[id].map { "  # \($0)\n" } ?? "" }
         guard let vpc = topology.vpc(vpcID) else {
             throw ModelError(.unknownReference, "There is no VPC \(vpcID) to export.")
@@ -182,6 +182,36 @@ public struct TopologyWriter {
                 out += "    cross-zone: \(balancer.crossZone)\n"
                 if balancer.idleTimeout != 60 { out += "    idle-timeout: \(balancer.idleTimeout)\n" }
             }
+        }
+        guard keepIDs else { return out }
+        // The names each ID is made from when the file is read (TopologyBuilder.makeID), by prefix.
+        var ids: [String: [(String, String)]] = ["vpc": [(vpcName, vpc.id.rawValue)]]
+        func keep(_ prefix: String, _ seed: String, _ id: String) { ids[prefix, default: []].append((seed, id)) }
+        if let gateway { keep("igw", name(gateway.id.rawValue), gateway.id.rawValue) }
+        for group in groups { keep("sg", name(group.id.rawValue), group.id.rawValue) }
+        for subnet in subnets { keep("subnet", name(subnet.id.rawValue), subnet.id.rawValue) }
+        for table in tables { keep("rtb", name(table.id.rawValue), table.id.rawValue) }
+        for acl in acls { keep("acl", name(acl.id.rawValue), acl.id.rawValue) }
+        for instance in instances {
+            let seed = name(instance.id.rawValue)
+            keep("i", seed, instance.id.rawValue)
+            keep("eni", seed, instance.primaryNetworkInterfaceID.rawValue)
+            if let eip = topology.elasticIPs.first(where: { $0.association?.networkInterfaceID == instance.primaryNetworkInterfaceID }) {
+                keep("eipalloc", seed, eip.id.rawValue)
+            }
+        }
+        for gateway in natGateways {
+            let seed = "natgw-" + name(gateway.id.rawValue)
+            keep("nat", name(gateway.id.rawValue), gateway.id.rawValue)
+            keep("eni", seed, gateway.networkInterfaceID.rawValue)
+            if let eip = gateway.elasticIPID { keep("eipalloc", seed, eip.rawValue) }
+        }
+        for balancer in balancers {
+            for node in balancer.nodes { keep("eni", "elb-\(balancer.name)-\(name(node.subnetID.rawValue))", node.networkInterfaceID.rawValue) }
+        }
+        out += "\n# The resources' IDs in the API state, kept when this file is loaded (localvpc serve --load).\nids:\n"
+        for (prefix, entries) in ids.sorted(by: { $0.key < $1.key }) {
+            out += "  \(prefix):\n" + entries.map { "    \(quoted($0.0)): \($0.1)\n" }.joined()
         }
         return out
     }

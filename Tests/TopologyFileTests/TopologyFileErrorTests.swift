@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import TopologyFile
 import VPCModel
@@ -139,5 +140,37 @@ struct PublicAddressTests {
         } throws: { error in
             "\(error)".contains("Public IP 203.0.113.50") && "\(error)".contains("has one owner")
         }
+    }
+}
+
+/// `ids:` keeps the AWS IDs an export wrote; an ID of the wrong kind is an error at its line.
+struct ExplicitIDTests {
+    @Test func idsKeepTheExportedIDsAndRefuseTheWrongKind() throws {
+        let yaml = """
+            vpc: { name: v, cidr: 10.0.0.0/16 }
+            subnets:
+              a: { cidr: 10.0.0.0/24 }
+            instances:
+              web: { subnet: a }
+            ids:
+              vpc: { v: vpc-0123456789abcdef0 }
+              subnet: { a: subnet-0aaaaaaaaaaaaaaaa }
+              i: { web: i-0bbbbbbbbbbbbbbbb }
+              eni: { web: eni-0cccccccccccccccc }
+            """
+        let topology = try TopologyFile(yaml: yaml, file: "ids.yaml").topology
+        #expect(topology.vpcs.map(\.id.rawValue) == ["vpc-0123456789abcdef0"])
+        #expect(topology.subnets.first?.vpcID.rawValue == "vpc-0123456789abcdef0")
+        #expect(topology.subnets.map(\.id.rawValue) == ["subnet-0aaaaaaaaaaaaaaaa"])
+        #expect(topology.instances.map(\.id.rawValue) == ["i-0bbbbbbbbbbbbbbbb"])
+        #expect(topology.instances.first?.primaryNetworkInterfaceID.rawValue == "eni-0cccccccccccccccc")
+        // Without ids, the same file gets IDs derived from the names.
+        let derived = try TopologyFile(yaml: String(yaml[..<yaml.range(of: "ids:")!.lowerBound]), file: "derived.yaml").topology
+        #expect(derived.subnets.first?.id.rawValue != "subnet-0aaaaaaaaaaaaaaaa")
+
+        let bad = try #require(throws: TopologyFileError.self) {
+            try TopologyFile(yaml: yaml.replacingOccurrences(of: "subnet-0aaaaaaaaaaaaaaaa", with: "sg-0aaaaaaaaaaaaaaaa"), file: "bad.yaml")
+        }
+        #expect(bad.diagnostics.contains { $0.line == 8 && $0.message.contains("not an ID of kind 'subnet'") }, "\(bad.diagnostics)")
     }
 }

@@ -17,8 +17,10 @@ def main():
             names[tags.get("Name")] = instance["InstanceId"]
     check(set(names) == {"nat", "web-1", "web-2"}, f"the file's instances are there with Name tags ({sorted(map(str, names))})")
     vpcs = ec2.describe_vpcs()["Vpcs"]
-    check(len(vpcs) == 1 and vpcs[0]["CidrBlock"] == "10.0.0.0/16", "the region holds the file's VPC only")
-    gateway = ec2.describe_internet_gateways()["InternetGateways"][0]["InternetGatewayId"]
+    check(sorted((v["CidrBlock"], v["IsDefault"]) for v in vpcs) == [("10.0.0.0/16", False), ("172.31.0.0/16", True)],
+          "the region holds the file's VPC beside its default VPC (every region has one)")
+    seed = next(v["VpcId"] for v in vpcs if not v["IsDefault"])
+    gateway = ec2.describe_internet_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": [seed]}])["InternetGateways"][0]["InternetGatewayId"]
     path = ec2.create_network_insights_path(Source=names["web-1"], Destination=gateway, Protocol="tcp", DestinationPort=443)["NetworkInsightsPath"]
     analysis = ec2.start_network_insights_analysis(NetworkInsightsPathId=path["NetworkInsightsPathId"])["NetworkInsightsAnalysis"]
     check(analysis["NetworkPathFound"] is True, "web-1 reaches the internet on 443 in the corrected design")

@@ -117,6 +117,12 @@ import VPCModel
         #expect(try network.analyze(PathQuery(from: "internet", to: webs[0], protocol: .tcp, ports: try PortRange(port: 80))).isReachable)
         #expect(try network.analyze(PathQuery(from: webs[0], to: "internet", protocol: .tcp, ports: try PortRange(port: 443))).isReachable)
         #expect(try !network.analyze(PathQuery(from: webs[0], to: "internet", protocol: .tcp, ports: try PortRange(port: 22))).isReachable)
+
+        // `serve --load` of the export into a new state keeps every ID and the default VPC.
+        let fourth = try Server(state: directory.appendingPathComponent("loaded.sqlite"), extra: ["--load", exported.path])
+        let (loaded, loadedOutput) = try Self.script("export_roundtrip.py", [fourth.url, "ids.json"], in: directory)
+        fourth.stop()
+        #expect(loaded == 0, "\(loadedOutput)")
     }
 
     /// Optional SigV4 verification (`serve --credentials`), checked with boto3's real signatures.
@@ -180,6 +186,18 @@ import VPCModel
         let (status, output) = try Self.script("compat.py", [server.url], in: directory)
         server.stop()
         #expect(status == 0, "\(output)")
+    }
+
+    /// Every documented Filter.N name, MaxResults/NextToken, launch templates and RunInstances from one,
+    /// block devices and placement, and Classic ELB attributes, through boto3 and the aws CLI.
+    @Test func describeFiltersPagesTemplatesAndAttributes() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"))
+        let (status, output) = try Self.script("describe_api.py", [server.url], in: directory)
+        server.stop()
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("all checks passed"))
     }
 
     @Test func serveLoadsATopologyFile() throws {

@@ -148,9 +148,21 @@ final class Emulator: Sendable {
 
 extension Emulator {
     /// Replaces a region's state with a topology, in one transaction.
+    /// The region keeps a default VPC, as every AWS region has one: the one it had, else a new one.
     func replace(region: String, with topology: Topology) throws {
+        let accountID = accountID
         try mutate(region) { (state: inout RegionState) throws(APIError) in
+            let defaultVPC = state[VPC.self].values.first { state.meta($0.id.rawValue, .isDefault) == "true" }
+            var kept = RegionState(region: region)
+            if let defaultVPC, !topology.vpcs.contains(where: { $0.id == defaultVPC.id }) {
+                Self.copyVPC(defaultVPC.id, from: state, into: &kept)
+            }
             Self.replace(&state, with: topology)
+            if kept[VPC.self].isEmpty {
+                DefaultVPC.create(in: &state, accountID: accountID)
+            } else {
+                Self.copyVPC(defaultVPC!.id, from: kept, into: &state)
+            }
         }
     }
 
@@ -188,6 +200,35 @@ extension Emulator {
         for resource in topology[keyPath: row.list] {
             state.put(resource)
             if row.kind.nameIsTag, let name = resource.displayName { state.setTags(["Name": name], on: resource.resourceID) }
+        }
+    }
+}
+
+extension Emulator {
+    /// Copies a VPC and everything in it (subnets, gateways, tables, ACLs, groups, interfaces, instances,
+    /// their addresses, load balancers), with their tags and metadata, from one region state to another.
+    fileprivate static func copyVPC(_ vpc: VPC.ID, from source: RegionState, into target: inout RegionState) {
+        let subnets = Set(source[Subnet.self].values.filter { $0.vpcID == vpc }.map(\.id))
+        let interfaces = Set(source[NetworkInterface.self].values.filter { subnets.contains($0.subnetID) }.map(\.id))
+        var ids: Set<String> = [vpc.rawValue]
+        ids.formUnion(subnets.map(\.rawValue))
+        ids.formUnion(interfaces.map(\.rawValue))
+        ids.formUnion(source[InternetGateway.self].values.filter { $0.attachedVPC == vpc }.map(\.id.rawValue))
+        ids.formUnion(source[RouteTable.self].values.filter { $0.vpcID == vpc }.map(\.id.rawValue))
+        ids.formUnion(source[NetworkACL.self].values.filter { $0.vpcID == vpc }.map(\.id.rawValue))
+        ids.formUnion(source[SecurityGroup.self].values.filter { $0.vpcID == vpc }.map(\.id.rawValue))
+        ids.formUnion(source[Instance.self].values.filter { interfaces.contains($0.primaryNetworkInterfaceID) }.map(\.id.rawValue))
+        ids.formUnion(
+            source[ElasticIP.self].values.filter { $0.association.map { interfaces.contains($0.networkInterfaceID) } ?? false }.map(\.id.rawValue))
+        ids.formUnion(source[NATGateway.self].values.filter { subnets.contains($0.subnetID) }.map(\.id.rawValue))
+        ids.formUnion(source[ClassicLoadBalancer.self].values.filter { $0.vpcID == vpc }.map(\.id.rawValue))
+        func copy<R: Resource>(_ type: R.Type) {
+            for (id, value) in source[type] where ids.contains(id) { target.put(value) }
+        }
+        for type in RecordKinds.all where type != TagSet.self && type != Metadata.self { copy(type) }
+        for id in ids {
+            if case let tags = source.tags(of: id), !tags.isEmpty { target.setTags(tags, on: id) }
+            for (key, value) in source[Metadata.self][id]?.values ?? [:] { target.setMeta(id, MetaKey(rawValue: key), value) }
         }
     }
 }
