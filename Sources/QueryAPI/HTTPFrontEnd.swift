@@ -24,6 +24,8 @@ extension QueryAPIServer {
             .serverChannelOption(.socketOption(.so_reuseaddr), value: 1)
             .serverChannelOption(.socketOption(.tcp_nodelay), value: 1)
             .childChannelOption(.socketOption(.tcp_nodelay), value: 1)
+            // A client may half-close after its request (RFC 9112, 9.6): it is still answered.
+            .childChannelOption(.allowRemoteHalfClosure, value: true)
             .childChannelInitializer { channel in
                 connections.insert(channel)
                 return channel.eventLoop.makeCompletedFuture {
@@ -103,6 +105,8 @@ final class QueryHTTPHandler: ChannelInboundHandler {
     /// An answer is being computed off the loop; later requests wait.
     private var answering = false
     private var closing = false
+    /// The client closed its side: the requests it sent are answered, then the connection closes.
+    private var inputClosed = false
 
     init(server: QueryAPIServer, metrics: (@Sendable () -> String)?, budget: BodyBudget) {
         self.server = server
@@ -303,7 +307,7 @@ final class QueryHTTPHandler: ChannelInboundHandler {
         out.writeString("\r\n")
         out.writeString(response.text)
         let done = context.writeAndFlush(Self.wrapOutboundOut(out))
-        if !keepAlive {
+        if !keepAlive || (inputClosed && (buffer?.readableBytes ?? 0) == 0) {
             closing = true
             let channel = context.channel
             done.whenComplete { _ in channel.close(promise: nil) }
@@ -359,6 +363,21 @@ final class QueryHTTPHandler: ChannelInboundHandler {
             } else {
                 self.armIdleTimer(context, in: QueryAPIServer.idleTimeout - silent)
             }
+        }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        guard let event = event as? ChannelEvent, case .inputClosed = event else {
+            context.fireUserInboundEventTriggered(event)
+            return
+        }
+        inputClosed = true
+        // Nothing more can arrive: an answer under way is sent, then the connection closes; a request
+        // cut short can never be answered.
+        if !answering && !closing {
+            closing = true
+            let channel = context.channel
+            context.writeAndFlush(Self.wrapOutboundOut(channel.allocator.buffer(capacity: 0))).whenComplete { _ in channel.close(promise: nil) }
         }
     }
 

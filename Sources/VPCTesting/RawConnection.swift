@@ -14,8 +14,15 @@ public struct RawConnection {
 
     /// `exchange` on a thread of its own: a blocking read on Swift concurrency's few shared threads
     /// could starve the server's own tasks (the answer it waits for would never be computed).
-    public static func exchangeOnThread(port: Int, _ request: String, timeout: Duration = .seconds(2)) async throws -> String {
-        try await timedExchangeOnThread(port: port, request, timeout: timeout).reply
+    /// - Parameter halfClose: shut the sending side once the request is sent (a client may, RFC 9112, 9.6).
+    public static func exchangeOnThread(
+        port: Int, _ request: String, timeout: Duration = .seconds(2), halfClose: Bool = false
+    ) async throws -> String {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread {
+                continuation.resume(with: Result { try timedExchange(port: port, request, timeout: timeout, halfClose: halfClose).reply })
+            }.start()
+        }
     }
 
     /// `exchange` on a thread of its own, with how long the server took to answer (from the request sent to
@@ -36,7 +43,9 @@ public struct RawConnection {
         try timedExchange(port: port, request, timeout: timeout).reply
     }
 
-    static func timedExchange(port: Int, _ request: String, timeout: Duration) throws -> (reply: String, answeredIn: Duration) {
+    static func timedExchange(
+        port: Int, _ request: String, timeout: Duration, halfClose: Bool = false
+    ) throws -> (reply: String, answeredIn: Duration) {
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard fd >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(fd) }
@@ -58,6 +67,7 @@ public struct RawConnection {
             guard count > 0 else { throw Failure(description: "send failed") }
             sent += count
         }
+        if halfClose { shutdown(fd, Int32(SHUT_WR)) }
         let sentAt = ContinuousClock.now
         var answeredIn: Duration = timeout
         var received: [UInt8] = []

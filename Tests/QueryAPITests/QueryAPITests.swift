@@ -274,6 +274,22 @@ struct FrontEndTests {
         }
     }
 
+    /// RFC 9112, 9.6: a client may close its sending side once its requests are sent; they are still
+    /// answered, in order, and then the server closes (it used to close at once, answering nothing).
+    @Test func requestsOfAHalfClosedConnectionAreAnswered() async throws {
+        try await withServer { client in
+            func request(_ form: String) -> String {
+                "POST / HTTP/1.1\r\nHost: x\r\nContent-Type: application/x-www-form-urlencoded\r\n"
+                    + "Content-Length: \(form.utf8.count)\r\n\r\n\(form)"
+            }
+            let requests = request("Action=CreateVpc&Version=2016-11-15&CidrBlock=10.9.0.0%2F16") + request("Action=DescribeVpcs&Version=2016-11-15")
+            let answer = try await RawConnection.exchangeOnThread(port: client.port, requests, timeout: .seconds(10), halfClose: true)
+            let heads = answer.components(separatedBy: "HTTP/1.1 ").dropFirst().map { String($0.prefix(3)) }
+            #expect(heads == ["200", "200"], "\(answer.prefix(300))")
+            #expect(answer.contains("10.9.0.0/16"))
+        }
+    }
+
     /// A request whose lines end in a bare LF is refused at once (400, closed), not waited on until the
     /// idle timeout; so are the smuggling shapes of the parser's corpus, e.g. Content-Length with
     /// Transfer-Encoding.
