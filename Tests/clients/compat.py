@@ -6,7 +6,7 @@ Usage: compat.py URL
 import sys
 import urllib.request
 
-from seed_common import boto_client, check, client_error, run
+from seed_common import AwsCli, boto_client, check, client_error, run
 
 url = sys.argv[1]
 failure = client_error
@@ -55,9 +55,20 @@ def main():
     check(identity["Account"] == "123456789012" and identity["UserId"] == "AKIDTOOLS" and identity["Arn"].startswith("arn:aws:iam::123456789012:"),
           f"sts:GetCallerIdentity answers on the same endpoint ({identity['Arn']})")
 
+    aws = AwsCli(url)
+    check(aws("sts", "get-caller-identity")["Account"] == "123456789012", "aws CLI: sts get-caller-identity")
+    aws("ec2", "create-vpc", "--cidr-block", "10.6.0.0/16", "--dry-run", expect_error="DryRunOperation")
+    status = aws("ec2", "describe-instance-status", "--include-all-instances")["InstanceStatuses"]
+    check(len(status) == 2, "aws CLI: describe-instance-status --include-all-instances")
+    zones = aws("elb", "create-load-balancer", "--load-balancer-name", "cli-zones", "--availability-zones", "us-east-1c",
+                "--listeners", "Protocol=HTTP,LoadBalancerPort=80,InstancePort=80")
+    check(zones["DNSName"].startswith("cli-zones"), "aws CLI: elb create-load-balancer --availability-zones")
+
     vpc = ec2.create_vpc(CidrBlock="10.6.0.0/16")["Vpc"]["VpcId"]
     check(any(v["VpcId"] == vpc for v in ec2.describe_vpcs()["Vpcs"]), "a VPC created")
     for path in ["/moto-api/reset", "/_localvpc/reset"]:
+        if path == "/_localvpc/reset":
+            aws("ec2", "create-vpc", "--cidr-block", "10.6.0.0/16")  # something for this reset to forget
         answer = urllib.request.urlopen(urllib.request.Request(url + path, data=b"", method="POST"), timeout=10)
         check(answer.status == 200, f"POST {path} -> 200")
         vpcs = ec2.describe_vpcs()["Vpcs"]

@@ -121,7 +121,7 @@ extension InstanceActions {
             XML("architecture", "x86_64")
             XML("rootDeviceType", "ebs")
             XML("rootDeviceName", "/dev/xvda")
-            blockDevicesXML(id, state)
+            if instance.state == .terminated { XML.set("blockDeviceMapping", []) } else { blockDevicesXML(id, state) }
             XML("virtualizationType", "hvm")
             XML("hypervisor", "xen")
             XML("ebsOptimized", "false")
