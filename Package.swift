@@ -35,6 +35,8 @@ let package = Package(
         .target(name: "VPCModel", swiftSettings: swiftSettings),
         // The core: compiles a Topology and answers traces over sets of packets. No I/O.
         .target(name: "VPCEngine", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
+        // Pictures of a network (SVG), with an analysis on top. No I/O.
+        .target(name: "Diagram", dependencies: ["VPCModel", "VPCEngine"], swiftSettings: swiftSettings),
         // The YAML topology format (with line/column diagnostics) and intents.
         .target(
             name: "TopologyFile",
@@ -92,7 +94,7 @@ let package = Package(
         .target(
             name: "LocalVPCCommands",
             dependencies: [
-                "VPCModel", "VPCEngine", "TopologyFile", "Importers", "QueryAPI", "VPCStore", "DataPlane",
+                "VPCModel", "VPCEngine", "TopologyFile", "Importers", "QueryAPI", "VPCStore", "DataPlane", "Diagram",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -117,6 +119,9 @@ let package = Package(
         // The data plane benchmark against HAProxy: the same backend behind both, loaded by wrk.
         .executableTarget(name: "localvpc-proxy-bench", swiftSettings: swiftSettings),
         .testTarget(name: "VPCModelTests", dependencies: ["VPCModel"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "DiagramTests", dependencies: ["Diagram", "VPCModel", "VPCEngine", "TopologyFile"], resources: [.copy("golden")],
+            swiftSettings: swiftSettings),
         .testTarget(
             name: "VPCEngineTests",
             dependencies: ["VPCModel", "VPCEngine", "VPCTesting", "TopologyFile"],

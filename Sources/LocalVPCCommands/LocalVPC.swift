@@ -11,7 +11,9 @@ public struct LocalVPC: AsyncParsableCommand {
         commandName: "localvpc",
         abstract: "Model an AWS VPC, trace traffic through it, and check what can reach what.",
         version: "0.1.0",
-        subcommands: [Trace.self, Check.self, Fix.self, Import.self, Serve.self, Export.self, Up.self, Status.self, Backend.self]
+        subcommands: [
+            Trace.self, Check.self, Fix.self, Diagram.self, Import.self, Serve.self, Export.self, Up.self, Status.self, Backend.self,
+        ]
     )
 
     public init() {}
