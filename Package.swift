@@ -61,6 +61,7 @@ let package = Package(
         .target(
             name: "QueryAPI",
             dependencies: [
+                "Diagram",
                 "VPCModel", "VPCEngine", "VPCStore", "HTTPWire",
                 .product(name: "HashTreeCollections", package: "swift-collections"),
                 .product(name: "Crypto", package: "swift-crypto"),

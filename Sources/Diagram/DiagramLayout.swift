@@ -67,7 +67,8 @@ struct DiagramLayout {
         self.topology = topology
         let names = topology
         func name(_ id: String) -> String { names.displayName(of: id) }
-        for vpc in topology.vpcs.sorted(by: { $0.id < $1.id }) {
+        // Named VPCs (the design's) first, then the others (a region's default VPC), each by ID.
+        for vpc in topology.vpcs.sorted(by: { ($0.name == nil ? 1 : 0, $0.id) < ($1.name == nil ? 1 : 0, $1.id) }) {
             let subnets = topology.subnets.filter { $0.vpcID == vpc.id }
             let zones = Set(subnets.map(\.availabilityZone)).sorted().map { zone -> ZoneLayout in
                 let inZone = subnets.filter { $0.availabilityZone == zone }.map { subnetLayout($0, name) }
@@ -218,7 +219,8 @@ struct DiagramLayout {
             }
         }
         width = region.maxX + 20
-        internet.x = region.midX - internet.width / 2
+        // Above the first VPC's internet gateway (the design's), else above the region.
+        internet.x = (vpcs.first?.gateway?.box.midX ?? region.midX) - internet.width / 2
         height = region.maxY + 20
     }
 }

@@ -87,7 +87,7 @@ final class QueryHTTPHandler: ChannelInboundHandler {
     /// The server's budget for bodies in flight, and what this connection holds of it.
     let budget: BodyBudget
     private var reserved = 0
-    private var buffer: ByteBuffer?
+    var buffer: ByteBuffer?
 
     /// A request whose head has been read and whose body is arriving.
     private struct Pending {
@@ -103,10 +103,10 @@ final class QueryHTTPHandler: ChannelInboundHandler {
     }
     private var pending: Pending?
     /// An answer is being computed off the loop; later requests wait.
-    private var answering = false
-    private var closing = false
+    var answering = false
+    var closing = false
     /// The client closed its side: the requests it sent are answered, then the connection closes.
-    private var inputClosed = false
+    var inputClosed = false
 
     init(server: QueryAPIServer, metrics: (@Sendable () -> String)?, budget: BodyBudget) {
         self.server = server
@@ -133,7 +133,7 @@ final class QueryHTTPHandler: ChannelInboundHandler {
     }
 
     /// Reads as many whole requests from the buffer as it holds, answering each in turn.
-    private func process(context: ChannelHandlerContext) {
+    func process(context: ChannelHandlerContext) {
         while !answering, !closing, var input = buffer, input.readableBytes > 0 || pending != nil {
             if pending == nil {
                 switch readHead(&input) {
@@ -193,14 +193,19 @@ final class QueryHTTPHandler: ChannelInboundHandler {
         headers.reserveCapacity(10)
         var host = ""
         // Without signature checking only the Authorization header matters (its credential scope names
-        // the service and region): the others are not copied into strings.
+        // the service and region), and Accept: the others are not copied into strings.
         let keepAll = server.verifier != nil
         let parsed = MessageHead.parse(input, limit: Self.maximumHeadSize, isRequest: true) { line, name, value in
             guard let name, let value else {
                 startLine = Array(line)
                 return
             }
-            if !keepAll && !MessageHead.equalsLowercase(name, "authorization") && !MessageHead.equalsLowercase(name, "host") { return }
+            // Accept tells a browser (sent to the console) from an API client.
+            if !keepAll && !MessageHead.equalsLowercase(name, "authorization") && !MessageHead.equalsLowercase(name, "host")
+                && !MessageHead.equalsLowercase(name, "accept")
+            {
+                return
+            }
             let lowered = String(unsafeUninitializedCapacity: name.count) { out in
                 for (index, byte) in name.enumerated() { out[index] = byte >= 65 && byte <= 90 ? byte | 0x20 : byte }
                 return name.count
@@ -252,6 +257,16 @@ final class QueryHTTPHandler: ChannelInboundHandler {
             }
             return
         }
+        let accept = pending.headers.first { $0.0 == "accept" }?.1
+        if QueryAPIServer.isConsole(method: pending.method, path: path, query: query, accept: accept) {
+            let server = self.server
+            let (method, body) = (pending.method, String(decoding: pending.body.readableBytesView, as: UTF8.self))
+            answerOffLoop(keepAlive: keepAlive, context: context) {
+                let answer = server.console(method: method, path: path, query: query, body: body)
+                return (QueryAPIServer.QueryResponse(status: answer.status, text: answer.body), answer.contentType, answer.location)
+            }
+            return
+        }
         guard path == "/" || path.isEmpty, pending.method == "POST" || pending.method == "GET" else {
             write(QueryAPIServer.QueryResponse(status: 404, text: ""), contentType: "text/plain", keepAlive: keepAlive, context: context)
             return
@@ -286,48 +301,6 @@ final class QueryHTTPHandler: ChannelInboundHandler {
                 handler.write(response, keepAlive: keepAlive, context: context)
                 handler.process(context: context)
             }
-        }
-    }
-
-    /// Answers a request that could not be read, and closes the connection.
-    private func fail(_ status: Int, _ reason: String, context: ChannelHandlerContext) {
-        write(QueryAPIServer.QueryResponse(status: status, text: reason), contentType: "text/plain", keepAlive: false, context: context)
-    }
-
-    private func write(
-        _ response: QueryAPIServer.QueryResponse, contentType: String = "text/xml;charset=UTF-8", keepAlive: Bool, context: ChannelHandlerContext
-    ) {
-        guard context.channel.isActive, !closing else { return }
-        let body = response.text.utf8.count
-        var out = context.channel.allocator.buffer(capacity: body + 160)
-        out.writeString("HTTP/1.1 \(response.status) \(Self.reason(response.status))\r\nContent-Type: ")
-        out.writeString(contentType)
-        out.writeString("\r\nContent-Length: \(body)\r\nServer: LocalVPC\r\n")
-        if !keepAlive { out.writeString("Connection: close\r\n") }
-        out.writeString("\r\n")
-        out.writeString(response.text)
-        let done = context.writeAndFlush(Self.wrapOutboundOut(out))
-        if !keepAlive || (inputClosed && (buffer?.readableBytes ?? 0) == 0) {
-            closing = true
-            let channel = context.channel
-            done.whenComplete { _ in channel.close(promise: nil) }
-        }
-    }
-
-    static func reason(_ status: Int) -> String {
-        switch status {
-        case 200: "OK"
-        case 400: "Bad Request"
-        case 401: "Unauthorized"
-        case 403: "Forbidden"
-        case 404: "Not Found"
-        case 409: "Conflict"
-        case 411: "Length Required"
-        case 413: "Payload Too Large"
-        case 431: "Request Header Fields Too Large"
-        case 500: "Internal Server Error"
-        case 503: "Service Unavailable"
-        default: "Status"
         }
     }
 

@@ -200,6 +200,42 @@ import VPCModel
         #expect(output.contains("all checks passed"))
     }
 
+    /// Chromium, its driver and Selenium, which the browser tests need (`.ci/run` installs them).
+    static let browserAvailable: Bool = {
+        let manager = FileManager.default
+        guard manager.isExecutableFile(atPath: "/usr/bin/chromium"), manager.isExecutableFile(atPath: "/usr/bin/chromedriver") else { return false }
+        let probe = Process()
+        probe.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        probe.arguments = ["python3", "-c", "import selenium"]
+        probe.standardError = FileHandle.nullDevice
+        guard (try? probe.run()) != nil else { return false }
+        probe.waitUntilExit()
+        return probe.terminationStatus == 0
+    }()
+
+    /// The web console in headless Chromium against a `serve` holding the seed: every resource drawn,
+    /// the web-1 → internet:443 trace from the form with the blocking web-sg in red, a change made with
+    /// the aws CLI shown without a reload, the side panel's rules; and `localvpc diagram`'s SVG rendered.
+    /// Screenshots are kept in .build/test-artifacts/console.
+    @Test(
+        .enabled(
+            if: browserAvailable,
+            "needs Chromium and Selenium: apt-get install chromium chromium-driver && pip install selenium (.ci/run installs them)"))
+    func consoleInChromium() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let seed = BinaryTests.root.appendingPathComponent("examples/seed-elb-nat.yaml").path
+        let svg = directory.appendingPathComponent("seed-trace.svg").path
+        let diagram = try BinaryTests().run(["diagram", seed, "--trace-from", "web-1", "--trace-to", "internet", "--port", "443", "-o", svg])
+        #expect(diagram.status == 0, "\(diagram.error)")
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"), extra: ["--load", seed])
+        let artifacts = BinaryTests.root.appendingPathComponent(".build/test-artifacts/console").path
+        let (status, output) = try Self.script("console_browser.py", [server.url, svg, artifacts], in: directory)
+        server.stop()
+        #expect(status == 0, "\(output)")
+        #expect(output.contains("all checks passed"))
+    }
+
     @Test func serveLoadsATopologyFile() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

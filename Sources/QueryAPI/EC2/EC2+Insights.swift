@@ -110,10 +110,7 @@ enum InsightsActions {
             throw APIError.notFound("InvalidNetworkInsightsPathId.NotFound", "network insights path", pathID)
         }
         let network = try call.emulator.network(call.region)
-        let query = PathQuery(
-            from: path.sourceIP ?? plainID(path.source), to: path.destinationIP ?? plainID(path.destination ?? ""),
-            protocol: path.ipProtocol == "udp" ? .udp : .tcp, ports: try? path.destinationPort.map { try PortRange(port: $0) },
-            through: through, avoiding: avoiding)
+        let query = Self.query(for: path, through: through, avoiding: avoiding)
         var analysis: NetworkInsightsAnalysis
         do {
             analysis = try network.analyze(query).analysis
@@ -135,6 +132,14 @@ enum InsightsActions {
             if !tags.isEmpty { state.setTags(tags, on: id) }
         }
         return [try analysisXML(stored, name: "networkInsightsAnalysis")]
+    }
+
+    /// The engine's query for a path (the console's trace overlay asks the same).
+    static func query(for path: InsightsPath, through: [String] = [], avoiding: [String] = []) -> PathQuery {
+        PathQuery(
+            from: path.sourceIP ?? plainID(path.source), to: path.destinationIP ?? plainID(path.destination ?? ""),
+            protocol: path.ipProtocol == "udp" ? .udp : .tcp, ports: try? path.destinationPort.map { try PortRange(port: $0) },
+            through: through, avoiding: avoiding)
     }
 
     static func plainID(_ reference: String) -> String {
