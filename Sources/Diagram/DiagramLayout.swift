@@ -150,6 +150,7 @@ struct DiagramLayout {
         // A line fits its card (about 28 characters of 11-point text).
         for index in cards.indices {
             cards[index].lines = cards[index].lines.map { $0.count > 28 ? String($0.prefix(27)) + "…" : $0 }
+            if cards[index].title.count > 24 { cards[index].title = String(cards[index].title.prefix(23)) + "…" }
         }
         cards.sort { ($0.kind, $0.title, $0.id) < ($1.kind, $1.title, $1.id) }
         let hidden = max(0, cards.count - Self.maximumCards)
@@ -204,7 +205,8 @@ struct DiagramLayout {
             let vpcWidth = max(260, zoneX - x + 6)
             vpcs[v].box = Box(x: x, y: vpcTop, width: vpcWidth, height: zonesBottom - vpcTop + 20)
             if var gateway = vpcs[v].gateway {
-                gateway.box.x = vpcs[v].box.midX - gateway.box.width / 2
+                // On the VPC's top edge, to the right, clear of the VPC's label.
+                gateway.box.x = vpcs[v].box.maxX - gateway.box.width - 24
                 gateway.box.y = vpcTop - gateway.box.height / 2
                 vpcs[v].gateway = gateway
             }
