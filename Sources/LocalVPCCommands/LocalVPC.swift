@@ -12,7 +12,8 @@ public struct LocalVPC: AsyncParsableCommand {
         abstract: "Model an AWS VPC, trace traffic through it, and check what can reach what.",
         version: "0.1.0",
         subcommands: [
-            Trace.self, Check.self, Fix.self, Diagram.self, Import.self, Serve.self, Export.self, Up.self, Status.self, Backend.self,
+            Trace.self, Check.self, Fix.self, Reach.self, Diff.self, Diagram.self, Import.self, Serve.self, Export.self, Up.self, Status.self,
+            Backend.self,
         ]
     )
 

@@ -1,0 +1,39 @@
+import Foundation
+import Testing
+
+/// `localvpc reach` and `localvpc diff` as a user runs them.
+struct WholeNetworkTests {
+    let cli = BinaryTests()
+
+    @Test func reachPrintsTheMatrixAndJSONLines() throws {
+        let matrix = try cli.run(["reach", "examples/seed-elb-nat.yaml"])
+        #expect(matrix.status == 0, "\(matrix.error)")
+        let internetRow = try #require(matrix.output.split(separator: "\n").first { $0.hasPrefix("internet ") })
+        #expect(internetRow.contains("tcp 80,443"), "the internet reaches the ELB on 80 and 443: \(internetRow)")
+        #expect(matrix.output.contains("20 pairs"))
+        let lines = try cli.run(["reach", "examples/seed-elb-nat.yaml", "--from", "web-1", "--to", "internet", "--json"])
+        #expect(lines.status == 0)
+        let objects = lines.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        #expect(objects.count == 1)
+        #expect(objects.first?["reachable"] as? Bool == false && objects.first?["tcp"] as? String == "")
+        #expect((objects.first?["blockedBy"] as? [String: [String]])?["tcp"]?.contains("ENI_SG_RULES_MISMATCH") == true)
+        let bad = try cli.run(["reach", "examples/seed-elb-nat.yaml", "--from", "nowhere"])
+        #expect(bad.status == 2 && bad.error.contains("nowhere"), "\(bad.error)")
+    }
+
+    /// The seed against its fix: exactly the web servers' new egress differs; the fixed seed with the
+    /// NAT instance running against stopped: the NAT's paths. The same file twice: no difference, exit 0.
+    @Test func diffShowsWhatOneVersionAllowsAndTheOtherDoesNot() throws {
+        let same = try cli.run(["diff", "examples/seed-elb-nat.yaml", "examples/seed-elb-nat.yaml"])
+        #expect(same.status == 0 && same.output.contains("no difference"), "\(same.output)")
+        let fix = try cli.run(["diff", "examples/seed-elb-nat.yaml", "examples/seed-elb-nat-fixed.yaml"])
+        #expect(fix.status == 1, "\(fix.error)")
+        #expect(fix.output.contains("web-1 -> internet:\n  only in examples/seed-elb-nat-fixed.yaml: tcp 80,443"), "\(fix.output)")
+        #expect(fix.output.contains("SG_REFERENCES_NOT_PRESERVED") && fix.output.contains("6 pairs differ"))
+        let stopped = try cli.run(["diff", "examples/seed-elb-nat-fixed.yaml", "examples/seed-elb-nat-stopped.yaml", "--json"])
+        #expect(stopped.status == 1)
+        let changes = stopped.output.split(separator: "\n").compactMap { try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any] }
+        let webOut = try #require(changes.first { $0["source"] as? String == "web-1" && $0["destination"] as? String == "internet" })
+        #expect((webOut["onlyFirst"] as? [String: Any])?["tcp"] as? String == "80,443", "stopping the NAT ends the web servers' way out")
+    }
+}
