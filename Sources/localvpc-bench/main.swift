@@ -107,3 +107,62 @@ if selected("admission") {
             format: "{\"scenario\":\"admission: cached decision\",\"median_ns\":%.1f,\"p90_ns\":%.1f,\"allowed\":%@}",
             warm.median * 1000 / Double(batch), warm.p90 * 1000 / Double(batch), allowed ? "true" : "false"))
 }
+
+// Whole-network reach: every endpoint against every other (`localvpc reach`), once per class of
+// interchangeable endpoints, against the baseline of one single-trace analysis per pair (measured on
+// a sample of pairs and multiplied out when running every pair would take too long).
+func peakResidentMegabytes() -> Double {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8),
+        let line = status.split(separator: "\n").first(where: { $0.hasPrefix("VmHWM:") }),
+        let kilobytes = Double(line.split(separator: " ").dropFirst().first ?? "")
+    else { return 0 }
+    return kilobytes / 1024
+}
+
+if only.map({ $0.hasPrefix("reach") }) ?? true {
+    let shapes: [(String, Topology)] = [
+        ("seed", try TopologyFile(yaml: String(contentsOfFile: seedPath, encoding: .utf8), file: seedPath).topology),
+        ("scaled seed 100", Fixtures.scaledSeed(instances: 100)),
+        ("scaled seed 1000", Fixtures.scaledSeed(instances: 1000)),
+        ("generated 100/20 subnets/40 SGs", NetworkGenerator(seed: 1, subnets: 20, groups: 40, instances: 100, loadBalancers: 2).topology()),
+        ("generated 1000/50 subnets/200 SGs", NetworkGenerator(seed: 1, subnets: 50, groups: 200, instances: 1000, loadBalancers: 4).topology()),
+    ]
+    for (name, topology) in shapes where selected("reach: \(name)") {
+        let network = CompiledNetwork(topology)
+        let endpoints = network.reachEndpoints()
+        let pairs = endpoints.count * (endpoints.count - 1)
+        let classes = Set(network.endpointClasses(endpoints)).count
+        // The baseline: one pair, three protocols, by the single-trace engine.
+        var generator = SystemRandomNumberGenerator()
+        let sample = (0..<min(200, pairs)).map { _ -> (String, String) in
+            let source = endpoints.randomElement(using: &generator)!
+            let destination = endpoints.filter { $0 != source }.randomElement(using: &generator)!
+            return (source, destination)
+        }
+        var index = 0
+        let perPair = try measure(sample.count) {
+            _ = try network.reach(sample[index % sample.count].0, sample[index % sample.count].1)
+            index += 1
+        }
+        let baselineSeconds = perPair.median * Double(pairs) / 1e6
+        let analyses = min(pairs, classes * classes)
+        var wholeSeconds = Double.nan
+        var measured = false
+        if Double(analyses) * perPair.median / 1e6 < 120 {
+            let start = ContinuousClock.now
+            _ = try network.reachAll(endpoints)
+            let elapsed = ContinuousClock.now - start
+            wholeSeconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            measured = true
+        } else {
+            wholeSeconds = Double(analyses) * perPair.median / 1e6
+        }
+        print(
+            String(
+                format:
+                    "{\"scenario\":\"reach: %@\",\"endpoints\":%d,\"pairs\":%d,\"classes\":%d,\"pair_median_us\":%.1f,"
+                    + "\"baseline_all_pairs_s\":%.2f,\"reach_all_s\":%.3f,\"reach_all_measured\":%@,\"speedup\":%.1f,\"peak_rss_mb\":%.0f}",
+                name, endpoints.count, pairs, classes, perPair.median, baselineSeconds, wholeSeconds, measured ? "true" : "false",
+                baselineSeconds / wholeSeconds, peakResidentMegabytes()))
+    }
+}
