@@ -14,6 +14,8 @@ public struct Design: Sendable {
     public var topology: Topology
     /// The intents the source carries (only topology files do), then those of `--intents`.
     public var intents: [Intent]
+    /// Network Access Analyzer scopes (topology files' `scopes:`).
+    public var scopes: [AccessScope] = []
     /// What the reader chose or could not model, for people (printed on standard error).
     public var notes: [String]
     /// Other names of resources (a unique `Name` tag, a logical ID, an AWS ID) → the name or ID the

@@ -49,7 +49,9 @@ public enum DesignLoader {
                 return try CloudFormationImporter.load(text: text, file: path, options: options)
             }
             let file = try TopologyFile(yaml: text, file: path)
-            return Design(source: .topologyFile, topology: file.topology, intents: file.intents, lines: file.lines)
+            var design = Design(source: .topologyFile, topology: file.topology, intents: file.intents, lines: file.lines)
+            design.scopes = file.scopes
+            return design
         } catch {
             throw Failure(diagnostics: error.diagnostics)
         }

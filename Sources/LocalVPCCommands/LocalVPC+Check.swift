@@ -34,7 +34,7 @@ extension LocalVPC {
 
         func run() throws {
             let (document, network) = try loadDesign(file, intents: intents, options: source)
-            if document.intents.isEmpty && format == .text {
+            if document.intents.isEmpty && document.scopes.isEmpty && format == .text {
                 print("\(file): no intents (add an 'expect:' section, or give --intents FILE).")
                 return
             }
@@ -48,9 +48,22 @@ extension LocalVPC {
                 }
             }
             let report = CheckReport(source: file, intentsFile: intents, design: document, results: results)
+            var scopeFindings: [(AccessScope, [AccessFinding])] = []
+            for scope in document.scopes {
+                do { scopeFindings.append((scope, try network.findings(scope))) } catch {
+                    printError("\(file): error: scope '\(scope.name)': \(error.message)")
+                    throw ExitCode(2)
+                }
+            }
+            let failedScopes = scopeFindings.filter { !$0.1.isEmpty }.count
             let text: String =
                 switch format {
-                case .text: CheckRenderer(results: results).render() + "\n\n\(report.passed) passed, \(report.failed) failed\n"
+                case .text:
+                    (results.isEmpty ? "" : CheckRenderer(results: results).render() + "\n\n") + ScopeRenderer.render(scopeFindings)
+                        + "\(report.passed) passed, \(report.failed) failed"
+                        + (scopeFindings.isEmpty
+                            ? "" : "; scopes: \(scopeFindings.count - failedScopes) without findings, \(failedScopes) with findings")
+                        + "\n"
                 case .json: try report.json()
                 case .junit: report.junit()
                 case .sarif: try report.sarif()
@@ -67,7 +80,7 @@ extension LocalVPC {
             } else {
                 print(text, terminator: "")
             }
-            if report.failed > 0 { throw ExitCode(1) }
+            if report.failed > 0 || failedScopes > 0 { throw ExitCode(1) }
         }
     }
 }
@@ -107,4 +120,23 @@ struct CheckRenderer {
 
 extension String {
     var trimmingTrailingSpaces: String { String(reversed().drop { $0 == " " }.reversed()) }
+}
+
+/// Renders scopes: PASS with no findings, or FAIL with every finding (its traffic and its path).
+enum ScopeRenderer {
+    static func render(_ scopes: [(AccessScope, [AccessFinding])]) -> String {
+        guard !scopes.isEmpty else { return "" }
+        var out = "scopes (Network Access Analyzer; findings are exhaustive: every source, destination and protocol):\n"
+        for (scope, findings) in scopes {
+            let count = findings.isEmpty ? " (no findings)" : " (\(findings.count) findings)"
+            out += "\(findings.isEmpty ? "PASS" : "FAIL")  scope: \(scope.name)\(count)\n"
+            for finding in findings {
+                let ports = finding.ipProtocol.hasPorts ? " \(ReachCell.ports(finding.ports))" : ""
+                let path = finding.components.map { $0.component.name ?? $0.component.id }
+                    .reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } }.joined(separator: " -> ")
+                out += "      finding: \(finding.source) -> \(finding.destination) \(finding.ipProtocol)\(ports): \(path)\n"
+            }
+        }
+        return out + "\n"
+    }
 }

@@ -7,6 +7,7 @@ struct TopologyBuilder {
     var reader: YAMLReader
     var topology = Topology()
     var intents: [Intent] = []
+    var scopes: [AccessScope] = []
     /// Where each resource (and some of its fields) is written, for model errors.
     var nodes: [String: Node] = [:]
     /// Name → (kind, ID) for every named resource.
@@ -118,6 +119,7 @@ struct TopologyBuilder {
         ensureDefaultNetworkACL()
         for (name, key, value) in reader.pairs(reader.value(top, "load-balancers"), "load-balancers") { buildLoadBalancer(name, key, value) }
         for item in reader.sequence(reader.value(top, "expect"), "expect") { buildIntent(item) }
+        for item in reader.sequence(reader.value(top, "scopes"), "scopes") { buildScope(item) }
     }
 
     // MARK: VPC, subnets, gateways

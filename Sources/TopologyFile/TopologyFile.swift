@@ -8,13 +8,15 @@ import Yams
 public struct TopologyFile: Sendable {
     public var topology: Topology
     public var intents: [Intent]
+    /// Network Access Analyzer scopes (`scopes:`).
+    public var scopes: [AccessScope]
     /// Where things are written, by resource ID and by `<id>.<field>` (`sg-….egress.0`, `acl-….ingress.100`,
     /// `rtb-….route.0.0.0.0/0`): their line.
     public var lines: [String: Int]
 
     static let topLevelKeys = [
         "region", "account", "vpc", "internet-gateway", "subnets", "route-tables", "security-groups", "network-acls",
-        "instances", "nat-gateways", "load-balancers", "expect", "ids",
+        "instances", "nat-gateways", "load-balancers", "expect", "ids", "scopes",
     ]
 
     /// Parses YAML text.
@@ -45,6 +47,7 @@ public struct TopologyFile: Sendable {
         }
         self.topology = builder.topology
         self.intents = builder.intents
+        self.scopes = builder.scopes
         self.lines = builder.nodes.compactMapValues { $0.mark?.line }
     }
 

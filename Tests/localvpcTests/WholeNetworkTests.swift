@@ -36,4 +36,26 @@ struct WholeNetworkTests {
         let webOut = try #require(changes.first { $0["source"] as? String == "web-1" && $0["destination"] as? String == "internet" })
         #expect((webOut["onlyFirst"] as? [String: Any])?["tcp"] as? String == "80,443", "stopping the NAT ends the web servers' way out")
     }
+
+    /// `check` evaluates a file's scopes: the fixed seed's two hold; a scope with findings fails the
+    /// check (exit 1) and prints each finding with its traffic and path.
+    @Test func checkEvaluatesScopes() throws {
+        let fixed = try cli.run(["check", "examples/seed-elb-nat-fixed.yaml"])
+        #expect(fixed.status == 0 && fixed.output.contains("scopes: 2 without findings, 0 with findings"), "\(fixed.output)")
+        let text = try String(contentsOf: BinaryTests.root.appendingPathComponent("examples/seed-elb-nat-fixed.yaml"), encoding: .utf8)
+        let strict =
+            text + """
+                  - name: the web servers never reach the internet
+                    match:
+                      - { source: private, destination: AWS::EC2::InternetGateway, packet: { protocols: [tcp], destination-ports: ["443"] } }
+
+                """
+        let file = FileManager.default.temporaryDirectory.appendingPathComponent("strict-\(UUID().uuidString).yaml")
+        try strict.write(to: file, atomically: true, encoding: .utf8)
+        defer { try? FileManager.default.removeItem(at: file) }
+        let result = try cli.run(["check", file.path])
+        #expect(result.status == 1, "\(result.error)")
+        #expect(result.output.contains("FAIL  scope: the web servers never reach the internet (2 findings)"), "\(result.output)")
+        #expect(result.output.contains("finding: web-1 -> internet tcp 443: web-1 -> web-1-eni"), "\(result.output)")
+    }
 }

@@ -1,0 +1,159 @@
+import VPCModel
+
+/// A Network Access Analyzer scope (EC2's `NetworkInsightsAccessScope`): the paths that match one of
+/// `match` and none of `exclude` are findings. Statements name resources (`Resources`) or kinds of
+/// resources (`ResourceTypes`, e.g. `AWS::EC2::InternetGateway`) and restrict packets
+/// (`PacketHeaderStatement`).
+public struct AccessScope: Hashable, Sendable {
+    public struct ResourceStatement: Hashable, Sendable {
+        public var resources: [String]
+        public var resourceTypes: [String]
+        public init(resources: [String] = [], resourceTypes: [String] = []) {
+            self.resources = resources
+            self.resourceTypes = resourceTypes
+        }
+    }
+
+    public struct PacketStatement: Hashable, Sendable {
+        public var protocols: [IPProtocol]
+        public var destinationPorts: [PortRange]
+        public init(protocols: [IPProtocol] = [], destinationPorts: [PortRange] = []) {
+            self.protocols = protocols
+            self.destinationPorts = destinationPorts
+        }
+    }
+
+    public struct PathStatement: Hashable, Sendable {
+        public var source: ResourceStatement?
+        public var destination: ResourceStatement?
+        public var through: [ResourceStatement]
+        public var packet: PacketStatement?
+        public init(
+            source: ResourceStatement? = nil, destination: ResourceStatement? = nil, through: [ResourceStatement] = [], packet: PacketStatement? = nil
+        ) {
+            self.source = source
+            self.destination = destination
+            self.through = through
+            self.packet = packet
+        }
+    }
+
+    public static let resourceTypes = [
+        "AWS::EC2::Instance", "AWS::EC2::NetworkInterface", "AWS::EC2::InternetGateway", "AWS::EC2::NatGateway",
+        "AWS::ElasticLoadBalancing::LoadBalancer", "AWS::EC2::Subnet", "AWS::EC2::SecurityGroup", "AWS::EC2::VPC",
+    ]
+
+    public var name: String
+    public var match: [PathStatement]
+    public var exclude: [PathStatement]
+
+    public init(name: String, match: [PathStatement], exclude: [PathStatement] = []) {
+        self.name = name
+        self.match = match
+        self.exclude = exclude
+    }
+}
+
+/// One finding: traffic of one protocol from a source to a destination that the scope forbids, with
+/// the exact destination ports and the path it takes (Reachability Analyzer's PathComponent shape).
+public struct AccessFinding: Hashable, Sendable {
+    public var source: String
+    public var destination: String
+    public var ipProtocol: IPProtocol
+    public var ports: IntervalSet
+    public var components: [PathComponent]
+}
+
+extension CompiledNetwork {
+    /// The endpoints a resource statement stands for: instances (also by subnet, security group or VPC),
+    /// load balancers, NAT gateways (their interfaces) and `internet` (for internet gateways). No
+    /// statement: every endpoint.
+    public func endpoints(of statement: AccessScope.ResourceStatement?) -> [String] {
+        guard let statement else { return reachEndpoints() }
+        let t = topology
+        let live = t.instances.filter { $0.state != .terminated }
+        func instance(_ interface: NetworkInterface) -> [String] {
+            live.filter { $0.primaryNetworkInterfaceID == interface.id }.map { $0.name ?? $0.id.rawValue }
+        }
+        func name(_ instance: Instance) -> String { instance.name ?? instance.id.rawValue }
+        var found: [String] = []
+        for reference in statement.resources {
+            if reference == "internet" || t.internetGateways.contains(where: { $0.id.rawValue == reference || $0.name == reference }) {
+                found.append("internet")
+            } else if let match = live.first(where: { $0.id.rawValue == reference || $0.name == reference }) {
+                found.append(name(match))
+            } else if let balancer = t.loadBalancers.first(where: { $0.name == reference }) {
+                found.append(balancer.name)
+            } else if let gateway = t.natGateways.first(where: { $0.id.rawValue == reference || $0.name == reference }),
+                let interface = t.networkInterface(gateway.networkInterfaceID)
+            {
+                found.append(interface.name ?? interface.id.rawValue)
+            } else if let subnet = t.subnets.first(where: { $0.id.rawValue == reference || $0.name == reference }) {
+                found += t.networkInterfaces.filter { $0.subnetID == subnet.id }.flatMap(instance)
+            } else if let group = t.securityGroups.first(where: { $0.id.rawValue == reference || $0.name == reference }) {
+                found += t.networkInterfaces.filter { $0.securityGroupIDs.contains(group.id) }.flatMap(instance)
+            } else if let vpc = t.vpcs.first(where: { $0.id.rawValue == reference || $0.name == reference }) {
+                let subnets = Set(t.subnets.filter { $0.vpcID == vpc.id }.map(\.id))
+                found += t.networkInterfaces.filter { subnets.contains($0.subnetID) }.flatMap(instance)
+            } else {
+                found.append(reference)  // An interface or an address: the engine resolves it, or says why not.
+            }
+        }
+        for type in statement.resourceTypes {
+            switch type {
+            case "AWS::EC2::InternetGateway": found.append("internet")
+            case "AWS::EC2::Instance", "AWS::EC2::NetworkInterface": found += live.map(name)
+            case "AWS::ElasticLoadBalancing::LoadBalancer": found += t.loadBalancers.map(\.name)
+            case "AWS::EC2::NatGateway":
+                found += t.natGateways.compactMap { t.networkInterface($0.networkInterfaceID).map { $0.name ?? $0.id.rawValue } }
+            default: break
+            }
+        }
+        var unique: [String] = []
+        for endpoint in found where !unique.contains(endpoint) { unique.append(endpoint) }
+        return unique
+    }
+
+    /// Every finding of a scope, exhaustively: each source and destination of each match statement, per
+    /// protocol, with the ports that get through and back along a path that no exclude statement covers
+    /// (an exclude's `through` resources are avoided; an exclude naming the pair drops it).
+    public func findings(_ scope: AccessScope) throws(ModelError) -> [AccessFinding] {
+        var findings: [AccessFinding] = []
+        var seen: Set<String> = []
+        for statement in scope.match {
+            let protocols = statement.packet.map { $0.protocols.isEmpty ? [IPProtocol.tcp, .udp, .icmp] : $0.protocols } ?? [.tcp, .udp, .icmp]
+            let wanted = statement.packet.flatMap { $0.destinationPorts.isEmpty ? nil : $0.destinationPorts }
+            let wantedPorts = wanted.map { IntervalSet($0.map { UInt32($0.from)...UInt32($0.to) }) } ?? HeaderBox.allPorts
+            let through = statement.through.flatMap { endpoints(of: $0) }.map {
+                $0 == "internet" ? topology.internetGateways.first?.name ?? "internet" : $0
+            }
+            for source in endpoints(of: statement.source) {
+                for destination in endpoints(of: statement.destination) where destination != source {
+                    var avoiding: [String] = []
+                    var excluded = false
+                    for exclusion in scope.exclude {
+                        let sourceCovered = exclusion.source.map { endpoints(of: $0).contains(source) } ?? true
+                        let destinationCovered = exclusion.destination.map { endpoints(of: $0).contains(destination) } ?? true
+                        guard sourceCovered && destinationCovered else { continue }
+                        if exclusion.through.isEmpty { excluded = true } else { avoiding += exclusion.through.flatMap { endpoints(of: $0) } }
+                    }
+                    if excluded { continue }
+                    for ipProtocol in protocols {
+                        let key = "\(source)\u{0}\(destination)\u{0}\(ipProtocol)"
+                        if seen.contains(key) { continue }
+                        let query = PathQuery(from: source, to: destination, protocol: ipProtocol, through: through, avoiding: avoiding)
+                        let result = try analyze(query)
+                        let ports = ipProtocol.hasPorts ? result.reachablePorts.intersection(wantedPorts) : result.reachablePorts
+                        guard result.isReachable, !ipProtocol.hasPorts || !ports.isEmpty else { continue }
+                        seen.insert(key)
+                        findings.append(
+                            AccessFinding(
+                                source: source, destination: destination, ipProtocol: ipProtocol, ports: ports,
+                                components: result.analysis.forwardPathComponents))
+                    }
+                }
+            }
+        }
+        return findings
+    }
+}
