@@ -281,7 +281,7 @@ enum EC2Router {
         var all: [String: EC2Handler] = [:]
         for table in [
             NetworkActions.handlers, RoutingActions.handlers, SecurityGroupActions.handlers, InstanceActions.handlers,
-            AddressActions.handlers, AccountActions.handlers, InsightsActions.handlers, LaunchTemplateActions.handlers,
+            AddressActions.handlers, AccountActions.handlers, InsightsActions.handlers, LaunchTemplateActions.handlers, AccessScopeActions.handlers,
         ] {
             all.merge(table) { first, _ in first }
         }

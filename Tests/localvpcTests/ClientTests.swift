@@ -236,6 +236,17 @@ import VPCModel
         #expect(output.contains("all checks passed"))
     }
 
+    /// The eight Network Access Analyzer actions through boto3 and the aws CLI on the fixed seed.
+    @Test func accessScopesThroughTheAPI() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fixed = BinaryTests.root.appendingPathComponent("examples/seed-elb-nat-fixed.yaml").path
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"), extra: ["--load", fixed])
+        let (status, output) = try Self.script("access_scopes.py", [server.url], in: directory)
+        server.stop()
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func serveLoadsATopologyFile() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -46,6 +46,8 @@ let analysisWireNames: [String: String] = [
     "FirewallStatefulRule": "firewallStatefulRule",
     "FirewallStatelessRule": "firewallStatelessRule",
     "ForwardPathComponents": "forwardPathComponentSet",
+    "AnalysisFindings": "analysisFindingSet",
+    "FindingComponents": "findingComponentSet",
     "From": "from",
     "GatewayId": "gatewayId",
     "Id": "id",

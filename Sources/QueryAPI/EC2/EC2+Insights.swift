@@ -176,6 +176,12 @@ enum InsightsActions {
     static func analysisXML(_ stored: StoredAnalysis, name: String = "item") throws(APIError) -> XML {
         let value: JSONValue
         do { value = try JSONDecoder().decode(JSONValue.self, from: stored.analysis) } catch { throw APIError.internalError("\(error)") }
+        guard case .object = value else { throw APIError.internalError("stored analysis is not an object") }
+        return wireXML(value, name: name)
+    }
+
+    /// AWS's JSON shape (`ForwardPathComponents`, `FindingComponents`, …) as EC2's XML (`forwardPathComponentSet`, …).
+    static func wireXML(_ value: JSONValue, name: String) -> XML {
         func children(_ members: [String: JSONValue]) -> [XML] {
             members.sorted { $0.key < $1.key }.map { key, value in
                 convert(analysisWireNames[key] ?? key.prefix(1).lowercased() + key.dropFirst(), value)
@@ -191,7 +197,7 @@ enum InsightsActions {
             case .null: XML(name)
             }
         }
-        guard case .object(let members) = value else { throw APIError.internalError("stored analysis is not an object") }
+        guard case .object(let members) = value else { return convert(name, value) }
         return XML(name, children(members))
     }
 }

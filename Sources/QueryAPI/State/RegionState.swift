@@ -63,7 +63,10 @@ struct LaunchTemplate: Resource {
 /// Every kind of record a region keeps: the network's kinds (`Topology.kinds`), then the API's own.
 enum RecordKinds {
     static let all: [any Resource.Type] =
-        Topology.kinds.map { $0.elementType } + [TagSet.self, Metadata.self, InsightsPath.self, StoredAnalysis.self, LaunchTemplate.self]
+        Topology.kinds.map { $0.elementType } + [
+            TagSet.self, Metadata.self, InsightsPath.self, StoredAnalysis.self, LaunchTemplate.self, StoredAccessScope.self,
+            StoredAccessScopeAnalysis.self,
+        ]
     static let byName: [String: any Resource.Type] = Dictionary(uniqueKeysWithValues: all.map { ($0.kind.name, $0) })
 }
 

@@ -77,7 +77,8 @@ extension CompiledNetwork {
         }
         func name(_ instance: Instance) -> String { instance.name ?? instance.id.rawValue }
         var found: [String] = []
-        for reference in statement.resources {
+        // An ARN names its resource by the last part of its path (`…:loadbalancer/web`, `…:instance/i-…`).
+        for reference in statement.resources.map({ $0.hasPrefix("arn:") ? String($0.split(separator: "/").last ?? "") : $0 }) {
             if reference == "internet" || t.internetGateways.contains(where: { $0.id.rawValue == reference || $0.name == reference }) {
                 found.append("internet")
             } else if let match = live.first(where: { $0.id.rawValue == reference || $0.name == reference }) {
