@@ -166,3 +166,29 @@ if only.map({ $0.hasPrefix("reach") }) ?? true {
                 baselineSeconds / wholeSeconds, peakResidentMegabytes()))
     }
 }
+
+// Verifying every intent and scope again after one security group rule change (the fixed seed: 8
+// intents, 2 scopes): in web-sg (on most paths), and in the default group (on none), against verifying
+// everything from scratch.
+if selected("reverify") {
+    let file = try TopologyFile(yaml: String(contentsOfFile: fixedPath, encoding: .utf8), file: fixedPath)
+    let scratch = try measure(iterations(200)) { _ = try Reverification(file.topology, intents: file.intents, scopes: file.scopes) }
+    for group in ["web-sg", "default"] {
+        var checker = try Reverification(file.topology, intents: file.intents, scopes: file.scopes)
+        guard let index = file.topology.securityGroups.firstIndex(where: { $0.name == group }) else { fatalError("the fixed seed has \(group)") }
+        var changed = file.topology
+        changed.securityGroups[index].egress.append(SecurityGroupRule(ipProtocol: .tcp, ports: try PortRange(port: 8443), peer: .cidr(.all)))
+        var flip = false
+        var analyses = 0
+        let incremental = try measure(iterations(500)) {
+            flip.toggle()
+            try checker.update(flip ? changed : file.topology)
+            analyses = checker.analysesRun
+        }
+        print(
+            String(
+                format: "{\"scenario\":\"reverify: one rule change in %@, fixed seed\",\"median_us\":%.1f,\"p90_us\":%.1f,\"analyses\":%d,"
+                    + "\"from_scratch_median_us\":%.1f}",
+                group, incremental.median, incremental.p90, analyses, scratch.median))
+    }
+}

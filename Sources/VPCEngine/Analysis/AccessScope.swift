@@ -119,8 +119,13 @@ extension CompiledNetwork {
     /// protocol, with the ports that get through and back along a path that no exclude statement covers
     /// (an exclude's `through` resources are avoided; an exclude naming the pair drops it).
     public func findings(_ scope: AccessScope) throws(ModelError) -> [AccessFinding] {
-        var findings: [AccessFinding] = []
-        var seen: Set<String> = []
+        try scopeEvaluations(scope).compactMap(\.finding)
+    }
+
+    /// The analyses a scope needs, one per source, destination and protocol, each with its finding.
+    func scopeEvaluations(_ scope: AccessScope) throws(ModelError) -> [ScopeEvaluation] {
+        var evaluations: [ScopeEvaluation] = []
+        var found: Set<String> = []
         for statement in scope.match {
             let protocols = statement.packet.map { $0.protocols.isEmpty ? [IPProtocol.tcp, .udp, .icmp] : $0.protocols } ?? [.tcp, .udp, .icmp]
             let wanted = statement.packet.flatMap { $0.destinationPorts.isEmpty ? nil : $0.destinationPorts }
@@ -141,20 +146,28 @@ extension CompiledNetwork {
                     if excluded { continue }
                     for ipProtocol in protocols {
                         let key = "\(source)\u{0}\(destination)\u{0}\(ipProtocol)"
-                        if seen.contains(key) { continue }
+                        if found.contains(key) { continue }
                         let query = PathQuery(from: source, to: destination, protocol: ipProtocol, through: through, avoiding: avoiding)
-                        let result = try analyze(query)
-                        let ports = ipProtocol.hasPorts ? result.reachablePorts.intersection(wantedPorts) : result.reachablePorts
-                        guard result.isReachable, !ipProtocol.hasPorts || !ports.isEmpty else { continue }
-                        seen.insert(key)
-                        findings.append(
-                            AccessFinding(
-                                source: source, destination: destination, ipProtocol: ipProtocol, ports: ports,
-                                components: result.analysis.forwardPathComponents))
+                        let evaluation = try evaluate(query, wantedPorts: wantedPorts)
+                        if evaluation.finding != nil { found.insert(key) }
+                        evaluations.append(evaluation)
                     }
                 }
             }
         }
-        return findings
+        return evaluations
+    }
+
+    /// One analysis of a scope, and its finding when traffic gets through (in the wanted ports).
+    func evaluate(_ query: PathQuery, wantedPorts: IntervalSet) throws(ModelError) -> ScopeEvaluation {
+        let result = try analyze(query)
+        let ports = query.ipProtocol.hasPorts ? result.reachablePorts.intersection(wantedPorts) : result.reachablePorts
+        var evaluation = ScopeEvaluation(query: query, wantedPorts: wantedPorts, reachability: result, finding: nil)
+        if result.isReachable, !query.ipProtocol.hasPorts || !ports.isEmpty {
+            evaluation.finding = AccessFinding(
+                source: query.source, destination: query.destination, ipProtocol: query.ipProtocol, ports: ports,
+                components: result.analysis.forwardPathComponents)
+        }
+        return evaluation
     }
 }
