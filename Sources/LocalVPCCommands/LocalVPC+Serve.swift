@@ -86,6 +86,7 @@ extension LocalVPC {
                 loadedRegion = file.topology.region
                 do {
                     try await server.replaceRegion(with: file.topology)
+                    server.setClaims(region: file.topology.region, intents: file.intents, scopes: file.scopes)
                 } catch {
                     printError("error: cannot load \(load): \(error)")
                     throw ExitCode(2)

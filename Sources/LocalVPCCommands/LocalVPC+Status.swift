@@ -33,6 +33,27 @@ extension LocalVPC {
             for row in rows where balancers.count > 0 {
                 print((0..<4).map { row[$0].padding(toLength: widths[$0], withPad: " ", startingAt: 0) }.joined(separator: "  ") + "  " + row[4])
             }
+            try await printClaims()
+        }
+
+        /// The intents and scopes `serve --load` keeps, as verified after the last change.
+        private func printClaims() async throws {
+            guard var components = URLComponents(string: endpoint) else { return }
+            components.path = "/console/api/claims"
+            components.queryItems = [URLQueryItem(name: "region", value: region)]
+            guard let url = components.url, let (data, _) = try? await URLSession.shared.data(from: url),
+                let claims = try? JSONSerialization.jsonObject(with: data) as? [String: Any], claims["loaded"] as? Bool == true,
+                claims["region"] as? String == region
+            else { return }
+            print("\nCLAIMS (loaded with serve --load; verified again after every change):")
+            for (kind, key) in [("intent", "intents"), ("scope", "scopes")] {
+                for claim in claims[key] as? [[String: Any]] ?? [] {
+                    let holds = claim["holds"] as? Bool ?? false
+                    let findings = (claim["findings"] as? [String] ?? []).joined(separator: "; ")
+                    let name = claim["name"] as? String ?? ""
+                    print("\(holds ? "PASS" : "FAIL")  \(kind): \(name)\(findings.isEmpty ? "" : " — findings: \(findings)")")
+                }
+            }
         }
 
         /// One ELB Query API call; the response text, or exit 1 with AWS's error.

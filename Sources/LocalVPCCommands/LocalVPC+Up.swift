@@ -224,6 +224,7 @@ extension LocalVPC {
             do {
                 server = try QueryAPIServer(store: store, accountID: file.topology.accountID)
                 try await server.replaceRegion(with: file.topology)
+                server.setClaims(region: file.topology.region, intents: file.intents, scopes: file.scopes)
             } catch {
                 printError("error: cannot load \(self.file): \(error)")
                 throw ExitCode(2)

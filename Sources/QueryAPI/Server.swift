@@ -27,6 +27,8 @@ public struct QueryAPIServer: Sendable {
 
     let emulator: Emulator
     let accountID: String
+    /// The intents and scopes of a loaded design, verified again after every change (the console, `status`).
+    let claims = Claims()
     /// When set, every request must carry a valid SigV4 signature from one of these credentials.
     let verifier: SignatureVerifier?
 

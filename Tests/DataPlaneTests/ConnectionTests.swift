@@ -48,7 +48,9 @@ extension DataPlaneTests {
         let replies = try await [first, second, third]
         let idle = clock.now - started
         #expect(replies == ["", "", ""], "\(replies)")
-        #expect(idle >= .milliseconds(400) && idle < .milliseconds(1_500), "closed after \(idle)")
+        // Well before the next deadline anything else would set (the backend timeout, ELB's default 60 s), with
+        // room for a test runner busy with CPU-heavy suites beside this one.
+        #expect(idle >= .milliseconds(400) && idle < .milliseconds(3_000), "closed after \(idle)")
 
         // A request the instance never answers: 504 after the backend timeout, with the reason.
         let asked = clock.now
@@ -57,7 +59,7 @@ extension DataPlaneTests {
         await plane.shutdown()
         #expect(reply.hasPrefix("HTTP/1.1 504 "), "\(reply)")
         #expect(reply.contains("did not answer within 800 ms"), "\(reply)")
-        #expect(waited >= .milliseconds(800) && waited < .milliseconds(2_000), "answered after \(waited)")
+        #expect(waited >= .milliseconds(800) && waited < .milliseconds(3_500), "answered after \(waited)")
     }
 
     /// ELB Classic guide, "Configure the idle connection timeout": each load balancer has its own
@@ -84,7 +86,7 @@ extension DataPlaneTests {
         await plane.shutdown()
         #expect(reply.isEmpty)
         // Closed after the balancer's 1 s (not the default 60 s), within a tick of the clock.
-        #expect(idle >= .milliseconds(1_000) && idle < .milliseconds(2_500), "closed after \(idle)")
+        #expect(idle >= .milliseconds(1_000) && idle < .milliseconds(4_000), "closed after \(idle)")
     }
 
     /// RFC 9112, 9.3.2: a server may receive pipelined requests and answers them in order. Requests

@@ -247,6 +247,19 @@ import VPCModel
         #expect(status == 0, "\(output)")
     }
 
+    /// `serve --load` keeps the design's intents and scopes and verifies them again after every API change;
+    /// the console's endpoint and `localvpc status` show which now fail.
+    @Test func loadedClaimsAreVerifiedAgainAfterChanges() throws {
+        let directory = try Self.temporaryDirectory()
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let fixed = BinaryTests.root.appendingPathComponent("examples/seed-elb-nat-fixed.yaml").path
+        let server = try Server(state: directory.appendingPathComponent("state.sqlite"), extra: ["--load", fixed])
+        let binary = try #require(BinaryTests.binary()).path
+        let (status, output) = try Self.script("claims.py", [server.url, binary], in: directory)
+        server.stop()
+        #expect(status == 0, "\(output)")
+    }
+
     @Test func serveLoadsATopologyFile() throws {
         let directory = try Self.temporaryDirectory()
         defer { try? FileManager.default.removeItem(at: directory) }

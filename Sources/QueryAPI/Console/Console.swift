@@ -55,6 +55,8 @@ extension QueryAPIServer {
                 return json(["resources": resources(topology)])
             case ("GET", "/console/api/resource"):
                 return json(try resource(form["id"] ?? "", region: region))
+            case ("GET", "/console/api/claims"):
+                return json(claims.verify(self))
             case ("GET", "/console/api/analyses"):
                 return json(["analyses": try analyses(region)])
             case ("POST", "/console/api/trace"):

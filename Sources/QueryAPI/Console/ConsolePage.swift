@@ -52,6 +52,7 @@ enum ConsolePage {
               <datalist id="names"></datalist>
               <div id="trace-result"></div>
             </section>
+            <section><h2>Claims (serve --load)</h2><div id="claims">none loaded</div></section>
             <section><h2>Analyses</h2><table id="analyses"></table></section>
           </aside>
         </main>
@@ -84,6 +85,7 @@ enum ConsolePage {
           const resources = await getJSON("resources");
           $("names").innerHTML = resources.resources.map((r) => `<option value="${esc(r.name)}">${esc(r.kind)} ${esc(r.id)}</option>`).join("");
           await analyses();
+          await claims();
           document.body.dataset.version = String(view.version);
         }
 
@@ -115,6 +117,15 @@ enum ConsolePage {
             html += `<details><summary>All attributes</summary><pre>${esc(JSON.stringify(data.attributes, null, 2))}</pre></details>`;
           }
           $("panel").innerHTML = html;
+        }
+
+        async function claims() {
+          const data = await getJSON("claims");
+          if (!data.loaded || data.region !== view.region) { $("claims").textContent = "none loaded for this region"; return; }
+          const line = (c, what) => `<li class="${c.holds ? "reachable" : "blocked"}">${c.holds ? "PASS" : "FAIL"} ${what} ${esc(c.name)}` +
+            (c.findings && c.findings.length ? ": " + c.findings.map(esc).join("; ") : "") + "</li>";
+          $("claims").innerHTML = "<ul>" + data.intents.map((c) => line(c, "intent")).join("") +
+            data.scopes.map((c) => line(c, "scope")).join("") + "</ul>";
         }
 
         async function analyses() {

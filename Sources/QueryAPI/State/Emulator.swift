@@ -25,6 +25,11 @@ final class Emulator: Sendable {
     private let responses = Mutex<[String: (version: Int, entries: [String: String])]>([:])
     /// Each region's state version, bumped by every commit.
     private let versions = Mutex<[String: Int]>([:])
+    /// Called (with the region) after each commit, outside no lock of the caller's.
+    private let commitHandlers = Mutex<[@Sendable (String) -> Void]>([])
+
+    func onCommit(_ handler: @escaping @Sendable (String) -> Void) { commitHandlers.withLock { $0.append(handler) } }
+
     /// Live health from a running data plane, when there is one (for `DescribeInstanceHealth`).
     let healthSource = HealthSourceBox()
 
@@ -105,6 +110,7 @@ final class Emulator: Sendable {
             versions.withLock { $0[committed.region, default: 0] += 1 }
         }
         responses.withLock { $0[committed.region] = nil }
+        for handler in commitHandlers.withLock({ $0 }) { handler(committed.region) }
     }
 
     /// The version of a region's committed state.
