@@ -86,14 +86,7 @@ struct DiagramLayout {
     private func subnetLayout(_ subnet: Subnet, _ name: (String) -> String) -> SubnetLayout {
         let table = topology.routeTable(for: subnet)
         let routes = (table?.routes ?? []).map { route -> String in
-            let target: String =
-                switch route.target {
-                case .local: "local"
-                case .internetGateway(let id): name(id.rawValue)
-                case .natGateway(let id): name(id.rawValue)
-                case .instance(let id): name(id.rawValue)
-                case .networkInterface(let id): name(id.rawValue)
-                }
+            let target = route.target == .local ? "local" : name(route.target.description)
             return "\(route.destination) → \(target)"
         }
         let isPublic = (table?.routes ?? []).contains { if case .internetGateway = $0.target { true } else { false } }

@@ -39,14 +39,7 @@ extension QueryAPIServer {
         }
         func routes(_ table: RouteTable) -> [[String: String]] {
             network.routeStates(of: table).map { route, state in
-                let target: String =
-                    switch route.target {
-                    case .local: "local"
-                    case .internetGateway(let id): name(id.rawValue)
-                    case .natGateway(let id): name(id.rawValue)
-                    case .instance(let id): name(id.rawValue)
-                    case .networkInterface(let id): name(id.rawValue)
-                    }
+                let target = route.target == .local ? "local" : name(route.target.description)
                 return ["destination": route.destination.description, "target": target, "state": state.rawValue]
             }
         }
