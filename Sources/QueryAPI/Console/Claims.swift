@@ -68,6 +68,7 @@ final class Claims: Sendable {
 extension QueryAPIServer {
     /// Keeps a design's intents and scopes (`serve --load`), verified again after every change of its region.
     public func setClaims(region: String, intents: [Intent], scopes: [AccessScope]) {
+        guard !intents.isEmpty || !scopes.isEmpty else { return }
         claims.set(region: region, intents: intents, scopes: scopes)
         _ = claims.verify(self)
         let server = self
