@@ -47,7 +47,7 @@ extension LocalVPC {
                     throw ExitCode(2)
                 }
             }
-            let report = CheckReport(source: file, intentsFile: intents, design: document, results: results)
+            var report = CheckReport(source: file, intentsFile: intents, design: document, results: results)
             var scopeFindings: [(AccessScope, [AccessFinding])] = []
             for scope in document.scopes {
                 do { scopeFindings.append((scope, try network.findings(scope))) } catch {
@@ -55,7 +55,8 @@ extension LocalVPC {
                     throw ExitCode(2)
                 }
             }
-            let failedScopes = scopeFindings.filter { !$0.1.isEmpty }.count
+            report.scopes = scopeFindings.map { (scope: $0.0, findings: $0.1) }
+            let failedScopes = report.failedScopes
             let text: String =
                 switch format {
                 case .text:
@@ -130,12 +131,7 @@ enum ScopeRenderer {
         for (scope, findings) in scopes {
             let count = findings.isEmpty ? " (no findings)" : " (\(findings.count) findings)"
             out += "\(findings.isEmpty ? "PASS" : "FAIL")  scope: \(scope.name)\(count)\n"
-            for finding in findings {
-                let ports = finding.ipProtocol.hasPorts ? " \(ReachCell.ports(finding.ports))" : ""
-                let path = finding.components.map { $0.component.name ?? $0.component.id }
-                    .reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } }.joined(separator: " -> ")
-                out += "      finding: \(finding.source) -> \(finding.destination) \(finding.ipProtocol)\(ports): \(path)\n"
-            }
+            for finding in findings { out += "      finding: \(CheckReport.describe(finding))\n" }
         }
         return out + "\n"
     }

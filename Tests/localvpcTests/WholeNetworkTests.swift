@@ -57,5 +57,17 @@ struct WholeNetworkTests {
         #expect(result.status == 1, "\(result.error)")
         #expect(result.output.contains("FAIL  scope: the web servers never reach the internet (2 findings)"), "\(result.output)")
         #expect(result.output.contains("finding: web-1 -> internet tcp 443: web-1 -> web-1-eni"), "\(result.output)")
+        // The CI formats carry the scopes too.
+        let json = try cli.run(["check", file.path, "--format", "json"])
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(json.output.utf8)) as? [String: Any])
+        let scopes = try #require(report["scopes"] as? [[String: Any]])
+        #expect(scopes.count == 3 && scopes.filter { $0["pass"] as? Bool == false }.count == 1)
+        #expect((scopes.last?["findings"] as? [String])?.count == 2)
+        let junit = try cli.run(["check", file.path, "--format", "junit"])
+        #expect(
+            junit.output.contains("tests=\"11\" failures=\"1\"") && junit.output.contains("type=\"LOCALVPC_SCOPE_FINDING\""),
+            "\(junit.output.prefix(300))")
+        let sarif = try cli.run(["check", file.path, "--format", "sarif"])
+        #expect(sarif.output.components(separatedBy: "\"ruleId\" : \"LOCALVPC_SCOPE_FINDING\"").count - 1 == 2, "\(sarif.output.prefix(600))")
     }
 }

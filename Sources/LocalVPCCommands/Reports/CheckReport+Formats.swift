@@ -42,6 +42,13 @@ extension CheckReport {
         var intentsFile: String
         var summary: Summary
         var intents: [JSONIntent]
+        var scopes: [JSONScope]
+    }
+
+    struct JSONScope: Encodable {
+        var name: String
+        var pass: Bool
+        var findings: [String]
     }
 
     func json() throws -> String {
@@ -58,7 +65,8 @@ extension CheckReport {
         }
         let report = JSONReport(
             source: source, sourceKind: sourceKind, intentsFile: intentsFile,
-            summary: .init(intents: entries.count, passed: passed, failed: failed), intents: intents)
+            summary: .init(intents: entries.count, passed: passed, failed: failed), intents: intents,
+            scopes: scopes.map { JSONScope(name: $0.scope.name, pass: $0.findings.isEmpty, findings: $0.findings.map(Self.describe)) })
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         return String(decoding: try encoder.encode(report), as: UTF8.self) + "\n"
@@ -70,8 +78,9 @@ extension CheckReport {
     /// `<system-out>` holds the path.
     func junit() -> String {
         var out = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-        out += "<testsuites name=\"localvpc check\" tests=\"\(entries.count)\" failures=\"\(failed)\" errors=\"0\">\n"
-        out += "  <testsuite name=\(attribute(source)) tests=\"\(entries.count)\" failures=\"\(failed)\" errors=\"0\" skipped=\"0\">\n"
+        let (tests, failures) = (entries.count + scopes.count, failed + failedScopes)
+        out += "<testsuites name=\"localvpc check\" tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\">\n"
+        out += "  <testsuite name=\(attribute(source)) tests=\"\(tests)\" failures=\"\(failures)\" errors=\"0\" skipped=\"0\">\n"
         for entry in entries {
             out += "    <testcase classname=\(attribute(source)) name=\(attribute(entry.intent.name)) time=\"0\">\n"
             let reachability = entry.result.reachability
@@ -85,6 +94,15 @@ extension CheckReport {
             }
             let path = reachability.isReachable ? reachability.reason + "\n" + Self.path(reachability.analysis.forwardPathComponents) : "no path"
             out += "      <system-out>\(escape(path))</system-out>\n"
+            out += "    </testcase>\n"
+        }
+        for (scope, findings) in scopes {
+            out += "    <testcase classname=\(attribute(source)) name=\(attribute("scope: " + scope.name)) time=\"0\">\n"
+            if !findings.isEmpty {
+                let summary = "\(findings.count) findings (exhaustive)"
+                out += "      <failure message=\(attribute(summary)) type=\"LOCALVPC_SCOPE_FINDING\">"
+                out += escape(([summary] + findings.map(Self.describe)).joined(separator: "\n")) + "</failure>\n"
+            }
             out += "    </testcase>\n"
         }
         out += "  </testsuite>\n</testsuites>\n"
@@ -147,6 +165,11 @@ extension CheckReport {
                 result(blocker.code, level, "\(subject) \(prefix): \(blocker.message)", where_)
             }
         }
+        for (scope, findings) in scopes {
+            for finding in findings {
+                result("LOCALVPC_SCOPE_FINDING", "error", "scope '\(scope.name)': \(Self.describe(finding))", [location(source, nil)])
+            }
+        }
         let rules: [[String: Any]] = ruleIDs.map { id in
             ["id": id, "shortDescription": ["text": Self.ruleDescriptions[id] ?? "A component or rule blocks the traffic an intent claims."]]
         }
@@ -185,5 +208,6 @@ extension CheckReport {
         "LOCALVPC_NAT_GATEWAY_INBOUND": "A NAT gateway accepts no connection started towards it.",
         "LOCALVPC_INTENT_FAILED": "The intent does not hold.",
         "LOCALVPC_INTENT_REACHABLE": "The intent says unreachable, but traffic gets through.",
+        "LOCALVPC_SCOPE_FINDING": "A path the access scope matches and does not exclude (Network Access Analyzer).",
     ]
 }

@@ -29,6 +29,17 @@ struct CheckReport {
     var sourceKind: String
     var intentsFile: String
     var entries: [Entry]
+    /// Access scopes and their findings (a scope with findings fails).
+    var scopes: [(scope: AccessScope, findings: [AccessFinding])] = []
+    var failedScopes: Int { scopes.filter { !$0.findings.isEmpty }.count }
+
+    /// "web-1 -> internet tcp 443: web-1 -> web-1-eni -> …" for people.
+    static func describe(_ finding: AccessFinding) -> String {
+        let ports = finding.ipProtocol.hasPorts ? " \(ReachCell.ports(finding.ports))" : ""
+        let path = finding.components.map { $0.component.name ?? $0.component.id }
+            .reduce(into: [String]()) { if $0.last != $1 { $0.append($1) } }.joined(separator: " -> ")
+        return "\(finding.source) -> \(finding.destination) \(finding.ipProtocol)\(ports): \(path)"
+    }
 
     var passed: Int { entries.filter(\.holds).count }
     var failed: Int { entries.count - passed }
