@@ -192,3 +192,37 @@ if selected("reverify") {
                 group, incremental.median, incremental.p90, analyses, scratch.median))
     }
 }
+
+// The cost curve of whole-network reach on the scaled seed: 100, 1,000 and 10,000 instances. At 10,000
+// the 100 million cells are not kept; the classes are computed and one pair per pair of classes analysed.
+if selected("growth") {
+    for count in [100, 1000, 10_000] {
+        let topology = Fixtures.scaledSeed(instances: count)
+        let compileStart = ContinuousClock.now
+        let network = CompiledNetwork(topology)
+        let compiled = ContinuousClock.now - compileStart
+        let endpoints = network.reachEndpoints()
+        let start = ContinuousClock.now
+        let classes = network.endpointClasses(endpoints)
+        var representatives: [String: [String]] = [:]
+        for (endpoint, key) in zip(endpoints, classes) where representatives[key, default: []].count < 2 {
+            representatives[key, default: []].append(endpoint)
+        }
+        var analyses = 0
+        for (sourceClass, sources) in representatives {
+            for (destinationClass, destinations) in representatives {
+                let destination = sourceClass == destinationClass ? destinations.dropFirst().first : destinations.first
+                guard let destination else { continue }
+                _ = try network.reach(sources[0], destination)
+                analyses += 1
+            }
+        }
+        let elapsed = ContinuousClock.now - start
+        func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
+        print(
+            String(
+                format: "{\"scenario\":\"growth: scaled seed %d\",\"endpoints\":%d,\"classes\":%d,\"class_pairs_analysed\":%d,"
+                    + "\"compile_s\":%.3f,\"reach_s\":%.3f,\"peak_rss_mb\":%.0f}",
+                count, endpoints.count, Set(classes).count, analyses, seconds(compiled), seconds(elapsed), peakResidentMegabytes()))
+    }
+}
