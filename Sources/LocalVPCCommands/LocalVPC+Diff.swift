@@ -30,22 +30,24 @@ extension LocalVPC {
             let shared = Set(networkA.reachEndpoints()).intersection(networkB.reachEndpoints()).sorted()
             var lines: [String] = []
             var differences = 0
-            for source in shared {
-                for destination in shared where destination != source {
-                    let a: ReachCell
-                    let b: ReachCell
-                    do {
-                        a = try networkA.reach(designA.resolve(source), designA.resolve(destination))
-                        b = try networkB.reach(designB.resolve(source), designB.resolve(destination))
-                    } catch {
-                        printError("error: \(error.message)")
-                        throw ExitCode(2)
-                    }
-                    let change = Change(a: a, b: b)
-                    guard !change.isEmpty else { continue }
-                    differences += 1
-                    lines.append(json ? change.json(source, destination) : change.text(source, destination, first: first, second: second))
-                }
+            // Both versions answered once per pair of classes of interchangeable endpoints (`reach`).
+            let cellsA: [ReachCell]
+            let cellsB: [ReachCell]
+            do {
+                cellsA = try networkA.reach(from: shared.map(designA.resolve), to: shared.map(designA.resolve))
+                cellsB = try networkB.reach(from: shared.map(designB.resolve), to: shared.map(designB.resolve))
+            } catch {
+                printError("error: \(error.message)")
+                throw ExitCode(2)
+            }
+            // The cells come in the same order (sources, then destinations, of the same shared list).
+            for (index, (a, b)) in zip(cellsA, cellsB).enumerated() {
+                let source = shared[index / (shared.count - 1)]
+                let destination = shared.filter { $0 != source }[index % (shared.count - 1)]
+                let change = Change(a: a, b: b)
+                guard !change.isEmpty else { continue }
+                differences += 1
+                lines.append(json ? change.json(source, destination) : change.text(source, destination, first: first, second: second))
             }
             if json {
                 print(lines.joined(separator: "\n") + (lines.isEmpty ? "" : "\n"), terminator: "")
