@@ -5,8 +5,12 @@ attributes, through boto3 and the aws CLI (issue: drop-in compatibility).
   (EC2 API Reference, each action's "Filter.N"); the names tools use most select what they should.
 - MaxResults/NextToken (EC2 API Reference, "Pagination"): pages of MaxResults items, then a token;
   MaxResults with instance IDs is InvalidParameterCombination.
-- Launch templates and RunInstances from one (its network settings apply), BlockDeviceMappings and
-  Placement on RunInstances, ModifyLoadBalancerAttributes/DescribeLoadBalancerAttributes.
+- Launch templates and RunInstances from one, its network settings applying (EC2 User Guide, "Launch an
+  instance from a launch template"; EC2 API Reference, RunInstances `LaunchTemplate`); BlockDeviceMappings
+  (EC2 API Reference, BlockDeviceMapping/EbsBlockDevice; EBS User Guide, "Amazon EBS volume types" for the
+  size ranges and the Iops of io1/io2) and Placement (EC2 API Reference, Placement) on RunInstances;
+  ModifyLoadBalancerAttributes/DescribeLoadBalancerAttributes (Classic ELB API Reference,
+  LoadBalancerAttributes: idle timeout 1-4000 s, draining timeout 1-3600 s, access log interval 5 or 60).
 
 Usage: describe_api.py URL
 """

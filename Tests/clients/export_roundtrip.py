@@ -1,5 +1,6 @@
 """`localvpc export` then `localvpc serve --load` of the file, into a new state: every resource keeps
-the ID it had in the API state, and the region still has its default VPC (every AWS region has one).
+the ID it had in the API state, and the region still has its default VPC (every AWS region has one: VPC
+User Guide, "Default VPCs").
 
 Usage: export_roundtrip.py URL IDS_JSON   (IDS_JSON: the IDs seed_aws_cli.py build wrote)
 """

@@ -126,6 +126,13 @@ extension CompiledNetwork {
     func scopeEvaluations(_ scope: AccessScope) throws(ModelError) -> [ScopeEvaluation] {
         var evaluations: [ScopeEvaluation] = []
         var found: Set<String> = []
+        // Each exclude statement's endpoints, resolved once for the scope.
+        let exclusions = scope.exclude.map { exclusion in
+            (
+                sources: exclusion.source.map { Set(endpoints(of: $0)) }, destinations: exclusion.destination.map { Set(endpoints(of: $0)) },
+                through: exclusion.through.flatMap { endpoints(of: $0) }
+            )
+        }
         for statement in scope.match {
             let protocols = statement.packet.map { $0.protocols.isEmpty ? [IPProtocol.tcp, .udp, .icmp] : $0.protocols } ?? [.tcp, .udp, .icmp]
             let wanted = statement.packet.flatMap { $0.destinationPorts.isEmpty ? nil : $0.destinationPorts }
@@ -137,11 +144,9 @@ extension CompiledNetwork {
                 for destination in endpoints(of: statement.destination) where destination != source {
                     var avoiding: [String] = []
                     var excluded = false
-                    for exclusion in scope.exclude {
-                        let sourceCovered = exclusion.source.map { endpoints(of: $0).contains(source) } ?? true
-                        let destinationCovered = exclusion.destination.map { endpoints(of: $0).contains(destination) } ?? true
-                        guard sourceCovered && destinationCovered else { continue }
-                        if exclusion.through.isEmpty { excluded = true } else { avoiding += exclusion.through.flatMap { endpoints(of: $0) } }
+                    for exclusion in exclusions {
+                        guard exclusion.sources?.contains(source) ?? true, exclusion.destinations?.contains(destination) ?? true else { continue }
+                        if exclusion.through.isEmpty { excluded = true } else { avoiding += exclusion.through }
                     }
                     if excluded { continue }
                     for ipProtocol in protocols {

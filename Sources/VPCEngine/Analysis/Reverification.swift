@@ -27,35 +27,48 @@ extension Reachability {
     }
 }
 
-extension CompiledNetwork {
-    /// An analysis' dependencies, widened to what the resources on its way carry: every security group of
-    /// an interface (not only the one whose rule matched), the route table and network ACL of every
-    /// subnet, a load balancer's nodes and registered instances, a gateway's interface.
+/// Widens an analysis' dependencies to what the resources on its way carry: every security group of an
+/// interface (not only the one whose rule matched), the route table and network ACL of every subnet, a
+/// load balancer's nodes, groups and registered instances, a gateway's interface. Its lookups are built
+/// once per network, not once per analysis.
+struct DependencyIndex {
+    private var instanceInterface: [String: String] = [:]
+    private var gatewayInterface: [String: String] = [:]
+    private var balancerParts: [String: [String]] = [:]
+    /// An interface's groups, its subnet and its instance.
+    private var interfaceParts: [String: [String]] = [:]
+    /// A subnet's route table and network ACL.
+    private var subnetParts: [String: [String]] = [:]
+
+    init(_ t: Topology) {
+        for instance in t.instances {
+            instanceInterface[instance.id.rawValue] = instance.primaryNetworkInterfaceID.rawValue
+            if let name = instance.name { instanceInterface[name] = instance.primaryNetworkInterfaceID.rawValue }
+        }
+        for gateway in t.natGateways { gatewayInterface[gateway.id.rawValue] = gateway.networkInterfaceID.rawValue }
+        for balancer in t.loadBalancers {
+            balancerParts[balancer.id.rawValue] =
+                balancer.nodes.map(\.networkInterfaceID.rawValue) + balancer.instanceIDs.map(\.rawValue) + balancer.securityGroupIDs.map(\.rawValue)
+        }
+        for interface in t.networkInterfaces {
+            var parts = interface.securityGroupIDs.map(\.rawValue) + [interface.subnetID.rawValue]
+            if case .instance(let owner) = interface.owner { parts.append(owner.rawValue) }
+            interfaceParts[interface.id.rawValue] = parts
+        }
+        for subnet in t.subnets {
+            subnetParts[subnet.id.rawValue] = [t.routeTable(for: subnet)?.id.rawValue, t.networkACL(for: subnet)?.id.rawValue].compactMap { $0 }
+        }
+    }
+
     func dependencies(of result: Reachability) -> Set<String> {
-        let t = topology
         var ids = result.dependencies
-        var interfaces: [String: NetworkInterface] = [:]
-        for interface in t.networkInterfaces { interfaces[interface.id.rawValue] = interface }
-        for instance in t.instances where ids.contains(instance.id.rawValue) || ids.contains(instance.name ?? "\u{0}") {
-            ids.insert(instance.id.rawValue)
-            ids.insert(instance.primaryNetworkInterfaceID.rawValue)
-        }
-        for gateway in t.natGateways where ids.contains(gateway.id.rawValue) { ids.insert(gateway.networkInterfaceID.rawValue) }
-        for balancer in t.loadBalancers where ids.contains(balancer.id.rawValue) {
-            for node in balancer.nodes { ids.insert(node.networkInterfaceID.rawValue) }
-            for instance in balancer.instanceIDs { ids.insert(instance.rawValue) }
-            ids.formUnion(balancer.securityGroupIDs.map(\.rawValue))
-        }
         for id in Array(ids) {
-            guard let interface = interfaces[id] else { continue }
-            ids.formUnion(interface.securityGroupIDs.map(\.rawValue))
-            ids.insert(interface.subnetID.rawValue)
-            if let owner = t.instance(owning: interface) { ids.insert(owner.id.rawValue) }
+            if let interface = instanceInterface[id] { ids.insert(interface) }
+            if let interface = gatewayInterface[id] { ids.insert(interface) }
+            ids.formUnion(balancerParts[id] ?? [])
         }
-        for subnet in t.subnets where ids.contains(subnet.id.rawValue) {
-            if let table = t.routeTable(for: subnet) { ids.insert(table.id.rawValue) }
-            if let acl = t.networkACL(for: subnet) { ids.insert(acl.id.rawValue) }
-        }
+        for id in Array(ids) { ids.formUnion(interfaceParts[id] ?? []) }
+        for id in Array(ids) { ids.formUnion(subnetParts[id] ?? []) }
         return ids
     }
 }
@@ -144,7 +157,7 @@ public struct Reverification: Sendable {
         analysesRun = 0
         guard !changed.isEmpty else { return }
         // What each analysis depended on, read in the network it was made in.
-        let before = previous
+        let before = DependencyIndex(previous.topology)
         for index in intentResults.indices where !before.dependencies(of: intentResults[index].reachability).isDisjoint(with: changed) {
             intentResults[index] = try network.check(intents[index])
             analysesRun += 1
