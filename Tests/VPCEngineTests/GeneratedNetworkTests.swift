@@ -44,3 +44,62 @@ struct GeneratedNetworkTests {
         }
     }
 }
+
+/// The composition behind whole-network reach (``ReachIndex``) against the single-trace engine.
+struct ReachCompositionTests {
+    /// A generated network with what the generator leaves out varied by the seed: UDP rules, cross-zone
+    /// balancing off, an ACL that blocks part of the ephemeral ports (replies partly blocked), a deny
+    /// entry on a service port, more stopped instances.
+    static func network(seed: UInt64) throws -> CompiledNetwork {
+        var t = NetworkGenerator(seed: seed, subnets: 7, groups: 9, instances: 36, loadBalancers: 2).topology()
+        for index in t.securityGroups.indices where (index + Int(seed)) % 3 == 0 {
+            t.securityGroups[index].ingress.append(
+                .init(ipProtocol: .udp, ports: try PortRange(from: 53, to: 60), peer: .cidr(try CIDRBlock(parsing: "10.0.0.0/16"))))
+            t.securityGroups[index].egress.append(.init(ipProtocol: .udp, ports: try PortRange(port: 53), peer: .cidr(.all)))
+        }
+        for index in t.loadBalancers.indices { t.loadBalancers[index].crossZone = (seed + UInt64(index)) % 2 == 0 }
+        if let acl = t.networkACLs.firstIndex(where: { !$0.isDefault }) {
+            if seed % 2 == 1 {
+                t.networkACLs[acl].entries.append(
+                    .init(
+                        ruleNumber: 105, direction: .ingress, ipProtocol: .tcp, ports: try PortRange(from: 1024, to: 2047), cidr: .all, action: .deny)
+                )
+            }
+            if seed % 3 == 0 {
+                t.networkACLs[acl].entries.append(
+                    .init(ruleNumber: 20, direction: .egress, ipProtocol: .tcp, ports: try PortRange(port: 443), cidr: .all, action: .deny))
+            }
+        }
+        for index in t.instances.indices where t.instances[index].role == nil && (index * 7 + Int(seed)) % 11 == 0 {
+            t.instances[index].state = .stopped
+        }
+        return CompiledNetwork(t)
+    }
+
+    /// Property: every pair the composition answers has exactly the single-trace engine's cell (ports of
+    /// each protocol and the explanation codes of what blocks the rest), and the composition answers most
+    /// pairs, including pairs through load balancers.
+    @Test(arguments: UInt64(1)...12) func everyComposedCellEqualsTheEngines(seed: UInt64) throws {
+        let network = try Self.network(seed: seed)
+        let endpoints = network.reachEndpoints()
+        var index = ReachIndex(network: network)
+        let plain = index.plainEnds(endpoints)
+        var composed = 0
+        var throughBalancers = 0
+        var kinds: Set<String> = []
+        for s in plain.values.sorted(by: { $0.name < $1.name }) {
+            for d in plain.values.sorted(by: { $0.name < $1.name }) where d.name != s.name {
+                guard let cell = try index.cell(s, d) else { continue }
+                composed += 1
+                if !d.balancers.isEmpty { throughBalancers += 1 }
+                kinds.insert(cell.summary)
+                #expect(cell == (try network.reach(s.name, d.name)), "\(s.name) -> \(d.name)")
+            }
+        }
+        #expect(composed >= plain.count * (plain.count - 1) * 9 / 10, "composed \(composed) of \(plain.count * (plain.count - 1))")
+        #expect(throughBalancers > 0 || plain.values.allSatisfy { $0.balancers.isEmpty })
+        #expect(kinds.count >= 3, "\(kinds)")
+        // Far fewer engine runs than pairs: the codes are asked once per vector of stage outcomes.
+        #expect(index.distinctOutcomeVectors < composed / 2, "\(index.distinctOutcomeVectors) vectors for \(composed) pairs")
+    }
+}

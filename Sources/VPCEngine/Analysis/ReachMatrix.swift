@@ -62,8 +62,16 @@ extension CompiledNetwork {
         for endpoint in all { members[classOf[endpoint]!, default: []].append(endpoint) }
         var memo: [String: ReachCell] = [:]
         var cells: [ReachCell] = []
+        var index = ReachIndex(network: self)
+        let plain = index.plainEnds(all)
+        cells.reserveCapacity(sources.count * destinations.count)
         for source in sources {
+            let plainSource = plain[source]
             for destination in destinations where destination != source {
+                if let plainSource, let plainDestination = plain[destination], let cell = try index.cell(plainSource, plainDestination) {
+                    cells.append(cell)
+                    continue
+                }
                 let (sourceClass, destinationClass) = (classOf[source]!, classOf[destination]!)
                 let key = sourceClass + "\u{0}" + destinationClass
                 var cell: ReachCell

@@ -1,0 +1,246 @@
+import VPCModel
+
+/// Whole-network reach by composition: what one instance can send to another and get answered,
+/// computed from the stages of its paths (security groups, network ACLs, states, load balancer legs)
+/// evaluated once per distinct input and combined per pair, instead of one trace per pair.
+///
+/// Every stage is a set of TCP and UDP destination ports and ICMP (a ``View``), interned: a pair's
+/// answer is a fold of small integer lookups. It covers the pairs whose paths are plain: two instances
+/// of one VPC that forward for nobody, one address each, delivered by the `local` route both ways
+/// (also to and from the nodes of the load balancers that register the destination). Every other pair
+/// is left to the single-trace engine (``CompiledNetwork/reach(from:to:)`` does so).
+///
+/// The reachable ports come from the composition. The explanation codes of what blocks the rest depend
+/// only on which stages block all, some or none of the packets, so they are asked of the single-trace
+/// engine once per distinct vector of stage outcomes, for the first pair that has it. Property tests
+/// hold every cell to the single-trace engine's answer for that pair.
+struct ReachIndex {
+    let network: CompiledNetwork
+
+    /// TCP and UDP destination ports, and whether ICMP passes.
+    struct View: Hashable {
+        var tcp: IntervalSet
+        var udp: IntervalSet
+        var icmp: Bool
+    }
+
+    /// An instance whose paths the composition covers.
+    struct End {
+        var name: String
+        var instance: Instance
+        var interface: NetworkInterface
+        var address: UInt32
+        var subnet: Subnet
+        var running: Bool
+        /// Its ephemeral ports as a view (the reply's destination ports).
+        var replyPorts: Int32
+        var balancers: [ClassicLoadBalancer]
+    }
+
+    /// A load balancer node: its interface and where it sits.
+    struct Node {
+        var interface: NetworkInterface
+        var address: UInt32
+        var subnet: Subnet
+    }
+
+    static let pass: UInt8 = 0
+    static let notApplicable: UInt8 = 0xC0
+    /// A stage that blocks every protocol without narrowing (a stopped instance).
+    static let blocksAll: UInt8 = 0b10_1010
+
+    var views: [View] = []
+    private var viewIDs: [View: Int32] = [:]
+    private var steps: [UInt64: (Int32, UInt8)] = [:]
+    private var sgViews: [SGKey: Int32] = [:]
+    private var groupKeys: [NetworkInterface.ID: Int32] = [:]
+    private var groupKeyIDs: [[SecurityGroup.ID]: Int32] = [:]
+    private var aclViews: [ACLKey: Int32] = [:]
+    private var locals: [LocalKey: Bool] = [:]
+    private var codes: [[UInt8]: [String: [String]]] = [:]
+    private(set) var allID: Int32 = 0
+    private(set) var backendPortsID: Int32 = 0
+    var nodes: [NetworkInterface.ID: Node] = [:]
+
+    private struct SGKey: Hashable {
+        var groups: Int32
+        var egress: Bool
+        var mask: UInt64
+    }
+    private struct ACLKey: Hashable {
+        var subnet: Subnet.ID
+        var egress: Bool
+        var peer: UInt32
+    }
+    private struct LocalKey: Hashable {
+        var subnet: Subnet.ID
+        var address: UInt32
+    }
+
+    init(network: CompiledNetwork) {
+        self.network = network
+        allID = intern(View(tcp: HeaderBox.allPorts, udp: HeaderBox.allPorts, icmp: true))
+        let backend = IntervalSet(ClassicLoadBalancer.backendSourcePorts)
+        backendPortsID = intern(View(tcp: backend, udp: backend, icmp: true))
+        for (id, entry) in network.nodeOfInterface {
+            guard let interface = network.interfaces[id], interface.privateIPs.count == 1, let subnet = network.subnets[interface.subnetID],
+                network.loadBalancers[entry.balancer] != nil
+            else { continue }
+            nodes[id] = Node(interface: interface, address: interface.primaryPrivateIP.value, subnet: subnet)
+        }
+    }
+
+    mutating func intern(_ view: View) -> Int32 {
+        if let id = viewIDs[view] { return id }
+        let id = Int32(views.count)
+        views.append(view)
+        viewIDs[view] = id
+        return id
+    }
+
+    /// The endpoints the composition covers, by the name they were asked by.
+    mutating func plainEnds(_ names: [String]) -> [String: End] {
+        var routeTargets: Set<String> = []
+        for table in network.topology.routeTables {
+            for route in table.routes {
+                switch route.target {
+                case .instance(let id): routeTargets.insert(id.rawValue)
+                case .networkInterface(let id): routeTargets.insert(id.rawValue)
+                default: break
+                }
+            }
+        }
+        var interfacesOfInstance: [Instance.ID: Int] = [:]
+        for interface in network.topology.networkInterfaces {
+            if case .instance(let id) = interface.owner { interfacesOfInstance[id, default: 0] += 1 }
+        }
+        var byName: [String: Instance] = [:]
+        for instance in network.topology.instances.reversed() {
+            if let name = instance.name { byName[name] = instance }
+        }
+        for instance in network.topology.instances { byName[instance.id.rawValue] = instance }
+        var result: [String: End] = [:]
+        for name in names {
+            guard let instance = byName[name], instance.state != .terminated, instance.role == nil,
+                !routeTargets.contains(instance.id.rawValue), interfacesOfInstance[instance.id, default: 0] == 1,
+                let interface = network.interfaces[instance.primaryNetworkInterfaceID], interface.sourceDestCheck,
+                interface.privateIPs.count == 1, !routeTargets.contains(interface.id.rawValue),
+                let subnet = network.subnets[interface.subnetID], network.routeTableOfSubnet[subnet.id] != nil
+            else { continue }
+            // The engine names an instance by the first one of that name; a name two instances share is left to it.
+            if byName[name]?.id != instance.id { continue }
+            let balancers = network.balancers(registering: interface).filter { $0.vpcID == subnet.vpcID }
+            guard balancers.allSatisfy(isPlain) else { continue }
+            let ephemeral = IntervalSet(instance.ephemeralPorts)
+            result[name] = End(
+                name: name, instance: instance, interface: interface, address: interface.primaryPrivateIP.value, subnet: subnet,
+                running: instance.state.isForwarding, replyPorts: intern(View(tcp: ephemeral, udp: ephemeral, icmp: true)),
+                balancers: balancers)
+        }
+        return result
+    }
+
+    /// A load balancer whose legs the composition follows: listeners on distinct ports, every node known.
+    private func isPlain(_ balancer: ClassicLoadBalancer) -> Bool {
+        !balancer.listeners.isEmpty && Set(balancer.listeners.map(\.loadBalancerPort)).count == balancer.listeners.count
+            && balancer.nodes.allSatisfy { nodes[$0.networkInterfaceID] != nil }
+    }
+
+    // MARK: Stages
+
+    /// Narrows `current` by a stage: the packets it allows, with the stage's outcome per protocol (two
+    /// bits each, TCP, UDP, ICMP: 0 allows all, 1 some, 2 none). A stage that allows none leaves the set
+    /// as it was, as a blocked path goes on in the engine.
+    mutating func step(_ current: Int32, _ stage: Int32) -> (Int32, UInt8) {
+        let key = UInt64(UInt32(bitPattern: current)) << 32 | UInt64(UInt32(bitPattern: stage))
+        if let known = steps[key] { return known }
+        let (a, b) = (views[Int(current)], views[Int(stage)])
+        func narrow(_ x: IntervalSet, _ y: IntervalSet) -> (IntervalSet, UInt8) {
+            let both = x.intersection(y)
+            return both == x ? (x, 0) : both.isEmpty ? (x, 2) : (both, 1)
+        }
+        let (tcp, t) = narrow(a.tcp, b.tcp)
+        let (udp, u) = narrow(a.udp, b.udp)
+        let i: UInt8 = a.icmp && !b.icmp ? 2 : 0
+        let result = (intern(View(tcp: tcp, udp: udp, icmp: a.icmp)), t | u << 2 | i << 4)
+        steps[key] = result
+        return result
+    }
+
+    /// What an interface's security groups allow to (egress) or from (ingress) one address.
+    mutating func securityGroups(of interface: NetworkInterface, egress: Bool, peer: UInt32) -> Int32? {
+        let rules = (egress ? network.egressRules[interface.id] : network.ingressRules[interface.id]) ?? []
+        guard rules.count <= 64 else { return nil }
+        var mask: UInt64 = 0
+        for (index, rule) in rules.enumerated() where (egress ? rule.box.destinations : rule.box.sources).contains(peer) {
+            mask |= 1 << UInt64(index)
+        }
+        let key = SGKey(groups: groupKey(interface), egress: egress, mask: mask)
+        if let known = sgViews[key] { return known }
+        var view = View(tcp: .empty, udp: .empty, icmp: false)
+        for (index, rule) in rules.enumerated() where mask & (1 << UInt64(index)) != 0 {
+            if rule.box.protocols.contains(6) { view.tcp = view.tcp.union(rule.box.destinationPorts) }
+            if rule.box.protocols.contains(17) { view.udp = view.udp.union(rule.box.destinationPorts) }
+            if rule.box.protocols.contains(1) { view.icmp = true }
+        }
+        let id = intern(view)
+        sgViews[key] = id
+        return id
+    }
+
+    private mutating func groupKey(_ interface: NetworkInterface) -> Int32 {
+        if let key = groupKeys[interface.id] { return key }
+        let groups = interface.securityGroupIDs
+        let key = groupKeyIDs[groups] ?? Int32(groupKeyIDs.count)
+        groupKeyIDs[groups] = key
+        groupKeys[interface.id] = key
+        return key
+    }
+
+    /// What a subnet's network ACL allows out to (egress) or in from (ingress) one address: entries in
+    /// rule-number order, the first that matches decides.
+    mutating func acl(of subnet: Subnet, egress: Bool, peer: UInt32) -> Int32 {
+        let key = ACLKey(subnet: subnet.id, egress: egress, peer: peer)
+        if let known = aclViews[key] { return known }
+        var view = View(tcp: HeaderBox.allPorts, udp: HeaderBox.allPorts, icmp: true)
+        if let acl = network.aclOfSubnet[subnet.id] {
+            func allowed(_ ipProtocol: UInt32) -> IntervalSet {
+                var remaining = HeaderBox.allPorts
+                var allowed = IntervalSet.empty
+                for entry in egress ? acl.egress : acl.ingress
+                where entry.box.protocols.contains(ipProtocol) && (egress ? entry.box.destinations : entry.box.sources).contains(peer) {
+                    if entry.entry.action == .allow { allowed = allowed.union(remaining.intersection(entry.box.destinationPorts)) }
+                    remaining = remaining.subtracting(entry.box.destinationPorts)
+                    if remaining.isEmpty { break }
+                }
+                return allowed
+            }
+            view = View(tcp: allowed(6), udp: allowed(17), icmp: !allowed(1).isEmpty)
+        }
+        let id = intern(view)
+        aclViews[key] = id
+        return id
+    }
+
+    /// Whether the route a subnet uses for an address is the VPC's `local` route.
+    mutating func isLocal(_ subnet: Subnet, _ address: UInt32) -> Bool {
+        let key = LocalKey(subnet: subnet.id, address: address)
+        if let known = locals[key] { return known }
+        var local = false
+        if let table = network.routeTableOfSubnet[subnet.id], let route = table.routes.first(where: { $0.block.contains(address) }) {
+            if case .local = route.route.target, route.state == .active { local = true }
+        }
+        locals[key] = local
+        return local
+    }
+
+    /// The explanation codes for a vector of stage outcomes, asked of the engine for the first pair that has it.
+    mutating func blockers(_ outcomes: [UInt8], source: String, destination: String) throws(ModelError) -> [String: [String]] {
+        if let known = codes[outcomes] { return known }
+        let found = try network.reach(source, destination).blockers
+        codes[outcomes] = found
+        return found
+    }
+
+    var distinctOutcomeVectors: Int { codes.count }
+}
