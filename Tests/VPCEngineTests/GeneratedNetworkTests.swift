@@ -51,7 +51,7 @@ struct ReachCompositionTests {
     /// balancing off, an ACL that blocks part of the ephemeral ports (replies partly blocked), a deny
     /// entry on a service port, more stopped instances.
     static func network(seed: UInt64) throws -> CompiledNetwork {
-        var t = NetworkGenerator(seed: seed, subnets: 7, groups: 9, instances: 36, loadBalancers: 2).topology()
+        var t = NetworkGenerator(seed: seed, subnets: 7, groups: 9, instances: 24, loadBalancers: 2).topology()
         for index in t.securityGroups.indices where (index + Int(seed)) % 3 == 0 {
             t.securityGroups[index].ingress.append(
                 .init(ipProtocol: .udp, ports: try PortRange(from: 53, to: 60), peer: .cidr(try CIDRBlock(parsing: "10.0.0.0/16"))))
@@ -79,7 +79,7 @@ struct ReachCompositionTests {
     /// Property: every pair the composition answers has exactly the single-trace engine's cell (ports of
     /// each protocol and the explanation codes of what blocks the rest), and the composition answers most
     /// pairs, including pairs through load balancers.
-    @Test(arguments: UInt64(1)...12) func everyComposedCellEqualsTheEngines(seed: UInt64) throws {
+    @Test(arguments: UInt64(1)...8) func everyComposedCellEqualsTheEngines(seed: UInt64) throws {
         let network = try Self.network(seed: seed)
         let endpoints = network.reachEndpoints()
         var index = ReachIndex(network: network)
@@ -87,17 +87,23 @@ struct ReachCompositionTests {
         var composed = 0
         var throughBalancers = 0
         var kinds: Set<String> = []
-        for s in plain.values.sorted(by: { $0.name < $1.name }) {
-            for d in plain.values.sorted(by: { $0.name < $1.name }) where d.name != s.name {
+        var pairKinds: Set<String> = []
+        let ends = plain.values.sorted { $0.name < $1.name }
+        for s in ends {
+            for d in ends where d.name != s.name {
                 guard let cell = try index.cell(s, d) else { continue }
                 composed += 1
                 if !d.balancers.isEmpty { throughBalancers += 1 }
                 kinds.insert(cell.summary)
+                pairKinds.insert("\(s.kind)->\(d.kind)")
                 #expect(cell == (try network.reach(s.name, d.name)), "\(s.name) -> \(d.name)")
             }
         }
-        #expect(composed >= plain.count * (plain.count - 1) * 9 / 10, "composed \(composed) of \(plain.count * (plain.count - 1))")
-        #expect(throughBalancers > 0 || plain.values.allSatisfy { $0.balancers.isEmpty })
+        // Every endpoint but the internet is covered: instances (NAT instances too), NAT gateways, load balancers.
+        #expect(plain.count == endpoints.count - 1)
+        #expect(composed == ends.count * (ends.count - 1), "composed \(composed) of \(ends.count * (ends.count - 1))")
+        #expect(pairKinds.count == 9, "\(pairKinds.sorted())")
+        #expect(throughBalancers > 0)
         #expect(kinds.count >= 3, "\(kinds)")
         // Far fewer engine runs than pairs: the codes are asked once per vector of stage outcomes.
         #expect(index.distinctOutcomeVectors < composed / 2, "\(index.distinctOutcomeVectors) vectors for \(composed) pairs")

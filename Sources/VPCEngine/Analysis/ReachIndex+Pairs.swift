@@ -1,192 +1,246 @@
 import VPCModel
 
 extension ReachIndex {
-    /// One attempt's outcome: the stages' outcomes in the engine's order, and the ports that made the round trip.
-    private struct Attempt {
+    /// One attempt of the engine's (a candidate path and its reply): the stages' outcomes in the engine's
+    /// order, and the packets that got through.
+    struct Attempt {
         var outcomes: [UInt8] = []
         var forward: Int32
-        var reply: Int32
+        var arrives = true
 
-        /// Bit masks of the protocols some stage blocks entirely.
-        var blocked: UInt8 { outcomes.reduce(0) { $0 | ($1 & ReachIndex.blocksAll) } }
+        /// Two bits per protocol (TCP, UDP, ICMP), set where some stage blocks that protocol entirely.
+        var blocked: UInt8 { outcomes.reduce(0) { $0 | ($1 < 0x80 ? $1 & ReachIndex.blocksAll : 0) } }
 
         mutating func add(_ outcome: UInt8) { outcomes.append(outcome) }
     }
 
     /// The cell of a pair whose paths are plain (see the type's description), or nil for the engine to answer.
     mutating func cell(_ s: End, _ d: End) throws(ModelError) -> ReachCell? {
-        guard s.subnet.vpcID == d.subnet.vpcID, isLocal(s.subnet, d.address), isLocal(d.subnet, s.address) else { return nil }
-        guard var direct = leg(from: s.interface, s.subnet, s.address, to: d, fromNode: false, origin: s.running, start: allID) else {
-            return nil
+        guard s.name != d.name, s.sides[0].subnet.vpcID == d.sides[0].subnet.vpcID else { return nil }
+        var key: [UInt8] = [s.kind.rawValue, d.kind.rawValue]
+        var tcp = IntervalSet.empty
+        var udp = IntervalSet.empty
+        var icmp = false
+        func collect(_ attempt: Attempt) {
+            key += attempt.outcomes
+            key.append(attempt.arrives ? 0xFE : 0xFD)
+            let blocked = attempt.blocked
+            guard attempt.arrives else { return }
+            let view = views[Int(attempt.forward)]
+            if blocked & 0b11 == 0 { tcp = tcp.union(view.tcp) }
+            if blocked & 0b1100 == 0 { udp = udp.union(view.udp) }
+            if blocked & 0b11_0000 == 0 && view.icmp { icmp = true }
         }
-        // The reply: the destination's security groups track the connection; the ACLs are stateless.
-        var reply = s.replyPorts
-        if s.subnet.id != d.subnet.id {
-            for stage in [acl(of: d.subnet, egress: true, peer: s.address), acl(of: s.subnet, egress: false, peer: d.address)] {
-                let (next, outcome) = step(reply, stage)
-                reply = next
-                direct.add(outcome)
+        // A load balancer as the source: one candidate per node, in the order of their interfaces.
+        for a in s.sides {
+            if let balancer = d.loadBalancer {
+                guard let attempts = toLoadBalancer(from: a, balancer, nodes: d.sides) else { return nil }
+                attempts.forEach(collect)
+                continue
             }
-        } else {
-            direct.add(Self.notApplicable)
-            direct.add(Self.notApplicable)
-        }
-        direct.add(s.running ? Self.pass : Self.blocksAll)
-        direct.reply = reply
-
-        var key = direct.outcomes
-        let view = views[Int(direct.forward)]
-        let blocked = direct.blocked
-        var tcp = blocked & 0b11 == 0 ? view.tcp : .empty
-        let udp = blocked & 0b1100 == 0 ? view.udp : .empty
-        let icmp = blocked & 0b11_0000 == 0 && view.icmp
-
-        for balancer in d.balancers {
-            key.append(0xFF)
-            guard let (ports, outcomes) = try throughLoadBalancer(balancer, from: s, to: d) else { return nil }
-            tcp = tcp.union(ports)
-            key += outcomes
+            let b = d.sides[0]
+            guard let direct = roundTrip(from: a, to: b, start: allID) else { return nil }
+            collect(direct)
+            guard s.kind != .loadBalancer else { continue }
+            for balancer in d.balancers {
+                key.append(0xFF)
+                guard let (ports, outcomes) = throughLoadBalancer(balancer, from: a, to: b) else { return nil }
+                tcp = tcp.union(ports)
+                key += outcomes
+            }
         }
         let blockers = try self.blockers(key, source: s.name, destination: d.name)
         return ReachCell(source: s.name, destination: d.name, tcp: tcp, udp: udp, icmp: icmp, blockers: blockers)
     }
 
-    /// A forward leg from an interface to an instance: the sender's state and egress groups, the ACLs
-    /// when it crosses subnets (the node's outbound ACL always), the receiver's state and ingress groups.
-    private mutating func leg(
-        from sender: NetworkInterface, _ senderSubnet: Subnet, _ senderAddress: UInt32, to d: End, fromNode: Bool, origin: Bool?,
-        start: Int32
-    ) -> Attempt? {
-        var attempt = Attempt(forward: start, reply: start)
-        if let origin { attempt.add(origin ? Self.pass : Self.blocksAll) }
-        guard let egress = securityGroups(of: sender, egress: true, peer: d.address),
-            let ingress = securityGroups(of: d.interface, egress: false, peer: senderAddress)
-        else { return nil }
-        var stages: [Int32?] = [egress]
-        let crosses = senderSubnet.id != d.subnet.id
-        stages.append(crosses || fromNode ? acl(of: senderSubnet, egress: true, peer: d.address) : nil)
-        stages.append(crosses ? acl(of: d.subnet, egress: false, peer: senderAddress) : nil)
+    /// Applies stages in order (nil: the engine skips it here), narrowing the attempt's packets.
+    private mutating func apply(_ stages: [Int32?], to current: inout Int32, _ attempt: inout Attempt) {
         for stage in stages {
             guard let stage else {
                 attempt.add(Self.notApplicable)
                 continue
             }
-            let (next, outcome) = step(attempt.forward, stage)
-            attempt.forward = next
+            let (next, outcome) = step(current, stage)
+            current = next
             attempt.add(outcome)
         }
-        attempt.add(d.running ? Self.pass : Self.blocksAll)
-        let (next, outcome) = step(attempt.forward, ingress)
-        attempt.forward = next
-        attempt.add(outcome)
-        // Which ACL code a node's own outbound check gives depends on whether it stays in its subnet.
-        if fromNode { attempt.add(crosses ? 0x80 : 0x81) }
+    }
+
+    /// The state of a side's instance as a stage outcome (nothing for a NAT gateway or node).
+    private func state(_ side: Side, _ attempt: inout Attempt) {
+        if let running = side.running { attempt.add(running ? Self.pass : Self.blocksAll) }
+    }
+
+    /// From one interface to another by the local route: the sender's state and egress groups, the ACLs
+    /// when the packets cross subnets (a node's outbound ACL always), the receiver's state and ingress
+    /// groups; a NAT gateway has no groups and accepts no connection.
+    private mutating func forwardLeg(from a: Side, to b: Side, start: Int32, origin: Bool) -> Attempt? {
+        guard isLocal(a.subnet, b.address), isLocal(b.subnet, a.address) else { return nil }
+        var attempt = Attempt(forward: start)
+        if origin { state(a, &attempt) }
+        let crosses = a.subnet.id != b.subnet.id
+        var stages: [Int32?] = []
+        if !a.isNATGateway {
+            guard let egress = securityGroups(of: a.interface, egress: true, peer: b.address) else { return nil }
+            stages.append(egress)
+        }
+        stages.append(crosses || a.isNode ? acl(of: a.subnet, egress: true, peer: b.address) : nil)
+        stages.append(crosses ? acl(of: b.subnet, egress: false, peer: a.address) : nil)
+        var current = start
+        apply(stages, to: &current, &attempt)
+        state(b, &attempt)
+        if b.isNATGateway {
+            attempt.arrives = false
+        } else {
+            guard let ingress = securityGroups(of: b.interface, egress: false, peer: a.address) else { return nil }
+            apply([ingress], to: &current, &attempt)
+        }
+        attempt.forward = current
         return attempt
+    }
+
+    /// The reply of a leg, from b back to a: the ACLs again (they are stateless), a's state.
+    private mutating func reply(from b: Side, to a: Side, ports: Int32, _ attempt: inout Attempt) {
+        var current = ports
+        let crosses = a.subnet.id != b.subnet.id
+        apply(
+            [
+                crosses || b.isNode ? acl(of: b.subnet, egress: true, peer: a.address) : nil,
+                crosses ? acl(of: a.subnet, egress: false, peer: b.address) : nil,
+            ],
+            to: &current, &attempt)
+    }
+
+    private mutating func roundTrip(from a: Side, to b: Side, start: Int32) -> Attempt? {
+        guard var attempt = forwardLeg(from: a, to: b, start: start, origin: true) else { return nil }
+        guard attempt.arrives else { return attempt }
+        reply(from: b, to: a, ports: a.replyPorts, &attempt)
+        state(a, &attempt)
+        return attempt
+    }
+
+    /// To a load balancer itself: the packets go to every node at once (the sender's egress groups judge
+    /// them together), then each node's ACLs, groups and listeners; the node answers.
+    private mutating func toLoadBalancer(from a: Side, _ balancer: ClassicLoadBalancer, nodes: [Side]) -> [Attempt]? {
+        var prefix = Attempt(forward: allID)
+        state(a, &prefix)
+        let all = views[Int(allID)]
+        var reaching: [View] = []
+        for node in nodes {
+            guard isLocal(a.subnet, node.address), isLocal(node.subnet, a.address) else { return nil }
+            if a.isNATGateway {
+                reaching.append(all)
+            } else {
+                guard let egress = securityGroups(of: a.interface, egress: true, peer: node.address) else { return nil }
+                let allowed = views[Int(egress)]
+                reaching.append(View(tcp: allowed.tcp, udp: allowed.udp, icmp: allowed.icmp))
+            }
+        }
+        // Per protocol: every node's packets allowed, some, or none (then the path goes on with all).
+        func outcome(_ part: (View) -> Bool, _ full: (View) -> Bool) -> UInt8 {
+            reaching.allSatisfy(full) ? 0 : reaching.allSatisfy { !part($0) } ? 2 : 1
+        }
+        let tcpOutcome = outcome({ !$0.tcp.isEmpty }, { $0.tcp == all.tcp })
+        let udpOutcome = outcome({ !$0.udp.isEmpty }, { $0.udp == all.udp })
+        let icmpOutcome = outcome({ $0.icmp }, { $0.icmp })
+        prefix.add(a.isNATGateway ? Self.notApplicable : tcpOutcome | udpOutcome << 2 | icmpOutcome << 4)
+        let listeners = intern(
+            View(tcp: IntervalSet(balancer.listeners.map { UInt32($0.loadBalancerPort)...UInt32($0.loadBalancerPort) }), udp: .empty, icmp: false))
+        var attempts: [Attempt] = []
+        for (index, node) in nodes.enumerated() {
+            let view = View(
+                tcp: tcpOutcome == 2 ? all.tcp : reaching[index].tcp, udp: udpOutcome == 2 ? all.udp : reaching[index].udp,
+                icmp: icmpOutcome == 2 || reaching[index].icmp)
+            guard !view.tcp.isEmpty || !view.udp.isEmpty || view.icmp else { continue }
+            var attempt = prefix
+            attempt.add(0xF0 | UInt8(min(index, 15)))
+            var current = intern(view)
+            let crosses = a.subnet.id != node.subnet.id
+            guard let ingress = securityGroups(of: node.interface, egress: false, peer: a.address) else { return nil }
+            apply(
+                [
+                    crosses || a.isNode ? acl(of: a.subnet, egress: true, peer: node.address) : nil,
+                    crosses ? acl(of: node.subnet, egress: false, peer: a.address) : nil, ingress, listeners,
+                ], to: &current, &attempt)
+            attempt.forward = current
+            reply(from: node, to: a, ports: a.replyPorts, &attempt)
+            state(a, &attempt)
+            attempts.append(attempt)
+        }
+        return attempts
     }
 
     /// The instance ports a source reaches through one load balancer that registers the destination
     /// (TCP only), with the outcomes of its attempts: one per node and listener, in the engine's order.
-    private mutating func throughLoadBalancer(
-        _ balancer: ClassicLoadBalancer, from s: End, to d: End
-    ) throws(ModelError) -> (IntervalSet, [UInt8])? {
+    private mutating func throughLoadBalancer(_ balancer: ClassicLoadBalancer, from a: Side, to d: Side) -> (IntervalSet, [UInt8])? {
         let nodeList = balancer.nodes.compactMap { nodes[$0.networkInterfaceID] }.sorted { $0.interface.id < $1.interface.id }
         guard nodeList.count == balancer.nodes.count else { return nil }
-        let listenerPorts = IntervalSet(balancer.listeners.map { UInt32($0.loadBalancerPort)...UInt32($0.loadBalancerPort) })
-        let listeners = View(tcp: listenerPorts, udp: .empty, icmp: false)
-        let listenersID = intern(listeners)
-        var outcomes: [UInt8] = [s.running ? Self.pass : Self.blocksAll]
+        let listenersID = intern(
+            View(tcp: IntervalSet(balancer.listeners.map { UInt32($0.loadBalancerPort)...UInt32($0.loadBalancerPort) }), udp: .empty, icmp: false))
+        var head = Attempt(forward: listenersID)
+        state(a, &head)
         // The client's egress groups judge the packets to every node at once.
         var allowed: [Int32] = []
         var any = false
         var all = true
         for node in nodeList {
-            guard isLocal(s.subnet, node.address), isLocal(node.subnet, s.address), isLocal(node.subnet, d.address),
-                isLocal(d.subnet, node.address),
-                let egress = securityGroups(of: s.interface, egress: true, peer: node.address)
+            guard isLocal(a.subnet, node.address), isLocal(node.subnet, a.address), isLocal(node.subnet, d.address), isLocal(d.subnet, node.address)
             else { return nil }
+            if a.isNATGateway {
+                allowed.append(listenersID)
+                continue
+            }
+            guard let egress = securityGroups(of: a.interface, egress: true, peer: node.address) else { return nil }
             let (next, outcome) = step(listenersID, egress)
-            let passes = outcome & 0b11 == 0
             let none = outcome & 0b11 == 2
             allowed.append(none ? -1 : next)
             any = any || !none
-            all = all && passes
+            all = all && outcome & 0b11 == 0
         }
-        outcomes.append(all ? 0 : any ? 1 : 2)
+        if a.isNATGateway { (any, all) = (true, true) }
+        head.add(a.isNATGateway ? Self.notApplicable : all ? 0 : any ? 1 : 2)
+        var outcomes = head.outcomes
         var ports = IntervalSet.empty
-        let clientBlocked = outcomes.contains { $0 & 0b11 == 2 }
         for (index, node) in nodeList.enumerated() {
-            let current = any ? allowed[index] : listenersID
-            guard current >= 0 else { continue }
-            var stages: [Int32?] = []
-            let crosses = s.subnet.id != node.subnet.id
-            stages.append(crosses ? acl(of: s.subnet, egress: true, peer: node.address) : nil)
-            stages.append(crosses ? acl(of: node.subnet, egress: false, peer: s.address) : nil)
-            guard let ingress = securityGroups(of: node.interface, egress: false, peer: s.address) else { return nil }
-            stages.append(ingress)
-            var client = current
-            var nodeOutcomes: [UInt8] = []
-            for stage in stages {
-                guard let stage else {
-                    nodeOutcomes.append(Self.notApplicable)
-                    continue
-                }
-                let (next, outcome) = step(client, stage)
-                client = next
-                nodeOutcomes.append(outcome & 0b11)
-            }
-            nodeOutcomes.append(zoneOutcome(balancer, node: node, target: d))
+            var client = any ? allowed[index] : listenersID
+            guard client >= 0 else { continue }
+            let nodeSide = Side(
+                interface: node.interface, address: node.address, subnet: node.subnet, running: nil, isNode: true, replyPorts: backendPortsID)
+            let crosses = a.subnet.id != node.subnet.id
+            guard let ingress = securityGroups(of: node.interface, egress: false, peer: a.address) else { return nil }
+            var reaching = head
+            apply(
+                [
+                    crosses || a.isNode ? acl(of: a.subnet, egress: true, peer: node.address) : nil,
+                    crosses ? acl(of: node.subnet, egress: false, peer: a.address) : nil, ingress,
+                ],
+                to: &client, &reaching)
+            reaching.add(zoneOutcome(balancer, node: node, target: d))
             for listener in balancer.listeners where views[Int(client)].tcp.contains(UInt32(listener.loadBalancerPort)) {
                 let port = UInt32(listener.instancePort)
-                let backendStart = intern(View(tcp: IntervalSet(value: port), udp: .empty, icmp: false))
-                guard var backend = leg(from: node.interface, node.subnet, node.address, to: d, fromNode: true, origin: nil, start: backendStart)
-                else { return nil }
+                let start = intern(View(tcp: IntervalSet(value: port), udp: .empty, icmp: false))
+                guard var backend = forwardLeg(from: nodeSide, to: d, start: start, origin: false) else { return nil }
                 // The instance's reply to the node, then the node's answer to the client.
-                var replyStages: [Int32?] = []
-                let backCrosses = d.subnet.id != node.subnet.id
-                replyStages.append(backCrosses ? acl(of: d.subnet, egress: true, peer: node.address) : nil)
-                replyStages.append(backCrosses ? acl(of: node.subnet, egress: false, peer: d.address) : nil)
-                var backReply = backendPortsID
-                for stage in replyStages {
-                    guard let stage else {
-                        backend.add(Self.notApplicable)
-                        continue
-                    }
-                    let (next, outcome) = step(backReply, stage)
-                    backReply = next
-                    backend.add(outcome & 0b11)
-                }
-                var clientReply = s.replyPorts
-                let answerStages: [Int32?] = [
-                    acl(of: node.subnet, egress: true, peer: s.address), crosses ? acl(of: s.subnet, egress: false, peer: node.address) : nil,
-                ]
-                for stage in answerStages {
-                    guard let stage else {
-                        backend.add(Self.notApplicable)
-                        continue
-                    }
-                    let (next, outcome) = step(clientReply, stage)
-                    clientReply = next
-                    backend.add(outcome & 0b11)
-                }
-                backend.add(s.running ? Self.pass : 2)
-                outcomes.append(0xFE)
-                outcomes += nodeOutcomes
-                outcomes += backend.outcomes.map { $0 == Self.notApplicable || $0 >= 0x80 ? $0 : $0 & 0b11 }
-                let blocked =
-                    clientBlocked || nodeOutcomes.contains(2) || nodeOutcomes.contains { $0 >= 0x10 && $0 < 0x80 }
-                    || backend.outcomes.contains { $0 != Self.notApplicable && $0 < 0x80 && $0 & 0b11 == 2 }
-                if !blocked && !views[Int(backend.forward)].tcp.isEmpty { ports = ports.union(IntervalSet(value: port)) }
+                reply(from: d, to: nodeSide, ports: backendPortsID, &backend)
+                reply(from: nodeSide, to: a, ports: a.replyPorts, &backend)
+                state(a, &backend)
+                var attempt = reaching
+                attempt.add(0xF0)
+                attempt.outcomes += backend.outcomes
+                outcomes += attempt.outcomes.dropFirst(head.outcomes.count)
+                let tcpBlocked = attempt.outcomes.contains { $0 < 0x80 && $0 & 0b11 == 2 }
+                if !tcpBlocked && !views[Int(backend.forward)].tcp.isEmpty { ports = ports.union(IntervalSet(value: port)) }
             }
         }
         return (ports, outcomes)
     }
 
-    /// 0 when the node may send to the target, 0x11 when the target's zone is not enabled, 0x12 when
-    /// cross-zone balancing is off and the node is in another zone.
-    private func zoneOutcome(_ balancer: ClassicLoadBalancer, node: Node, target: End) -> UInt8 {
+    /// 0 when the node may send to the target, 0x12 (blocking) when the target's zone is not enabled,
+    /// 0x22 when cross-zone balancing is off and the node is in another zone.
+    private func zoneOutcome(_ balancer: ClassicLoadBalancer, node: Node, target: Side) -> UInt8 {
         let enabled = Set(balancer.nodes.compactMap { network.subnets[$0.subnetID]?.availabilityZone })
-        if !enabled.contains(target.subnet.availabilityZone) { return 0x11 }
-        if !balancer.crossZone && node.subnet.availabilityZone != target.subnet.availabilityZone { return 0x12 }
+        if !enabled.contains(target.subnet.availabilityZone) { return 0x12 }
+        if !balancer.crossZone && node.subnet.availabilityZone != target.subnet.availabilityZone { return 0x22 }
         return 0
     }
 }

@@ -24,17 +24,34 @@ struct ReachIndex {
         var icmp: Bool
     }
 
-    /// An instance whose paths the composition covers.
-    struct End {
-        var name: String
-        var instance: Instance
+    /// One end of a leg: an interface that sends or receives (an instance's, a NAT gateway's or a load
+    /// balancer node's), with what the engine reads of it.
+    struct Side {
         var interface: NetworkInterface
         var address: UInt32
         var subnet: Subnet
-        var running: Bool
-        /// Its ephemeral ports as a view (the reply's destination ports).
+        /// The owning instance's state (running or not); nil for a NAT gateway or a node.
+        var running: Bool?
+        var isNode = false
+        var isNATGateway = false
+        /// The source ports it sends from, as a view (the reply's destination ports).
         var replyPorts: Int32
-        var balancers: [ClassicLoadBalancer]
+    }
+
+    /// An endpoint the composition covers: an instance or NAT gateway (one side), or a load balancer (its nodes).
+    struct End {
+        enum Kind: UInt8 {
+            case instance = 1
+            case natGateway = 2
+            case loadBalancer = 3
+        }
+        var name: String
+        var kind: Kind
+        /// The instance's or gateway's interface; a load balancer's nodes, by interface ID.
+        var sides: [Side]
+        /// The load balancers of its VPC that register it (an instance's).
+        var balancers: [ClassicLoadBalancer] = []
+        var loadBalancer: ClassicLoadBalancer?
     }
 
     /// A load balancer node: its interface and where it sits.
@@ -98,46 +115,59 @@ struct ReachIndex {
         return id
     }
 
-    /// The endpoints the composition covers, by the name they were asked by.
+    /// The endpoints the composition covers, by the name they were asked by: resolved as the engine
+    /// resolves them, kept when every interface involved has one private address and a route table.
     mutating func plainEnds(_ names: [String]) -> [String: End] {
-        var routeTargets: Set<String> = []
-        for table in network.topology.routeTables {
-            for route in table.routes {
-                switch route.target {
-                case .instance(let id): routeTargets.insert(id.rawValue)
-                case .networkInterface(let id): routeTargets.insert(id.rawValue)
-                default: break
-                }
-            }
-        }
+        var result: [String: End] = [:]
         var interfacesOfInstance: [Instance.ID: Int] = [:]
         for interface in network.topology.networkInterfaces {
             if case .instance(let id) = interface.owner { interfacesOfInstance[id, default: 0] += 1 }
         }
-        var byName: [String: Instance] = [:]
-        for instance in network.topology.instances.reversed() {
-            if let name = instance.name { byName[name] = instance }
-        }
-        for instance in network.topology.instances { byName[instance.id.rawValue] = instance }
-        var result: [String: End] = [:]
         for name in names {
-            guard let instance = byName[name], instance.state != .terminated, instance.role == nil,
-                !routeTargets.contains(instance.id.rawValue), interfacesOfInstance[instance.id, default: 0] == 1,
-                let interface = network.interfaces[instance.primaryNetworkInterfaceID], interface.sourceDestCheck,
-                interface.privateIPs.count == 1, !routeTargets.contains(interface.id.rawValue),
-                let subnet = network.subnets[interface.subnetID], network.routeTableOfSubnet[subnet.id] != nil
-            else { continue }
-            // The engine names an instance by the first one of that name; a name two instances share is left to it.
-            if byName[name]?.id != instance.id { continue }
-            let balancers = network.balancers(registering: interface).filter { $0.vpcID == subnet.vpcID }
-            guard balancers.allSatisfy(isPlain) else { continue }
-            let ephemeral = IntervalSet(instance.ephemeralPorts)
-            result[name] = End(
-                name: name, instance: instance, interface: interface, address: interface.primaryPrivateIP.value, subnet: subnet,
-                running: instance.state.isForwarding, replyPorts: intern(View(tcp: ephemeral, udp: ephemeral, icmp: true)),
-                balancers: balancers)
+            guard let endpoint = try? network.endpoint(name, role: "destination") else { continue }
+            switch endpoint {
+            case .interface(let interface):
+                guard let side = side(of: interface) else { continue }
+                if let instance = network.instance(owning: interface) {
+                    guard interfacesOfInstance[instance.id] == 1 else { continue }
+                    let balancers = network.balancers(registering: interface).filter { $0.vpcID == side.subnet.vpcID }
+                    guard balancers.allSatisfy(isPlain) else { continue }
+                    result[name] = End(name: name, kind: .instance, sides: [side], balancers: balancers)
+                } else if side.isNATGateway {
+                    result[name] = End(name: name, kind: .natGateway, sides: [side])
+                }
+            case .loadBalancer(let balancer):
+                guard isPlain(balancer) else { continue }
+                var sides: [Side] = []
+                for node in balancer.nodes {
+                    if let interface = network.interfaces[node.networkInterfaceID], let side = side(of: interface) { sides.append(side) }
+                }
+                sides.sort { $0.interface.id < $1.interface.id }
+                guard sides.count == balancer.nodes.count, !sides.isEmpty else { continue }
+                result[name] = End(name: name, kind: .loadBalancer, sides: sides, loadBalancer: balancer)
+            default:
+                continue
+            }
         }
         return result
+    }
+
+    /// What the engine reads of an interface as an end of a leg.
+    private mutating func side(of interface: NetworkInterface) -> Side? {
+        guard interface.privateIPs.count == 1, let subnet = network.subnets[interface.subnetID], network.routeTableOfSubnet[subnet.id] != nil
+        else { return nil }
+        if let instance = network.instance(owning: interface) {
+            let ephemeral = IntervalSet(instance.ephemeralPorts)
+            return Side(
+                interface: interface, address: interface.primaryPrivateIP.value, subnet: subnet, running: instance.state.isForwarding,
+                replyPorts: intern(View(tcp: ephemeral, udp: ephemeral, icmp: true)))
+        }
+        let isNode = network.nodeOfInterface[interface.id] != nil
+        let isGateway = network.natGatewayOfInterface[interface.id] != nil
+        guard isNode || isGateway else { return nil }
+        return Side(
+            interface: interface, address: interface.primaryPrivateIP.value, subnet: subnet, running: nil, isNode: isNode,
+            isNATGateway: isGateway, replyPorts: backendPortsID)
     }
 
     /// A load balancer whose legs the composition follows: listeners on distinct ports, every node known.
