@@ -108,4 +108,19 @@ struct ReachCompositionTests {
         // Far fewer engine runs than pairs: the codes are asked once per vector of stage outcomes.
         #expect(index.distinctOutcomeVectors < composed / 2, "\(index.distinctOutcomeVectors) vectors for \(composed) pairs")
     }
+
+    /// Property: with the internet on one side, pairs are answered once per class of what the paths read
+    /// (``CompiledNetwork/internetClasses(_:)``), and every cell equals the engine's for that pair.
+    @Test(arguments: UInt64(1)...6) func internetCellsEqualTheEngines(seed: UInt64) throws {
+        let network = try Self.network(seed: seed)
+        let others = network.reachEndpoints().filter { $0 != "internet" }
+        let classes = network.internetClasses(others)
+        #expect(Set(classes.values).count < others.count, "classes merge: \(Set(classes.values).count) of \(others.count)")
+        let cells = try network.reach(from: ["internet"], to: others) + network.reach(from: others, to: ["internet"])
+        #expect(cells.count == 2 * others.count)
+        #expect(cells.contains { !$0.isEmpty } && cells.contains { $0.isEmpty })
+        for cell in cells {
+            #expect(cell == (try network.reach(cell.source, cell.destination)), "\(cell.source) -> \(cell.destination)")
+        }
+    }
 }

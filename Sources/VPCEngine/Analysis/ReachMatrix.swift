@@ -62,6 +62,7 @@ extension CompiledNetwork {
         for endpoint in all { members[classOf[endpoint]!, default: []].append(endpoint) }
         var memo: [String: ReachCell] = [:]
         var cells: [ReachCell] = []
+        let internetClassOf = all.contains("internet") ? internetClasses(all) : [:]
         var index = ReachIndex(network: self)
         let plain = index.plainEnds(all)
         cells.reserveCapacity(sources.count * destinations.count)
@@ -72,7 +73,13 @@ extension CompiledNetwork {
                     cells.append(cell)
                     continue
                 }
-                let (sourceClass, destinationClass) = (classOf[source]!, classOf[destination]!)
+                var (sourceClass, destinationClass) = (classOf[source]!, classOf[destination]!)
+                // With the internet, what the instance's paths to and from it read (see `internetClasses`).
+                if source == "internet", let key = internetClassOf[destination] {
+                    (sourceClass, destinationClass) = ("internet", "to:" + key)
+                } else if destination == "internet", let key = internetClassOf[source] {
+                    (sourceClass, destinationClass) = ("from:" + key, "internet")
+                }
                 let key = sourceClass + "\u{0}" + destinationClass
                 var cell: ReachCell
                 if let known = memo[key] {
@@ -119,69 +126,4 @@ extension CompiledNetwork {
     /// of representatives answers for every pair of their classes (two distinct members for a class to
     /// itself). The answer per pair is exactly `reach(_:_:)`'s (held so by property tests).
     public func reachAll(_ endpoints: [String]) throws(ModelError) -> [ReachCell] { try reach(from: endpoints, to: endpoints) }
-
-    /// What the engine reads of each endpoint, as a key: equal keys, interchangeable endpoints.
-    public func endpointClasses(_ endpoints: [String]) -> [String] {
-        let t = topology
-        let cidrs = classCIDRs
-        var routeTargets: Set<String> = []
-        for table in t.routeTables {
-            for route in table.routes {
-                switch route.target {
-                case .instance(let id): routeTargets.insert(id.rawValue)
-                case .networkInterface(let id): routeTargets.insert(id.rawValue)
-                default: break
-                }
-            }
-        }
-        var interfacesOfInstance: [String: Int] = [:]
-        for interface in t.networkInterfaces {
-            if case .instance(let id) = interface.owner { interfacesOfInstance[id.rawValue, default: 0] += 1 }
-        }
-        var registered: [String: [String]] = [:]
-        for balancer in t.loadBalancers { for id in balancer.instanceIDs { registered[id.rawValue, default: []].append(balancer.id.rawValue) } }
-        var elastic: Set<String> = []
-        for eip in t.elasticIPs { if let association = eip.association { elastic.insert(association.networkInterfaceID.rawValue) } }
-        var byName: [String: Instance] = [:]
-        for instance in t.instances {
-            byName[instance.id.rawValue] = instance
-            if let name = instance.name { byName[name] = instance }
-        }
-        var interfaces: [String: NetworkInterface] = [:]
-        for interface in t.networkInterfaces { interfaces[interface.id.rawValue] = interface }
-        func atoms(_ address: IPv4Address) -> String { String(cidrs.map { $0.contains(address) ? "1" : "0" }) }
-        return endpoints.map { endpoint in
-            guard let instance = byName[endpoint], let interface = interfaces[instance.primaryNetworkInterfaceID.rawValue] else {
-                return "unique:" + endpoint
-            }
-            let id = instance.id.rawValue
-            if instance.role != nil || !interface.sourceDestCheck || routeTargets.contains(id) || routeTargets.contains(interface.id.rawValue)
-                || interfacesOfInstance[id, default: 0] > 1
-            {
-                return "unique:" + endpoint
-            }
-            let publicAddresses = t.publicAddresses(of: interface).map(\.publicIP)
-            return [
-                "instance", instance.state.rawValue, interface.subnetID.rawValue,
-                interface.securityGroupIDs.map(\.rawValue).sorted().joined(separator: ","), instance.ephemeralPorts.description,
-                (registered[id] ?? []).sorted().joined(separator: ","), interface.privateIPs.map(atoms).joined(separator: "/"),
-                publicAddresses.map(atoms).joined(separator: "/"), publicAddresses.isEmpty ? "private" : "public",
-                elastic.contains(interface.id.rawValue) ? "eip" : "",
-            ].joined(separator: "|")
-        }
-    }
-
-    /// Every CIDR the network decides by: security group rules, network ACL entries, routes, subnets, VPCs.
-    var classCIDRs: [CIDRBlock] {
-        let t = topology
-        var blocks: Set<CIDRBlock> = []
-        for group in t.securityGroups {
-            for rule in group.ingress + group.egress { if case .cidr(let block) = rule.peer { blocks.insert(block) } }
-        }
-        for acl in t.networkACLs { for entry in acl.entries { blocks.insert(entry.cidr) } }
-        for table in t.routeTables { for route in table.routes { blocks.insert(route.destination) } }
-        for subnet in t.subnets { blocks.insert(subnet.cidrBlock) }
-        for vpc in t.vpcs { blocks.formUnion(vpc.cidrBlocks) }
-        return blocks.sorted { ($0.network.value, $0.prefixLength) < ($1.network.value, $1.prefixLength) }
-    }
 }
