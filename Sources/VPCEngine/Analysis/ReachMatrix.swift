@@ -55,8 +55,25 @@ extension CompiledNetwork {
     /// Every ordered pair of distinct endpoints (sources × destinations): what gets through and back,
     /// computed once per pair of classes of interchangeable endpoints (see `reachAll`).
     public func reach(from sources: [String], to destinations: [String]) throws(ModelError) -> [ReachCell] {
+        try reachCounting(from: sources, to: destinations).cells
+    }
+
+    /// How a whole-network answer was computed: pairs composed from stage views, pairs answered by the
+    /// single-trace engine (one run per class pair, the rest shared), and the engine runs in all.
+    public struct ReachStatistics: Sendable {
+        public var composedPairs = 0
+        public var enginePairs = 0
+        public var engineRuns = 0
+    }
+
+    /// ``reach(from:to:)`` with how it was computed.
+    public func reachCounting(from sources: [String], to destinations: [String]) throws(ModelError) -> (
+        cells: [ReachCell], statistics: ReachStatistics
+    ) {
+        var statistics = ReachStatistics()
         var all: [String] = []
-        for endpoint in sources + destinations where !all.contains(endpoint) { all.append(endpoint) }
+        var seen: Set<String> = []
+        for endpoint in sources + destinations where seen.insert(endpoint).inserted { all.append(endpoint) }
         let classOf = Dictionary(uniqueKeysWithValues: zip(all, endpointClasses(all)))
         var members: [String: [String]] = [:]
         for endpoint in all { members[classOf[endpoint]!, default: []].append(endpoint) }
@@ -71,8 +88,10 @@ extension CompiledNetwork {
             for destination in destinations where destination != source {
                 if let plainSource, let plainDestination = plain[destination], let cell = try index.cell(plainSource, plainDestination) {
                     cells.append(cell)
+                    statistics.composedPairs += 1
                     continue
                 }
+                statistics.enginePairs += 1
                 var (sourceClass, destinationClass) = (classOf[source]!, classOf[destination]!)
                 // With the internet, what the instance's paths to and from it read (see `internetClasses`).
                 if source == "internet", let key = internetClassOf[destination] {
@@ -89,13 +108,15 @@ extension CompiledNetwork {
                     let twins = sourceClass == destinationClass ? members[sourceClass]! : []
                     cell = twins.count >= 2 ? try reach(twins[0], twins[1]) : try reach(source, destination)
                     memo[key] = cell
+                    statistics.engineRuns += 1
                 }
                 cell.source = source
                 cell.destination = destination
                 cells.append(cell)
             }
         }
-        return cells
+        statistics.engineRuns += index.distinctOutcomeVectors
+        return (cells, statistics)
     }
 
     public func reach(_ source: String, _ destination: String) throws(ModelError) -> ReachCell {
