@@ -89,9 +89,13 @@ struct ReachCompositionTests {
         var kinds: Set<String> = []
         var pairKinds: Set<String> = []
         let ends = plain.values.sorted { $0.name < $1.name }
+        var fast = ReachIndex(network: network)
+        fast.prepare(fast.plainEnds(endpoints).values.sorted { $0.name < $1.name })
         for s in ends {
             for d in ends where d.name != s.name {
                 guard let cell = try index.cell(s, d) else { continue }
+                // The fast path (a key per pair, an answer per key) gives the same cell.
+                #expect(try fast.fastCell(fast.fast.position[s.name]!, fast.fast.position[d.name]!) == cell)
                 composed += 1
                 if !d.balancers.isEmpty { throughBalancers += 1 }
                 kinds.insert(cell.summary)

@@ -237,7 +237,7 @@ extension ReachIndex {
 
     /// 0 when the node may send to the target, 0x12 (blocking) when the target's zone is not enabled,
     /// 0x22 when cross-zone balancing is off and the node is in another zone.
-    private func zoneOutcome(_ balancer: ClassicLoadBalancer, node: Node, target: Side) -> UInt8 {
+    func zoneOutcome(_ balancer: ClassicLoadBalancer, node: Node, target: Side) -> UInt8 {
         let enabled = Set(balancer.nodes.compactMap { network.subnets[$0.subnetID]?.availabilityZone })
         if !enabled.contains(target.subnet.availabilityZone) { return 0x12 }
         if !balancer.crossZone && node.subnet.availabilityZone != target.subnet.availabilityZone { return 0x22 }

@@ -78,6 +78,8 @@ struct ReachIndex {
     private(set) var allID: Int32 = 0
     private(set) var backendPortsID: Int32 = 0
     var nodes: [NetworkInterface.ID: Node] = [:]
+    /// Lookups per endpoint and per pair for ``fastCell(_:_:)``.
+    var fast = FastTables()
 
     private struct SGKey: Hashable {
         var groups: Int32
@@ -218,7 +220,7 @@ struct ReachIndex {
         return id
     }
 
-    private mutating func groupKey(_ interface: NetworkInterface) -> Int32 {
+    mutating func groupKey(_ interface: NetworkInterface) -> Int32 {
         if let key = groupKeys[interface.id] { return key }
         let groups = interface.securityGroupIDs
         let key = groupKeyIDs[groups] ?? Int32(groupKeyIDs.count)

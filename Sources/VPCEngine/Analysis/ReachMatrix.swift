@@ -67,7 +67,9 @@ extension CompiledNetwork {
     }
 
     /// ``reach(from:to:)`` with how it was computed.
-    public func reachCounting(from sources: [String], to destinations: [String]) throws(ModelError) -> (
+    public func reachCounting(
+        from sources: [String], to destinations: [String]
+    ) throws(ModelError) -> (
         cells: [ReachCell], statistics: ReachStatistics
     ) {
         var statistics = ReachStatistics()
@@ -82,11 +84,14 @@ extension CompiledNetwork {
         let internetClassOf = all.contains("internet") ? internetClasses(all) : [:]
         var index = ReachIndex(network: self)
         let plain = index.plainEnds(all)
+        index.prepare(all.compactMap { plain[$0] })
         cells.reserveCapacity(sources.count * destinations.count)
         for source in sources {
-            let plainSource = plain[source]
+            let plainSource = index.fast.position[source]
             for destination in destinations where destination != source {
-                if let plainSource, let plainDestination = plain[destination], let cell = try index.cell(plainSource, plainDestination) {
+                if let plainSource, let plainDestination = index.fast.position[destination],
+                    let cell = try index.fastCell(plainSource, plainDestination)
+                {
                     cells.append(cell)
                     statistics.composedPairs += 1
                     continue
