@@ -18,6 +18,7 @@ extension ReachIndex {
     mutating func cell(_ s: End, _ d: End) throws(ModelError) -> ReachCell? {
         guard s.name != d.name, s.sides[0].subnet.vpcID == d.sides[0].subnet.vpcID else { return nil }
         var key: [UInt8] = [s.kind.rawValue, d.kind.rawValue]
+        var balancerKey: [UInt8] = []
         var tcp = IntervalSet.empty
         var udp = IntervalSet.empty
         var icmp = false
@@ -43,13 +44,23 @@ extension ReachIndex {
             collect(direct)
             guard s.kind != .loadBalancer else { continue }
             for balancer in d.balancers {
-                key.append(0xFF)
+                balancerKey.append(0xFF)
                 guard let (ports, outcomes) = throughLoadBalancer(balancer, from: a, to: b) else { return nil }
                 tcp = tcp.union(ports)
-                key += outcomes
+                balancerKey += outcomes
             }
         }
-        let blockers = try self.blockers(key, source: s.name, destination: d.name)
+        // The codes of each protocol depend on its own outcomes; a load balancer carries TCP only (for
+        // UDP and ICMP each one is a path blocked by TARGET_PORT_RESTRICTION, whatever its stages).
+        var blockers: [String: [String]] = [:]
+        for (ipProtocol, shift) in [(IPProtocol.tcp, UInt8(0)), (.udp, 2), (.icmp, 4)] {
+            var protocolKey: [UInt8] = [UInt8(ipProtocol.number)]
+            protocolKey += key.map { $0 >= 0x80 ? $0 : ($0 >> shift) & 0b11 }
+            protocolKey += ipProtocol == .tcp ? balancerKey : balancerKey.filter { $0 == 0xFF }
+            if let codes = try self.blockers(protocolKey, ipProtocol, source: s.name, destination: d.name) {
+                blockers[ipProtocol.description] = codes
+            }
+        }
         return ReachCell(source: s.name, destination: d.name, tcp: tcp, udp: udp, icmp: icmp, blockers: blockers)
     }
 

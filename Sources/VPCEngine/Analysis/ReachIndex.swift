@@ -74,7 +74,7 @@ struct ReachIndex {
     private var groupKeyIDs: [[SecurityGroup.ID]: Int32] = [:]
     private var aclViews: [ACLKey: Int32] = [:]
     private var locals: [LocalKey: Bool] = [:]
-    private var codes: [[UInt8]: [String: [String]]] = [:]
+    private var codes: [[UInt8]: [String]?] = [:]
     private(set) var allID: Int32 = 0
     private(set) var backendPortsID: Int32 = 0
     var nodes: [NetworkInterface.ID: Node] = [:]
@@ -266,10 +266,15 @@ struct ReachIndex {
         return local
     }
 
-    /// The explanation codes for a vector of stage outcomes, asked of the engine for the first pair that has it.
-    mutating func blockers(_ outcomes: [UInt8], source: String, destination: String) throws(ModelError) -> [String: [String]] {
+    /// The explanation codes of one protocol for a vector of stage outcomes, asked of the engine for the
+    /// first pair that has it.
+    mutating func blockers(
+        _ outcomes: [UInt8], _ ipProtocol: IPProtocol, source: String, destination: String
+    ) throws(ModelError)
+        -> [String]?
+    {
         if let known = codes[outcomes] { return known }
-        let found = try network.reach(source, destination).blockers
+        let found = try network.blockerCodes(source, destination, ipProtocol)
         codes[outcomes] = found
         return found
     }

@@ -76,8 +76,10 @@ extension CompiledNetwork {
     /// private address; of its security group rules only the parts whose peers are internet addresses or
     /// load balancer nodes (the only peers its groups judge on these paths); and which rules of the
     /// interfaces that forward or balance (NAT instances, route targets, nodes) hold its private address.
-    /// Endpoints that are not plain instances get a key of their own.
-    func internetClasses(_ endpoints: [String]) -> [String: String] {
+    /// Endpoints that are not plain instances get a key of their own. From the internet, an instance with
+    /// no public address that no internet-facing load balancer registers is out of reach whatever else
+    /// it is (the engine's only path is blocked at the internet gateway): one key for all of them.
+    func internetClasses(_ endpoints: [String]) -> [String: (to: String, from: String)] {
         let t = topology
         let cidrs = classCIDRs
         var special: [NetworkInterface] = []
@@ -111,12 +113,12 @@ extension CompiledNetwork {
                 return peer.isEmpty ? nil : "\(rule.box.protocols)/\(rule.box.destinationPorts)/\(peer)"
             }.sorted().joined(separator: ";")
         }
-        var result: [String: String] = [:]
+        var result: [String: (to: String, from: String)] = [:]
         for name in endpoints {
             guard case .interface(let interface)? = try? endpoint(name, role: "destination"), let owner = instance(owning: interface),
                 interfacesOfInstance[owner.id] == 1, !special.contains(where: { $0.id == interface.id })
             else {
-                result[name] = "unique:" + name
+                result[name] = ("unique:" + name, "unique:" + name)
                 continue
             }
             let address = interface.primaryPrivateIP
@@ -127,7 +129,7 @@ extension CompiledNetwork {
             }
             let publics = (publicIPsOfInterface[interface.id] ?? []).map(\.publicIP)
             let elastic = t.elasticIPs.contains { $0.association?.networkInterfaceID == interface.id }
-            result[name] = [
+            let key = [
                 owner.state.rawValue, interface.subnetID.rawValue, owner.ephemeralPorts.description,
                 interface.privateIPs.map(atoms).joined(separator: "/"),
                 publics.map(atoms).joined(separator: "/"), "\(publics.count)", elastic ? "eip" : "",
@@ -135,6 +137,8 @@ extension CompiledNetwork {
                 restricted(egressRules[interface.id] ?? [], egress: true), restricted(ingressRules[interface.id] ?? [], egress: false),
                 masks.joined(separator: ","),
             ].joined(separator: "|")
+            let facing = (balancersOfInstance[owner.id] ?? []).contains { loadBalancers[$0]?.scheme == .internetFacing }
+            result[name] = (publics.isEmpty && !facing ? "private" : key, key)
         }
         return result
     }

@@ -99,9 +99,9 @@ extension CompiledNetwork {
                 statistics.enginePairs += 1
                 var (sourceClass, destinationClass) = (classOf[source]!, classOf[destination]!)
                 // With the internet, what the instance's paths to and from it read (see `internetClasses`).
-                if source == "internet", let key = internetClassOf[destination] {
+                if source == "internet", let key = internetClassOf[destination]?.to {
                     (sourceClass, destinationClass) = ("internet", "to:" + key)
-                } else if destination == "internet", let key = internetClassOf[source] {
+                } else if destination == "internet", let key = internetClassOf[source]?.from {
                     (sourceClass, destinationClass) = ("from:" + key, "internet")
                 }
                 let key = sourceClass + "\u{0}" + destinationClass
@@ -128,16 +128,24 @@ extension CompiledNetwork {
         var cell = ReachCell(source: source, destination: destination, tcp: .empty, udp: .empty, icmp: false, blockers: [:])
         for ipProtocol in [IPProtocol.tcp, .udp, .icmp] {
             let result = try analyze(PathQuery(from: source, to: destination, protocol: ipProtocol))
-            let name = ipProtocol.description
             switch ipProtocol {
             case .tcp: cell.tcp = result.reachablePorts
             case .udp: cell.udp = result.reachablePorts
             default: cell.icmp = result.isReachable
             }
-            let codes = (result.analysis.explanations + result.partialBlocks).map(\.explanationCode.rawValue)
-            if !codes.isEmpty { cell.blockers[name] = Array(Set(codes)).sorted() }
+            cell.blockers[ipProtocol.description] = Self.codes(of: result)
         }
         return cell
+    }
+
+    /// The explanation codes of what blocks one protocol between two endpoints (nil: nothing blocks).
+    func blockerCodes(_ source: String, _ destination: String, _ ipProtocol: IPProtocol) throws(ModelError) -> [String]? {
+        Self.codes(of: try analyze(PathQuery(from: source, to: destination, protocol: ipProtocol)))
+    }
+
+    private static func codes(of result: Reachability) -> [String]? {
+        let codes = (result.analysis.explanations + result.partialBlocks).map(\.explanationCode.rawValue)
+        return codes.isEmpty ? nil : Array(Set(codes)).sorted()
     }
 }
 
