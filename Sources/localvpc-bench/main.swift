@@ -152,9 +152,10 @@ if only.map({ $0.hasPrefix("reach") }) ?? true {
         print(
             String(
                 format:
-                    "{\"scenario\":\"reach: %@\",\"endpoints\":%d,\"pairs\":%d,\"composed_pairs\":%d,\"engine_pairs\":%d,\"engine_runs\":%d,"
+                    "{\"scenario\":\"reach: %@\",\"endpoints\":%d,\"pairs\":%d,\"composed_pairs\":%d,\"engine_pairs\":%d,\"engine_runs\":%d,\"code_analyses\":%d,"
                     + "\"pair_median_us\":%.1f,\"baseline_all_pairs_s\":%.2f,\"reach_all_s\":%.3f,\"speedup\":%.1f,\"peak_rss_mb\":%.0f}",
-                name, endpoints.count, pairs, statistics.composedPairs, statistics.enginePairs, statistics.engineRuns, perPair.median,
+                name, endpoints.count, pairs, statistics.composedPairs, statistics.enginePairs, statistics.engineRuns, statistics.codeAnalyses,
+                perPair.median,
                 baselineSeconds, wholeSeconds, baselineSeconds / wholeSeconds, peakResidentMegabytes()))
     }
 }

@@ -63,7 +63,10 @@ extension CompiledNetwork {
     public struct ReachStatistics: Sendable {
         public var composedPairs = 0
         public var enginePairs = 0
+        /// Pairs the engine answered (three analyses each), the rest of the engine pairs shared their answers.
         public var engineRuns = 0
+        /// Single-protocol analyses run for the explanation codes of composed pairs (one per vector of outcomes).
+        public var codeAnalyses = 0
     }
 
     /// ``reach(from:to:)`` with how it was computed.
@@ -120,7 +123,7 @@ extension CompiledNetwork {
                 cells.append(cell)
             }
         }
-        statistics.engineRuns += index.distinctOutcomeVectors
+        statistics.codeAnalyses = index.distinctOutcomeVectors
         return (cells, statistics)
     }
 
