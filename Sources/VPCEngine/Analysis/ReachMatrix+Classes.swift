@@ -68,8 +68,8 @@ extension CompiledNetwork {
 }
 
 extension CompiledNetwork {
-    /// What the engine reads of an instance on its paths to and from the internet, as a key: equal keys,
-    /// equal answers for `internet -> it` and `it -> internet`.
+    /// What the engine reads of an instance on its paths from and to the internet, as two keys: equal
+    /// keys, equal answers for `internet -> it` (the first) and `it -> internet` (the second).
     ///
     /// Its state, subnet (hence route table, ACL, zone), ephemeral ports, public addresses (how many, an
     /// Elastic IP or not, and the CIDRs holding them), load balancer registrations, the CIDRs holding its
@@ -129,16 +129,19 @@ extension CompiledNetwork {
             }
             let publics = (publicIPsOfInterface[interface.id] ?? []).map(\.publicIP)
             let elastic = t.elasticIPs.contains { $0.association?.networkInterfaceID == interface.id }
-            let key = [
+            let common = [
                 owner.state.rawValue, interface.subnetID.rawValue, owner.ephemeralPorts.description,
-                interface.privateIPs.map(atoms).joined(separator: "/"),
-                publics.map(atoms).joined(separator: "/"), "\(publics.count)", elastic ? "eip" : "",
-                (balancersOfInstance[owner.id] ?? []).map(\.rawValue).sorted().joined(separator: ","),
-                restricted(egressRules[interface.id] ?? [], egress: true), restricted(ingressRules[interface.id] ?? [], egress: false),
-                masks.joined(separator: ","),
+                interface.privateIPs.map(atoms).joined(separator: "/"), publics.map(atoms).joined(separator: "/"), "\(publics.count)",
+                elastic ? "eip" : "", masks.joined(separator: ","),
             ].joined(separator: "|")
+            // Towards the internet its ingress rules and registrations are never read (the reply is tracked,
+            // no load balancer is on the way); from it, its egress rules are never read.
+            let key =
+                common + "|" + (balancersOfInstance[owner.id] ?? []).map(\.rawValue).sorted().joined(separator: ",") + "|"
+                + restricted(ingressRules[interface.id] ?? [], egress: false)
+            let outward = common + "|" + restricted(egressRules[interface.id] ?? [], egress: true)
             let facing = (balancersOfInstance[owner.id] ?? []).contains { loadBalancers[$0]?.scheme == .internetFacing }
-            result[name] = (publics.isEmpty && !facing ? "private" : key, key)
+            result[name] = (publics.isEmpty && !facing ? "private" : key, outward)
         }
         return result
     }
