@@ -32,9 +32,9 @@ extension CompiledNetwork {
                 .unknownReference, "The \(role) \(trimmed) is not an address of any interface, not in a VPC, and not an internet address.")
         }
         if let balancer = loadBalancers[ClassicLoadBalancer.ID(trimmed)] { return .loadBalancer(balancer) }
-        let instance = instances[Instance.ID(trimmed)] ?? instances.values.sorted { $0.id < $1.id }.first { $0.name == trimmed }
+        let instance = instances[Instance.ID(trimmed)] ?? instanceNamed[trimmed].flatMap { instances[$0] }
         if let instance, let interface = interfaces[instance.primaryNetworkInterfaceID] { return .interface(interface) }
-        let interface = interfaces[NetworkInterface.ID(trimmed)] ?? interfaces.values.sorted { $0.id < $1.id }.first { $0.name == trimmed }
+        let interface = interfaces[NetworkInterface.ID(trimmed)] ?? interfaceNamed[trimmed].flatMap { interfaces[$0] }
         if let interface { return .interface(interface) }
         if let gateway = topology.internetGateways.first(where: { $0.id.rawValue == trimmed || $0.name == trimmed }), gateway.attachedVPC != nil {
             return .internet(AddressSpace.internet)

@@ -9,6 +9,18 @@ struct FastTables {
     var position: [String: Int] = [:]
     var groupOfEnd: [Int] = []
     var subnetOfEnd: [Int] = []
+    /// Per end, what a pair reads of it, as plain values (no copies of the model's structures per pair).
+    var address: [UInt32] = []
+    var vpcOfEnd: [Int] = []
+    var kind: [UInt8] = []
+    var running: [Bool] = []
+    var isGateway: [Bool] = []
+    var replyPorts: [Int32] = []
+    var hasBalancers: [Bool] = []
+    /// Per group set: the compiled rules of an interface with those groups.
+    var egressRules: [[CompiledNetwork.CompiledSGRule]] = []
+    var ingressRules: [[CompiledNetwork.CompiledSGRule]] = []
+    var ruleKeys: [Int32] = []
     var subnets: [Subnet] = []
     var groups = 0
     /// Tables by (group set or subnet) × end; -2 is not computed yet, -1 not covered.
@@ -42,6 +54,7 @@ extension ReachIndex {
     mutating func prepare(_ ends: [End]) {
         var subnetPosition: [Subnet.ID: Int] = [:]
         var groupPosition: [Int32: Int] = [:]
+        var vpcPosition: [VPC.ID: Int] = [:]
         fast.ends = ends
         for (position, end) in ends.enumerated() {
             fast.position[end.name] = position
@@ -51,9 +64,22 @@ extension ReachIndex {
                 fast.subnets.append(side.subnet)
             }
             fast.subnetOfEnd.append(subnetPosition[side.subnet.id]!)
+            if vpcPosition[side.subnet.vpcID] == nil { vpcPosition[side.subnet.vpcID] = vpcPosition.count }
+            fast.vpcOfEnd.append(vpcPosition[side.subnet.vpcID]!)
             let key = groupKey(side.interface)
-            if groupPosition[key] == nil { groupPosition[key] = groupPosition.count }
+            if groupPosition[key] == nil {
+                groupPosition[key] = groupPosition.count
+                fast.egressRules.append(network.egressRules[side.interface.id] ?? [])
+                fast.ingressRules.append(network.ingressRules[side.interface.id] ?? [])
+                fast.ruleKeys.append(key)
+            }
             fast.groupOfEnd.append(groupPosition[key]!)
+            fast.address.append(side.address)
+            fast.kind.append(end.kind.rawValue)
+            fast.running.append(side.running == true)
+            fast.isGateway.append(side.isNATGateway)
+            fast.replyPorts.append(side.replyPorts)
+            fast.hasBalancers.append(!end.balancers.isEmpty)
             for balancer in end.balancers where fast.balancerIndex[balancer.id] == nil {
                 fast.balancerIndex[balancer.id] = fast.balancerIndex.count
             }
@@ -72,9 +98,7 @@ extension ReachIndex {
     private mutating func egressView(_ s: Int, _ d: Int) -> Int32 {
         let slot = fast.groupOfEnd[s] * fast.ends.count + d
         if fast.egress[slot] == -2 {
-            let side = fast.ends[s].sides[0]
-            fast.egress[slot] =
-                side.isNATGateway ? -3 : securityGroups(of: side.interface, egress: true, peer: fast.ends[d].sides[0].address) ?? -1
+            fast.egress[slot] = fast.isGateway[s] ? -3 : groupView(fast.groupOfEnd[s], egress: true, peer: fast.address[d]) ?? -1
         }
         return fast.egress[slot]
     }
@@ -82,11 +106,15 @@ extension ReachIndex {
     private mutating func ingressView(_ d: Int, _ s: Int) -> Int32 {
         let slot = fast.groupOfEnd[d] * fast.ends.count + s
         if fast.ingress[slot] == -2 {
-            let side = fast.ends[d].sides[0]
-            fast.ingress[slot] =
-                side.isNATGateway ? -3 : securityGroups(of: side.interface, egress: false, peer: fast.ends[s].sides[0].address) ?? -1
+            fast.ingress[slot] = fast.isGateway[d] ? -3 : groupView(fast.groupOfEnd[d], egress: false, peer: fast.address[s]) ?? -1
         }
         return fast.ingress[slot]
+    }
+
+    /// ``securityGroups(of:egress:peer:)`` by group set position, without looking the interface up.
+    private mutating func groupView(_ group: Int, egress: Bool, peer: UInt32) -> Int32? {
+        let rules = egress ? fast.egressRules[group] : fast.ingressRules[group]
+        return securityGroups(rules: rules, key: fast.ruleKeys[group], egress: egress, peer: peer)
     }
 
     /// The ACL of end `a`'s subnet towards (egress) or from (ingress) end `b`.
@@ -94,14 +122,14 @@ extension ReachIndex {
         let slot = fast.subnetOfEnd[a] * fast.ends.count + b
         let known = egress ? fast.aclOut[slot] : fast.aclIn[slot]
         if known != -2 { return known }
-        let view = acl(of: fast.ends[a].sides[0].subnet, egress: egress, peer: fast.ends[b].sides[0].address)
+        let view = acl(of: fast.subnets[fast.subnetOfEnd[a]], egress: egress, peer: fast.address[b])
         if egress { fast.aclOut[slot] = view } else { fast.aclIn[slot] = view }
         return view
     }
 
     private mutating func localTo(_ a: Int, _ b: Int) -> Bool {
         let slot = fast.subnetOfEnd[a] * fast.ends.count + b
-        if fast.local[slot] == -2 { fast.local[slot] = isLocal(fast.ends[a].sides[0].subnet, fast.ends[b].sides[0].address) ? 1 : 0 }
+        if fast.local[slot] == -2 { fast.local[slot] = isLocal(fast.subnets[fast.subnetOfEnd[a]], fast.address[b]) ? 1 : 0 }
         return fast.local[slot] == 1
     }
 
@@ -156,40 +184,38 @@ extension ReachIndex {
 
     /// The cell of ends `s` and `d` (positions in the prepared ends), or nil for the engine to answer.
     mutating func fastCell(_ s: Int, _ d: Int) throws(ModelError) -> ReachCell? {
-        let (source, destination) = (fast.ends[s], fast.ends[d])
-        guard source.kind != .loadBalancer, destination.kind != .loadBalancer else { return try cell(source, destination) }
-        let (a, b) = (source.sides[0], destination.sides[0])
-        guard a.subnet.vpcID == b.subnet.vpcID, localTo(s, d), localTo(d, s) else { return nil }
-        let crosses = a.subnet.id != b.subnet.id
+        let loadBalancer = End.Kind.loadBalancer.rawValue
+        guard fast.kind[s] != loadBalancer, fast.kind[d] != loadBalancer else { return try cell(fast.ends[s], fast.ends[d]) }
+        guard fast.vpcOfEnd[s] == fast.vpcOfEnd[d], localTo(s, d), localTo(d, s) else { return nil }
+        let crosses = fast.subnetOfEnd[s] != fast.subnetOfEnd[d]
         var views = SIMD8<Int32>(repeating: -4)
         views[0] = egressView(s, d)
         views[1] = ingressView(d, s)
-        if crosses || a.isNode {
-            views[2] = aclView(s, egress: true, d)
-        }
         if crosses {
+            views[2] = aclView(s, egress: true, d)
             views[3] = aclView(d, egress: false, s)
             views[4] = aclView(d, egress: true, s)
             views[5] = aclView(s, egress: false, d)
         }
         var balancers: Int32 = -1
-        for balancer in destination.balancers {
-            balancers = intern(tuple: [balancers, Int32(fast.balancerIndex[balancer.id]!), sourcePart(s, balancer), destinationPart(d, balancer)])
+        if fast.hasBalancers[d] {
+            for balancer in fast.ends[d].balancers {
+                balancers = intern(tuple: [balancers, Int32(fast.balancerIndex[balancer.id]!), sourcePart(s, balancer), destinationPart(d, balancer)])
+            }
         }
-        let flags: UInt8 = (a.running == true ? 1 : 0) | (b.running == true ? 2 : 0) | (crosses ? 4 : 0)
+        let flags: UInt8 = (fast.running[s] ? 1 : 0) | (fast.running[d] ? 2 : 0) | (crosses ? 4 : 0)
         let key = FastTables.Key(
-            kinds: UInt16(source.kind.rawValue) << 8 | UInt16(destination.kind.rawValue), flags: flags, reply: a.replyPorts, views: views,
-            balancers: balancers)
+            kinds: UInt16(fast.kind[s]) << 8 | UInt16(fast.kind[d]), flags: flags, reply: fast.replyPorts[s], views: views, balancers: balancers)
         let template: FastTables.Template
         if let known = fast.templates[key] {
             template = known
         } else {
-            template = FastTables.Template(cell: try cell(source, destination))
+            template = FastTables.Template(cell: try cell(fast.ends[s], fast.ends[d]))
             fast.templates[key] = template
         }
         guard var cell = template.cell else { return nil }
-        cell.source = source.name
-        cell.destination = destination.name
+        cell.source = fast.ends[s].name
+        cell.destination = fast.ends[d].name
         return cell
     }
 }

@@ -202,12 +202,17 @@ struct ReachIndex {
     /// What an interface's security groups allow to (egress) or from (ingress) one address.
     mutating func securityGroups(of interface: NetworkInterface, egress: Bool, peer: UInt32) -> Int32? {
         let rules = (egress ? network.egressRules[interface.id] : network.ingressRules[interface.id]) ?? []
+        return securityGroups(rules: rules, key: groupKey(interface), egress: egress, peer: peer)
+    }
+
+    /// The same, given the interface's compiled rules and the key of its group set.
+    mutating func securityGroups(rules: [CompiledNetwork.CompiledSGRule], key groups: Int32, egress: Bool, peer: UInt32) -> Int32? {
         guard rules.count <= 64 else { return nil }
         var mask: UInt64 = 0
         for (index, rule) in rules.enumerated() where (egress ? rule.box.destinations : rule.box.sources).contains(peer) {
             mask |= 1 << UInt64(index)
         }
-        let key = SGKey(groups: groupKey(interface), egress: egress, mask: mask)
+        let key = SGKey(groups: groups, egress: egress, mask: mask)
         if let known = sgViews[key] { return known }
         var view = View(tcp: .empty, udp: .empty, icmp: false)
         for (index, rule) in rules.enumerated() where mask & (1 << UInt64(index)) != 0 {

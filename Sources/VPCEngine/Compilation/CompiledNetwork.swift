@@ -59,6 +59,9 @@ public struct CompiledNetwork: Sendable {
     var balancersOfInstance: [Instance.ID: [ClassicLoadBalancer.ID]] = [:]
     var natGatewayOfInterface: [NetworkInterface.ID: NATGateway.ID] = [:]
     var names: [String: String] = [:]
+    /// Instances and interfaces by name: the first by ID where a name repeats (as names are resolved).
+    var instanceNamed: [String: Instance.ID] = [:]
+    var interfaceNamed: [String: NetworkInterface.ID] = [:]
     /// Every resource as an analysis component (ID, ARN, name), made once.
     var components: [String: AnalysisComponent] = [:]
 
@@ -76,6 +79,12 @@ public struct CompiledNetwork: Sendable {
         for subnet in topology.subnets { subnets[subnet.id] = subnet }
         for interface in topology.networkInterfaces { interfaces[interface.id] = interface }
         for instance in topology.instances { instances[instance.id] = instance }
+        for instance in topology.instances.sorted(by: { $0.id < $1.id }) {
+            if let name = instance.name, instanceNamed[name] == nil { instanceNamed[name] = instance.id }
+        }
+        for interface in topology.networkInterfaces.sorted(by: { $0.id < $1.id }) {
+            if let name = interface.name, interfaceNamed[name] == nil { interfaceNamed[name] = interface.id }
+        }
         for gateway in topology.natGateways {
             natGateways[gateway.id] = gateway
             natGatewayOfInterface[gateway.networkInterfaceID] = gateway.id
