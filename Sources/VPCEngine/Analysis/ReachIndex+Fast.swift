@@ -21,6 +21,12 @@ struct FastTables {
     var egressRules: [[CompiledNetwork.CompiledSGRule]] = []
     var ingressRules: [[CompiledNetwork.CompiledSGRule]] = []
     var ruleKeys: [Int32] = []
+    /// Per group set and direction, the view of each mask of matching rules (up to 10 rules), -2 unknown.
+    var maskViews: [[Int32]] = []
+    /// Per subnet position, its ACL's position (-1: none); the ACLs and their keys.
+    var aclOfSubnet: [Int] = []
+    var acls: [CompiledNetwork.CompiledACL] = []
+    var aclKeys: [Int32] = []
     var subnets: [Subnet] = []
     var groups = 0
     /// Tables by (group set or subnet) × end; -2 is not computed yet, -1 not covered.
@@ -62,6 +68,18 @@ extension ReachIndex {
             if subnetPosition[side.subnet.id] == nil {
                 subnetPosition[side.subnet.id] = fast.subnets.count
                 fast.subnets.append(side.subnet)
+                if let acl = network.aclOfSubnet[side.subnet.id] {
+                    let key = aclKey(acl)
+                    if let known = fast.aclKeys.firstIndex(of: key) {
+                        fast.aclOfSubnet.append(known)
+                    } else {
+                        fast.aclOfSubnet.append(fast.acls.count)
+                        fast.acls.append(acl)
+                        fast.aclKeys.append(key)
+                    }
+                } else {
+                    fast.aclOfSubnet.append(-1)
+                }
             }
             fast.subnetOfEnd.append(subnetPosition[side.subnet.id]!)
             if vpcPosition[side.subnet.vpcID] == nil { vpcPosition[side.subnet.vpcID] = vpcPosition.count }
@@ -85,10 +103,11 @@ extension ReachIndex {
             }
         }
         fast.groups = groupPosition.count
+        fast.maskViews = Array(repeating: [], count: fast.groups * 2)
         let n = ends.count
         fast.egress = Array(repeating: -2, count: fast.groups * n)
         fast.ingress = fast.egress
-        fast.aclOut = Array(repeating: -2, count: fast.subnets.count * n)
+        fast.aclOut = Array(repeating: -2, count: fast.acls.count * n)
         fast.aclIn = fast.aclOut
         fast.local = Array(repeating: -2, count: fast.subnets.count * n)
         fast.sourceParts = Array(repeating: -2, count: fast.balancerIndex.count * n)
@@ -114,15 +133,25 @@ extension ReachIndex {
     /// ``securityGroups(of:egress:peer:)`` by group set position, without looking the interface up.
     private mutating func groupView(_ group: Int, egress: Bool, peer: UInt32) -> Int32? {
         let rules = egress ? fast.egressRules[group] : fast.ingressRules[group]
-        return securityGroups(rules: rules, key: fast.ruleKeys[group], egress: egress, peer: peer)
+        guard rules.count <= 10 else { return securityGroups(rules: rules, key: fast.ruleKeys[group], egress: egress, peer: peer) }
+        let table = group * 2 + (egress ? 1 : 0)
+        if fast.maskViews[table].isEmpty { fast.maskViews[table] = Array(repeating: -2, count: 1 << rules.count) }
+        var mask = 0
+        for (index, rule) in rules.enumerated() where (egress ? rule.box.destinations : rule.box.sources).contains(peer) { mask |= 1 << index }
+        if fast.maskViews[table][mask] == -2 {
+            fast.maskViews[table][mask] = securityGroups(rules: rules, key: fast.ruleKeys[group], egress: egress, peer: peer) ?? -1
+        }
+        return fast.maskViews[table][mask]
     }
 
     /// The ACL of end `a`'s subnet towards (egress) or from (ingress) end `b`.
     private mutating func aclView(_ a: Int, egress: Bool, _ b: Int) -> Int32 {
-        let slot = fast.subnetOfEnd[a] * fast.ends.count + b
+        let position = fast.aclOfSubnet[fast.subnetOfEnd[a]]
+        guard position >= 0 else { return allID }
+        let slot = position * fast.ends.count + b
         let known = egress ? fast.aclOut[slot] : fast.aclIn[slot]
         if known != -2 { return known }
-        let view = acl(of: fast.subnets[fast.subnetOfEnd[a]], egress: egress, peer: fast.address[b])
+        let view = acl(fast.acls[position], key: fast.aclKeys[position], egress: egress, peer: fast.address[b])
         if egress { fast.aclOut[slot] = view } else { fast.aclIn[slot] = view }
         return view
     }

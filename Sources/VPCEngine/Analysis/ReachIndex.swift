@@ -73,6 +73,7 @@ struct ReachIndex {
     private var groupKeys: [NetworkInterface.ID: Int32] = [:]
     private var groupKeyIDs: [[SecurityGroup.ID]: Int32] = [:]
     private var aclViews: [ACLKey: Int32] = [:]
+    private var aclKeys: [NetworkACL.ID: Int32] = [:]
     private var locals: [LocalKey: Bool] = [:]
     private var codes: [[UInt8]: [String]?] = [:]
     private(set) var allID: Int32 = 0
@@ -87,9 +88,9 @@ struct ReachIndex {
         var mask: UInt64
     }
     private struct ACLKey: Hashable {
-        var subnet: Subnet.ID
+        var acl: Int32
         var egress: Bool
-        var peer: UInt32
+        var mask: UInt64
     }
     private struct LocalKey: Hashable {
         var subnet: Subnet.ID
@@ -237,25 +238,43 @@ struct ReachIndex {
     /// What a subnet's network ACL allows out to (egress) or in from (ingress) one address: entries in
     /// rule-number order, the first that matches decides.
     mutating func acl(of subnet: Subnet, egress: Bool, peer: UInt32) -> Int32 {
-        let key = ACLKey(subnet: subnet.id, egress: egress, peer: peer)
-        if let known = aclViews[key] { return known }
-        var view = View(tcp: HeaderBox.allPorts, udp: HeaderBox.allPorts, icmp: true)
-        if let acl = network.aclOfSubnet[subnet.id] {
-            func allowed(_ ipProtocol: UInt32) -> IntervalSet {
-                var remaining = HeaderBox.allPorts
-                var allowed = IntervalSet.empty
-                for entry in egress ? acl.egress : acl.ingress
-                where entry.box.protocols.contains(ipProtocol) && (egress ? entry.box.destinations : entry.box.sources).contains(peer) {
-                    if entry.entry.action == .allow { allowed = allowed.union(remaining.intersection(entry.box.destinationPorts)) }
-                    remaining = remaining.subtracting(entry.box.destinationPorts)
-                    if remaining.isEmpty { break }
-                }
-                return allowed
+        guard let acl = network.aclOfSubnet[subnet.id] else { return allID }
+        return self.acl(acl, key: aclKey(acl), egress: egress, peer: peer)
+    }
+
+    mutating func aclKey(_ acl: CompiledNetwork.CompiledACL) -> Int32 {
+        if let key = aclKeys[acl.acl.id] { return key }
+        let key = Int32(aclKeys.count)
+        aclKeys[acl.acl.id] = key
+        return key
+    }
+
+    /// The same, given the compiled ACL and its key: entries holding the peer as a mask, a view per mask.
+    mutating func acl(_ acl: CompiledNetwork.CompiledACL, key: Int32, egress: Bool, peer: UInt32) -> Int32 {
+        let entries = egress ? acl.egress : acl.ingress
+        var mask: UInt64 = 0
+        var masked = entries.count <= 64
+        if masked {
+            for (index, entry) in entries.enumerated() where (egress ? entry.box.destinations : entry.box.sources).contains(peer) {
+                mask |= 1 << UInt64(index)
             }
-            view = View(tcp: allowed(6), udp: allowed(17), icmp: !allowed(1).isEmpty)
+            if let known = aclViews[ACLKey(acl: key, egress: egress, mask: mask)] { return known }
+        } else {
+            masked = false
         }
-        let id = intern(view)
-        aclViews[key] = id
+        func allowed(_ ipProtocol: UInt32) -> IntervalSet {
+            var remaining = HeaderBox.allPorts
+            var allowed = IntervalSet.empty
+            for entry in entries
+            where entry.box.protocols.contains(ipProtocol) && (egress ? entry.box.destinations : entry.box.sources).contains(peer) {
+                if entry.entry.action == .allow { allowed = allowed.union(remaining.intersection(entry.box.destinationPorts)) }
+                remaining = remaining.subtracting(entry.box.destinationPorts)
+                if remaining.isEmpty { break }
+            }
+            return allowed
+        }
+        let id = intern(View(tcp: allowed(6), udp: allowed(17), icmp: !allowed(1).isEmpty))
+        if masked { aclViews[ACLKey(acl: key, egress: egress, mask: mask)] = id }
         return id
     }
 
