@@ -73,7 +73,11 @@ extension CompiledNetwork {
     /// Answers a query: traces every candidate path forward and back, over every packet of the query.
     ///
     /// - Throws: ``ModelError`` when the source, destination or a filter does not name anything.
-    public func analyze(_ query: PathQuery) throws(ModelError) -> Reachability {
+    public func analyze(_ query: PathQuery) throws(ModelError) -> Reachability { try analyze(query, detail: true) }
+
+    /// With `detail` false the path components are left out (and their headers not rendered): for
+    /// callers that read only the verdict, the ports and the explanations.
+    func analyze(_ query: PathQuery, detail: Bool) throws(ModelError) -> Reachability {
         let source = try sourceEndpoint(query.source)
         let destination = try endpoint(query.destination, role: "destination")
         let through = try query.through.map { name throws(ModelError) in try filterIDs(name) }
@@ -88,7 +92,7 @@ extension CompiledNetwork {
             let ids = Set(attempt.forward.branch.components.map(\.component.id))
             return through.allSatisfy { !$0.isDisjoint(with: ids) } && avoiding.allSatisfy { $0.isDisjoint(with: ids) }
         }
-        return conclude(query, attempts: attempts, eligible: eligible, ports: ports, through: through, avoiding: avoiding)
+        return conclude(query, attempts: attempts, eligible: eligible, ports: ports, through: through, avoiding: avoiding, detail: detail)
     }
 
     /// A forward trace to the destination and, when it arrived, the return trace.

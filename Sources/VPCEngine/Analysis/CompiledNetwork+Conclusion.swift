@@ -8,7 +8,7 @@ extension CompiledNetwork {
     /// needs the fewest changes, with every blocker on it, forward and return.
     func conclude(
         _ query: PathQuery, attempts: [Attempt], eligible: [Attempt], ports: IntervalSet, through: [Set<String>],
-        avoiding: [Set<String>]
+        avoiding: [Set<String>], detail: Bool = true
     ) -> Reachability {
         let working = eligible.filter(\.works)
         let seed =
@@ -25,8 +25,10 @@ extension CompiledNetwork {
             forwardPathComponents: [], returnPathComponents: [], explanations: [])
 
         if let chosen = working.min(by: { $0.length < $1.length }) {
-            analysis.forwardPathComponents = numbered(chosen.forward.branch.components)
-            analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
+            if detail {
+                analysis.forwardPathComponents = numbered(chosen.forward.branch.components)
+                analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
+            }
             let reachable = working.reduce(IntervalSet.empty) { $0.union($1.back?.branch.packets.labels ?? .empty) }
             let partial = unique(chosen.forward.branch.notes + (chosen.back?.branch.notes ?? []))
             // Waypoints: the ends, gateways, load balancers, and instances that forward (a NAT instance).
@@ -46,8 +48,10 @@ extension CompiledNetwork {
 
         var explanations: [Explanation]
         if let chosen = eligible.min(by: { rank($0) < rank($1) }) {
-            analysis.forwardPathComponents = numbered(chosen.forward.branch.components)
-            analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
+            if detail {
+                analysis.forwardPathComponents = numbered(chosen.forward.branch.components)
+                analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
+            }
             explanations = unique(chosen.blockers)
         } else if !attempts.isEmpty {
             var e = Explanation(

@@ -92,6 +92,7 @@ public struct PortRange: Hashable, Sendable, CustomStringConvertible {
 extension StringProtocol {
     /// The text without leading and trailing spaces.
     package var trimmingSpaces: String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
+        guard first == " " || last == " " else { return String(self) }
+        return String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " }).reversed())
     }
 }
