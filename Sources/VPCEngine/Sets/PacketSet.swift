@@ -97,23 +97,50 @@ public struct HeaderBox: Hashable, Sendable {
     public func subtracting(_ other: HeaderBox) -> [HeaderBox] {
         guard overlaps(other) else { return [self] }
         if other.covers(self) { return [] }
+        // Field by field (no key paths: this is the engine's innermost loop).
         var pieces: [HeaderBox] = []
         var rest = self
-        func split(_ field: WritableKeyPath<HeaderBox, IntervalSet>) {
-            let outside = rest[keyPath: field].subtracting(other[keyPath: field])
-            if !outside.isEmpty {
-                var piece = rest
-                piece[keyPath: field] = outside
-                pieces.append(piece)
-                rest[keyPath: field] = rest[keyPath: field].intersection(other[keyPath: field])
-            }
+        var outside = rest.protocols.subtracting(other.protocols)
+        if !outside.isEmpty {
+            var piece = rest
+            piece.protocols = outside
+            pieces.append(piece)
+            rest.protocols = rest.protocols.intersection(other.protocols)
         }
-        split(\.protocols)
-        split(\.destinationPorts)
-        split(\.destinations)
-        split(\.sources)
-        split(\.sourcePorts)
-        split(\.queryPorts)
+        outside = rest.destinationPorts.subtracting(other.destinationPorts)
+        if !outside.isEmpty {
+            var piece = rest
+            piece.destinationPorts = outside
+            pieces.append(piece)
+            rest.destinationPorts = rest.destinationPorts.intersection(other.destinationPorts)
+        }
+        outside = rest.destinations.subtracting(other.destinations)
+        if !outside.isEmpty {
+            var piece = rest
+            piece.destinations = outside
+            pieces.append(piece)
+            rest.destinations = rest.destinations.intersection(other.destinations)
+        }
+        outside = rest.sources.subtracting(other.sources)
+        if !outside.isEmpty {
+            var piece = rest
+            piece.sources = outside
+            pieces.append(piece)
+            rest.sources = rest.sources.intersection(other.sources)
+        }
+        outside = rest.sourcePorts.subtracting(other.sourcePorts)
+        if !outside.isEmpty {
+            var piece = rest
+            piece.sourcePorts = outside
+            pieces.append(piece)
+            rest.sourcePorts = rest.sourcePorts.intersection(other.sourcePorts)
+        }
+        outside = rest.queryPorts.subtracting(other.queryPorts)
+        if !outside.isEmpty {
+            var piece = rest
+            piece.queryPorts = outside
+            pieces.append(piece)
+        }
         return pieces
     }
 
@@ -139,7 +166,12 @@ public struct PacketSet: Hashable, Sendable {
     public var isEmpty: Bool { boxes.isEmpty }
 
     public func intersection(_ box: HeaderBox) -> PacketSet {
-        PacketSet(boxes: boxes.compactMap { $0.overlaps(box) ? $0.intersection(box) : nil })
+        var result = PacketSet.empty
+        for existing in boxes where existing.overlaps(box) {
+            let part = existing.intersection(box)
+            if !part.isEmpty { result.boxes.append(part) }
+        }
+        return result
     }
 
     public func subtracting(_ box: HeaderBox) -> PacketSet {
@@ -169,7 +201,11 @@ public struct PacketSet: Hashable, Sendable {
     public var labels: IntervalSet { IntervalSet(boxes.flatMap(\.labels.ranges)) }
 
     public func projection(_ field: KeyPath<HeaderBox, IntervalSet>) -> IntervalSet {
-        IntervalSet(boxes.flatMap { $0[keyPath: field].ranges })
+        switch boxes.count {
+        case 0: return .empty
+        case 1: return boxes[0][keyPath: field]
+        default: return IntervalSet(boxes.flatMap { $0[keyPath: field].ranges })
+        }
     }
 }
 
