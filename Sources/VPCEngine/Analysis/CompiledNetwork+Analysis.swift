@@ -88,10 +88,13 @@ extension CompiledNetwork {
         for candidate in candidates(from: source, to: destination, query: query, ports: ports) {
             attempts += run(candidate, source: source)
         }
-        let eligible = attempts.filter { attempt in
-            let ids = Set(attempt.forward.branch.components.map(\.component.id))
-            return through.allSatisfy { !$0.isDisjoint(with: ids) } && avoiding.allSatisfy { $0.isDisjoint(with: ids) }
-        }
+        let eligible =
+            (through.isEmpty && avoiding.isEmpty)
+            ? attempts
+            : attempts.filter { attempt in
+                let ids = Set(attempt.forward.branch.components.map(\.component.id))
+                return through.allSatisfy { !$0.isDisjoint(with: ids) } && avoiding.allSatisfy { $0.isDisjoint(with: ids) }
+            }
         return conclude(query, attempts: attempts, eligible: eligible, ports: ports, through: through, avoiding: avoiding, detail: detail)
     }
 
@@ -112,7 +115,7 @@ extension CompiledNetwork {
             }
             return forward.branch.blockers + replies
         }
-        var length: Int { forward.branch.components.count + (back?.branch.components.count ?? 0) }
+        var length: Int { forward.branch.componentCount + (back?.branch.componentCount ?? 0) }
     }
 
     private func run(_ candidate: Candidate, source: Endpoint) -> [Attempt] {

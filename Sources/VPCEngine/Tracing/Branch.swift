@@ -29,7 +29,29 @@ struct ConnectionRecord: Sendable {
 /// blocker and goes on as if the filter had allowed them, so that a blocked path lists every
 /// component that would have to change (Reachability Analyzer's complete blocked path).
 struct Branch: Sendable {
-    var components: [PathComponent] = []
+    /// The components so far, as a list shared with the branches this one was copied from (a copy is
+    /// one reference, an append one node: branches fork at every route and filter).
+    private(set) var last: Hop?
+    var components: [PathComponent] {
+        var result: [PathComponent] = []
+        result.reserveCapacity(componentCount)
+        var hop = last
+        while let current = hop {
+            result.append(current.component)
+            hop = current.previous
+        }
+        return result.reversed()
+    }
+    var componentCount: Int { last?.count ?? 0 }
+    /// The last component that satisfies a condition.
+    func lastComponent(where matches: (PathComponent) -> Bool) -> PathComponent? {
+        var hop = last
+        while let current = hop {
+            if matches(current.component) { return current.component }
+            hop = current.previous
+        }
+        return nil
+    }
     var packets: PacketSet
     var connections: [ConnectionRecord] = []
     /// Components that block every packet: the path does not work until each one changes.
@@ -50,8 +72,8 @@ struct Branch: Sendable {
 
     mutating func append(_ component: PathComponent) {
         var component = component
-        component.sequenceNumber = components.count + 1
-        components.append(component)
+        component.sequenceNumber = componentCount + 1
+        last = Hop(component: component, previous: last)
     }
 
     /// Narrows the packets to those a filter allows, recording what it blocks.
@@ -75,4 +97,17 @@ struct Outcome: Sendable {
     var branch: Branch
     /// Whether the branch reached its goal (perhaps only as if its blockers were fixed).
     var arrived: Bool
+}
+
+/// One component of a branch's path and the ones before it.
+final class Hop: Sendable {
+    let component: PathComponent
+    let previous: Hop?
+    let count: Int
+
+    init(component: PathComponent, previous: Hop?) {
+        self.component = component
+        self.previous = previous
+        count = (previous?.count ?? 0) + 1
+    }
 }

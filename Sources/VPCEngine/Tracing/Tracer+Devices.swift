@@ -119,7 +119,7 @@ extension Tracer {
         let nat = network.ownerLabel(of: interface)
         let sources = branch.packets.projection(\.sources)
         let destinations = branch.packets.projection(\.destinations)
-        let routeHop = branch.components.last { $0.routeTableRoute != nil }
+        let routeHop = branch.lastComponent { $0.routeTableRoute != nil }
         let via =
             routeHop.map { "Route \($0.routeTableRoute?.destinationCidr ?? "") -> \(nat) in \($0.component.name ?? $0.component.id) sends" }
             ?? "The reply goes"
