@@ -158,12 +158,16 @@ public struct Reverification: Sendable {
         guard !changed.isEmpty else { return }
         // What each analysis depended on, read in the network it was made in.
         let before = DependencyIndex(previous.topology)
-        for index in intentResults.indices where !before.dependencies(of: intentResults[index].reachability).isDisjoint(with: changed) {
+        let rules = RuleChange(from: previous.topology, to: topology, changed: changed)
+        for index in intentResults.indices
+        where rules?.mayAffect(intents[index].query) ?? true && !before.dependencies(of: intentResults[index].reachability).isDisjoint(with: changed)
+        {
             intentResults[index] = try network.check(intents[index])
             analysesRun += 1
         }
         for (scopeIndex, evaluations) in scopeAnalyses.enumerated() {
-            for (index, evaluation) in evaluations.enumerated() where !before.dependencies(of: evaluation.reachability).isDisjoint(with: changed) {
+            for (index, evaluation) in evaluations.enumerated()
+            where rules?.mayAffect(evaluation.query) ?? true && !before.dependencies(of: evaluation.reachability).isDisjoint(with: changed) {
                 scopeAnalyses[scopeIndex][index] = try network.evaluate(evaluation.query, wantedPorts: evaluation.wantedPorts)
                 analysesRun += 1
             }
