@@ -91,13 +91,21 @@ extension CompiledNetwork {
     }
 
     private func numbered(_ components: [PathComponent]) -> [PathComponent] {
-        components.enumerated().map { index, component in
-            var component = component
-            component.sequenceNumber = index + 1
-            if let packets = component.inboundPackets { component.inboundHeader = header(packets) }
-            if let packets = component.outboundPackets { component.outboundHeader = header(packets) }
-            return component
+        // Consecutive hops mostly carry the same packets: each set's header is rendered once.
+        var headers: [PacketSet: AnalysisPacketHeader] = [:]
+        func cached(_ packets: PacketSet) -> AnalysisPacketHeader {
+            if let known = headers[packets] { return known }
+            let made = header(packets)
+            headers[packets] = made
+            return made
         }
+        var result = components
+        for index in result.indices {
+            result[index].sequenceNumber = index + 1
+            if let packets = result[index].inboundPackets { result[index].inboundHeader = cached(packets) }
+            if let packets = result[index].outboundPackets { result[index].outboundHeader = cached(packets) }
+        }
+        return result
     }
 
     /// Drops repeats (the same code, component and direction), keeping the first.

@@ -124,6 +124,9 @@ public struct Reverification: Sendable {
     /// The analyses of the last verification that re-ran (for the benchmark and tests).
     public private(set) var analysesRun = 0
     private var scopeAnalyses: [[ScopeEvaluation]] = []
+    /// What each analysis depended on, read in the network it was made in.
+    private var intentDependencies: [Set<String>] = []
+    private var scopeDependencies: [[Set<String>]] = []
 
     public init(_ topology: Topology, intents: [Intent], scopes: [AccessScope]) throws(ModelError) {
         network = CompiledNetwork(topology)
@@ -146,6 +149,9 @@ public struct Reverification: Sendable {
             scopeAnalyses.append(evaluations)
         }
         scopeFindings = scopeAnalyses.map { $0.compactMap(\.finding) }
+        let index = DependencyIndex(network.topology)
+        intentDependencies = intentResults.map { index.dependencies(of: $0.reachability) }
+        scopeDependencies = scopeAnalyses.map { $0.map { index.dependencies(of: $0.reachability) } }
     }
 
     /// Verifies again after the network changed to `topology`.
@@ -156,19 +162,22 @@ public struct Reverification: Sendable {
         if addedOrRemoved { return try verifyAll() }
         analysesRun = 0
         guard !changed.isEmpty else { return }
-        // What each analysis depended on, read in the network it was made in.
-        let before = DependencyIndex(previous.topology)
         let rules = RuleChange(from: previous.topology, to: topology, changed: changed)
-        for index in intentResults.indices
-        where rules?.mayAffect(intents[index].query) ?? true && !before.dependencies(of: intentResults[index].reachability).isDisjoint(with: changed)
-        {
-            intentResults[index] = try network.check(intents[index])
+        var index: DependencyIndex?
+        for position in intentResults.indices
+        where rules?.mayAffect(intents[position].query) ?? true && !intentDependencies[position].isDisjoint(with: changed) {
+            intentResults[position] = try network.check(intents[position])
+            if index == nil { index = DependencyIndex(topology) }
+            intentDependencies[position] = index!.dependencies(of: intentResults[position].reachability)
             analysesRun += 1
         }
         for (scopeIndex, evaluations) in scopeAnalyses.enumerated() {
-            for (index, evaluation) in evaluations.enumerated()
-            where rules?.mayAffect(evaluation.query) ?? true && !before.dependencies(of: evaluation.reachability).isDisjoint(with: changed) {
-                scopeAnalyses[scopeIndex][index] = try network.evaluate(evaluation.query, wantedPorts: evaluation.wantedPorts)
+            for (position, evaluation) in evaluations.enumerated()
+            where rules?.mayAffect(evaluation.query) ?? true && !scopeDependencies[scopeIndex][position].isDisjoint(with: changed) {
+                let fresh = try network.evaluate(evaluation.query, wantedPorts: evaluation.wantedPorts)
+                scopeAnalyses[scopeIndex][position] = fresh
+                if index == nil { index = DependencyIndex(topology) }
+                scopeDependencies[scopeIndex][position] = index!.dependencies(of: fresh.reachability)
                 analysesRun += 1
             }
         }
