@@ -5,20 +5,65 @@
 
 /// botocore `AnalysisComponent`.
 public struct AnalysisComponent: Hashable, Sendable, Codable {
-    public var id: String
-    public var arn: String?
-    public var name: String?
+    /// The three strings in one shared box: a component is copied into every hop and explanation that
+    /// names it, and a copy is then one reference instead of three.
+    private final class Storage: Sendable {
+        let id: String
+        let arn: String?
+        let name: String?
+        init(id: String, arn: String?, name: String?) {
+            self.id = id
+            self.arn = arn
+            self.name = name
+        }
+    }
+    private var storage: Storage
+
+    public var id: String {
+        get { storage.id }
+        set { storage = Storage(id: newValue, arn: storage.arn, name: storage.name) }
+    }
+    public var arn: String? {
+        get { storage.arn }
+        set { storage = Storage(id: storage.id, arn: newValue, name: storage.name) }
+    }
+    public var name: String? {
+        get { storage.name }
+        set { storage = Storage(id: storage.id, arn: storage.arn, name: newValue) }
+    }
 
     public init(id: String, arn: String? = nil, name: String? = nil) {
-        self.id = id
-        self.arn = arn
-        self.name = name
+        storage = Storage(id: id, arn: arn, name: name)
+    }
+
+    public static func == (a: AnalysisComponent, b: AnalysisComponent) -> Bool {
+        a.storage === b.storage || (a.id == b.id && a.arn == b.arn && a.name == b.name)
+    }
+
+    public func hash(into hasher: inout Hasher) {
+        hasher.combine(id)
+        hasher.combine(arn)
+        hasher.combine(name)
     }
 
     enum CodingKeys: String, CodingKey {
         case id = "Id"
         case arn = "Arn"
         case name = "Name"
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(
+            id: try c.decode(String.self, forKey: .id), arn: try c.decodeIfPresent(String.self, forKey: .arn),
+            name: try c.decodeIfPresent(String.self, forKey: .name))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encodeIfPresent(arn, forKey: .arn)
+        try c.encodeIfPresent(name, forKey: .name)
     }
 }
 
