@@ -7,7 +7,8 @@ import Yams
 //     match:   [{ source: private, destination: AWS::EC2::InternetGateway }]
 //     exclude: [{ through: nat }]
 // A resource statement is a name, an AWS resource type, or a list of them (or the long form
-// `{ resources: [...], resource-types: [...] }`); `packet: { protocols: [tcp], destination-ports: [80, 443] }`.
+// `{ resources: [...], resource-types: [...] }`); `packet: { protocols: [tcp], destination-ports: [80, 443] }`,
+// also `source-ports`, `source-addresses` and `destination-addresses` (CIDRs).
 extension TopologyBuilder {
     mutating func buildScope(_ node: Node) {
         let fields = reader.pairs(node, "scope", allowed: ["name", "match", "exclude"])
@@ -27,7 +28,8 @@ extension TopologyBuilder {
             statement.through = [resourceStatement(through, "through")]
         }
         if let packet = reader.value(fields, "packet") {
-            let p = reader.pairs(packet, "packet", allowed: ["protocols", "destination-ports"])
+            let p = reader.pairs(
+                packet, "packet", allowed: ["protocols", "destination-ports", "source-ports", "source-addresses", "destination-addresses"])
             var header = AccessScope.PacketStatement()
             for (_, item) in reader.strings(reader.value(p, "protocols"), "protocols") {
                 if let value = reader.parse(item, "protocol", IPProtocol.init(parsing:)) { header.protocols.append(value) }
@@ -35,6 +37,15 @@ extension TopologyBuilder {
             // EC2 takes ports as strings ("80", "1024-65535"); numbers are accepted too.
             for (_, item) in reader.strings(reader.value(p, "destination-ports"), "destination-ports") {
                 if let value = reader.parse(item, "destination port", PortRange.init(parsing:)) { header.destinationPorts.append(value) }
+            }
+            for (_, item) in reader.strings(reader.value(p, "source-ports"), "source-ports") {
+                if let value = reader.parse(item, "source port", PortRange.init(parsing:)) { header.sourcePorts.append(value) }
+            }
+            for (_, item) in reader.strings(reader.value(p, "source-addresses"), "source-addresses") {
+                if let value = reader.parse(item, "source address", CIDRBlock.init(parsing:)) { header.sourceAddresses.append(value) }
+            }
+            for (_, item) in reader.strings(reader.value(p, "destination-addresses"), "destination-addresses") {
+                if let value = reader.parse(item, "destination address", CIDRBlock.init(parsing:)) { header.destinationAddresses.append(value) }
             }
             statement.packet = header
         }

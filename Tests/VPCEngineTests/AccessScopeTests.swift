@@ -67,6 +67,44 @@ struct AccessScopeTests {
         #expect(found.count == 1 && found[0].ports == IntervalSet(80...80), "\(found.map(\.ports))")
     }
 
+    /// Packet header statements' addresses and source ports (EC2 `PacketHeaderStatementRequest`:
+    /// SourceAddresses, DestinationAddresses, SourcePorts), read on the packets as they leave the source.
+    @Test func packetHeaderStatementsRestrictAddressesAndSourcePorts() throws {
+        var topology = try Self.file("seed-elb-nat-fixed.yaml").topology
+        let elbGroup = try #require(topology.securityGroups.firstIndex { $0.name == "elb-sg" })
+        topology.securityGroups[elbGroup].ingress = [
+            SecurityGroupRule(ipProtocol: .tcp, ports: try PortRange(port: 80), peer: .cidr(try CIDRBlock(parsing: "203.0.113.0/24")))
+        ]
+        let network = CompiledNetwork(topology)
+        let elb = Resources(resourceTypes: ["AWS::ElasticLoadBalancing::LoadBalancer"])
+        func findings(
+            _ packet: AccessScope.PacketStatement, from source: Resources = Self.internet, to destination: Resources? = nil
+        ) throws
+            -> [AccessFinding]
+        {
+            try network.findings(AccessScope(name: "s", match: [Path(source: source, destination: destination ?? elb, packet: packet)]))
+        }
+        // The internet narrowed to the statement's addresses: the ELB admits only 203.0.113.0/24.
+        #expect(try findings(.init(sourceAddresses: [try CIDRBlock(parsing: "198.51.100.0/24")])).isEmpty)
+        let admitted = try findings(.init(sourceAddresses: [try CIDRBlock(parsing: "203.0.113.0/25")]))
+        #expect(admitted.count == 1 && admitted[0].ipProtocol == .tcp && admitted[0].ports == IntervalSet(80...80), "\(admitted)")
+        // An instance's own address is in or out: only web-1 from web-1's address.
+        let web1 = try #require(topology.instances.first { $0.name == "web-1" })
+        let web1Address = try #require(topology.networkInterface(web1.primaryNetworkInterfaceID)?.primaryPrivateIP)
+        let out = try findings(
+            .init(sourceAddresses: [try CIDRBlock(parsing: "\(web1Address)/32")]), from: Self.privateSubnet, to: Self.internet)
+        #expect(out.map(\.source) == ["web-1"], "\(out.map(\.source))")
+        // The internet as a destination narrowed to private addresses is no destination at all.
+        #expect(
+            try findings(.init(destinationAddresses: [try CIDRBlock(parsing: "10.0.0.0/8")]), from: Self.privateSubnet, to: Self.internet).isEmpty)
+        // Source ports: the public ACL lets replies out to ports 80, 443 and 1024-65535 only.
+        #expect(
+            try findings(.init(sourcePorts: [try PortRange(from: 1, to: 79)], sourceAddresses: [try CIDRBlock(parsing: "203.0.113.0/24")])).isEmpty)
+        #expect(
+            try findings(.init(sourcePorts: [try PortRange(from: 1024, to: 65535)], sourceAddresses: [try CIDRBlock(parsing: "203.0.113.0/24")]))
+                .count == 1)
+    }
+
     @Test func scopesInFilesAreCheckedForNamesAndTypes() throws {
         let yaml = """
             vpc: { name: v, cidr: 10.0.0.0/16 }
@@ -80,5 +118,27 @@ struct AccessScopeTests {
         let error = try #require(throws: TopologyFileError.self) { try TopologyFile(yaml: yaml, file: "bad.yaml") }
         #expect(error.diagnostics.contains { $0.line == 7 && $0.message.contains("AWS::EC2::Bucket") })
         #expect(error.diagnostics.contains { $0.line == 7 && $0.message.contains("nowhere") })
+        // Packet header addresses and source ports are read from the file, each checked at its line.
+        let packets = """
+            vpc: { name: v, cidr: 10.0.0.0/16 }
+            subnets:
+              a: { cidr: 10.0.0.0/24 }
+            scopes:
+              - name: narrowed
+                match:
+                  - source: a
+                    packet: { source-addresses: [10.0.0.0/25], destination-addresses: [192.0.2.0/24], source-ports: [1024-65535] }
+              - name: bad
+                match:
+                  - { source: a, packet: { destination-addresses: [nope] } }
+            """
+        let packetError = try #require(throws: TopologyFileError.self) { try TopologyFile(yaml: packets, file: "p.yaml") }
+        #expect(packetError.diagnostics.count == 1 && packetError.diagnostics[0].line == 11, "\(packetError.diagnostics)")
+        let good = try TopologyFile(yaml: packets.components(separatedBy: "\n").prefix(8).joined(separator: "\n"), file: "p.yaml")
+        let statement = try #require(good.scopes.first?.match.first?.packet)
+        let (sourceBlock, destinationBlock) = (try CIDRBlock(parsing: "10.0.0.0/25"), try CIDRBlock(parsing: "192.0.2.0/24"))
+        let ephemeral = try PortRange(from: 1024, to: 65535)
+        #expect(statement.sourceAddresses == [sourceBlock] && statement.sourcePorts == [ephemeral])
+        #expect(statement.destinationAddresses == [destinationBlock])
     }
 }

@@ -62,11 +62,27 @@ def main():
         NetworkInsightsAccessScopeAnalysisId=started["NetworkInsightsAccessScopeAnalysisId"], MaxResults=1)
     check(len(paged["AnalysisFindings"]) == 1 and "NextToken" in paged, "findings are paged")
 
+    # Packet header addresses (PacketHeaderStatement SourceAddresses): only web-1's address is asked about.
+    web1 = ec2.describe_instances(InstanceIds=[instances["web-1"]])["Reservations"][0]["Instances"][0]
+    narrowed = ec2.create_network_insights_access_scope(MatchPaths=[{
+        "Source": {**private, "PacketHeaderStatement": {"SourceAddresses": [web1["PrivateIpAddress"] + "/32"]}},
+        "Destination": {"ResourceStatement": {"ResourceTypes": ["AWS::EC2::InternetGateway"]},
+                        "PacketHeaderStatement": {"Protocols": ["tcp"], "DestinationPorts": ["443"]}}}])
+    narrowed_id = narrowed["NetworkInsightsAccessScope"]["NetworkInsightsAccessScopeId"]
+    narrowed_run = ec2.start_network_insights_access_scope_analysis(NetworkInsightsAccessScopeId=narrowed_id)
+    narrowed_findings = ec2.get_network_insights_access_scope_analysis_findings(
+        NetworkInsightsAccessScopeAnalysisId=narrowed_run["NetworkInsightsAccessScopeAnalysis"]["NetworkInsightsAccessScopeAnalysisId"])
+    sources = [f["FindingComponents"][0]["Component"]["Id"] for f in narrowed_findings["AnalysisFindings"]]
+    check(sources == [instances["web-1"]], f"SourceAddresses narrows the findings to web-1 ({sources})")
+    check(client_error(lambda: ec2.create_network_insights_access_scope(MatchPaths=[{"Source": {
+        "PacketHeaderStatement": {"SourceAddresses": ["10.0.0.300/32"]}}}]))[0] == "InvalidParameterValue",
+          "an address that is not a CIDR block is refused")
+
     described = ec2.describe_network_insights_access_scope_analyses(NetworkInsightsAccessScopeId=out_id)
     check([a["NetworkInsightsAccessScopeAnalysisId"] for a in described["NetworkInsightsAccessScopeAnalyses"]]
           == [started["NetworkInsightsAccessScopeAnalysisId"]], "DescribeNetworkInsightsAccessScopeAnalyses by scope")
     scopes = aws("ec2", "describe-network-insights-access-scopes")["NetworkInsightsAccessScopes"]
-    check(len(scopes) == 2, "aws CLI: describe-network-insights-access-scopes lists both")
+    check(len(scopes) == 3, "aws CLI: describe-network-insights-access-scopes lists all three")
     check(client_error(lambda: ec2.delete_network_insights_access_scope(NetworkInsightsAccessScopeId=out_id))[0] == "DependencyViolation",
           "a scope with analyses is not deleted")
     ec2.delete_network_insights_access_scope_analysis(NetworkInsightsAccessScopeAnalysisId=started["NetworkInsightsAccessScopeAnalysisId"])

@@ -41,6 +41,9 @@ enum AccessScopeActions {
             for text in side.sourcePorts + side.destinationPorts where (try? PortRange(parsing: text)) == nil {
                 throw APIError.invalidParameterValue("Value (\(text)) for parameter port is invalid: a port or a range, 0-65535.")
             }
+            for text in side.sourceAddresses + side.destinationAddresses where (try? CIDRBlock(parsing: text)) == nil {
+                throw APIError.invalidParameterValue("Value (\(text)) for parameter address is invalid: an IPv4 CIDR block.")
+            }
         }
         return side
     }
@@ -67,7 +70,15 @@ enum AccessScopeActions {
             let sides = [path.source, path.destination].compactMap { $0 }
             let protocols = sides.flatMap(\.protocols).compactMap { try? IPProtocol(parsing: $0) }
             let ports = sides.flatMap(\.destinationPorts).compactMap { try? PortRange(parsing: $0) }
-            let packet = protocols.isEmpty && ports.isEmpty ? nil : AccessScope.PacketStatement(protocols: protocols, destinationPorts: ports)
+            let sourcePorts = sides.flatMap(\.sourcePorts).compactMap { try? PortRange(parsing: $0) }
+            let sourceAddresses = sides.flatMap(\.sourceAddresses).compactMap { try? CIDRBlock(parsing: $0) }
+            let destinationAddresses = sides.flatMap(\.destinationAddresses).compactMap { try? CIDRBlock(parsing: $0) }
+            let packet =
+                protocols.isEmpty && ports.isEmpty && sourcePorts.isEmpty && sourceAddresses.isEmpty && destinationAddresses.isEmpty
+                ? nil
+                : AccessScope.PacketStatement(
+                    protocols: protocols, destinationPorts: ports, sourcePorts: sourcePorts, sourceAddresses: sourceAddresses,
+                    destinationAddresses: destinationAddresses)
             return .init(
                 source: resources(path.source), destination: resources(path.destination),
                 through: path.through.compactMap { resources($0) }, packet: packet)

@@ -14,12 +14,24 @@ public struct AccessScope: Hashable, Sendable {
         }
     }
 
+    /// Packet header statement. Addresses and source ports are read on the packets as they leave the
+    /// source (LocalVPC's reading: an instance's private address, a load balancer node's, the internet's
+    /// addresses; to an instance, its private address from inside the VPC and its public one from the internet).
     public struct PacketStatement: Hashable, Sendable {
         public var protocols: [IPProtocol]
         public var destinationPorts: [PortRange]
-        public init(protocols: [IPProtocol] = [], destinationPorts: [PortRange] = []) {
+        public var sourcePorts: [PortRange]
+        public var sourceAddresses: [CIDRBlock]
+        public var destinationAddresses: [CIDRBlock]
+        public init(
+            protocols: [IPProtocol] = [], destinationPorts: [PortRange] = [], sourcePorts: [PortRange] = [], sourceAddresses: [CIDRBlock] = [],
+            destinationAddresses: [CIDRBlock] = []
+        ) {
             self.protocols = protocols
             self.destinationPorts = destinationPorts
+            self.sourcePorts = sourcePorts
+            self.sourceAddresses = sourceAddresses
+            self.destinationAddresses = destinationAddresses
         }
     }
 
@@ -149,13 +161,32 @@ extension CompiledNetwork {
                         if exclusion.through.isEmpty { excluded = true } else { avoiding += exclusion.through }
                     }
                     if excluded { continue }
+                    // Addresses: an end with addresses of its own is in or out; the internet is narrowed.
+                    let sourceSet = statement.packet.flatMap { $0.sourceAddresses.isEmpty ? nil : IntervalSet($0.sourceAddresses.map(\.range)) }
+                    let destinationSet = statement.packet.flatMap {
+                        $0.destinationAddresses.isEmpty ? nil : IntervalSet($0.destinationAddresses.map(\.range))
+                    }
+                    if let sourceSet, source != "internet", !addresses(of: source, fromInternet: false).intersects(sourceSet) { continue }
+                    if let destinationSet, destination != "internet",
+                        !addresses(of: destination, fromInternet: source == "internet").intersects(destinationSet)
+                    {
+                        continue
+                    }
+                    let sourcePortRanges: [PortRange?] = statement.packet.map { $0.sourcePorts.isEmpty ? [nil] : $0.sourcePorts.map { $0 } } ?? [nil]
                     for ipProtocol in protocols {
                         let key = "\(source)\u{0}\(destination)\u{0}\(ipProtocol)"
                         if found.contains(key) { continue }
-                        let query = PathQuery(from: source, to: destination, protocol: ipProtocol, through: through, avoiding: avoiding)
-                        let evaluation = try evaluate(query, wantedPorts: wantedPorts)
-                        if evaluation.finding != nil { found.insert(key) }
-                        evaluations.append(evaluation)
+                        for sourcePorts in sourcePortRanges where !found.contains(key) {
+                            var query = PathQuery(
+                                from: source, to: destination, protocol: ipProtocol, sourcePorts: ipProtocol.hasPorts ? sourcePorts : nil,
+                                through: through,
+                                avoiding: avoiding)
+                            if source == "internet" { query.sourceAddresses = sourceSet }
+                            if destination == "internet" { query.destinationAddresses = destinationSet }
+                            let evaluation = try evaluate(query, wantedPorts: wantedPorts)
+                            if evaluation.finding != nil { found.insert(key) }
+                            evaluations.append(evaluation)
+                        }
                     }
                 }
             }
@@ -174,5 +205,23 @@ extension CompiledNetwork {
                 components: result.analysis.forwardPathComponents)
         }
         return evaluation
+    }
+
+    /// The addresses an endpoint's packets carry: an instance's or NAT gateway's private addresses (and,
+    /// as a destination from the internet, its public ones); a load balancer's nodes' addresses.
+    func addresses(of endpoint: String, fromInternet: Bool) -> IntervalSet {
+        func own(_ interface: NetworkInterface) -> IntervalSet {
+            var set = IntervalSet(interface.privateIPs.map { $0.value...$0.value })
+            if fromInternet { set = IntervalSet((publicIPsOfInterface[interface.id] ?? []).map { $0.publicIP.value...$0.publicIP.value }) }
+            return set
+        }
+        switch try? self.endpoint(endpoint, role: "destination") {
+        case .interface(let interface)?, .address(_, let interface)?: return own(interface)
+        case .loadBalancer(let balancer)?:
+            return balancer.nodes.compactMap { interfaces[$0.networkInterfaceID] }.reduce(IntervalSet.empty) { $0.union(own($1)) }
+        case .vacant(let address, _)?: return IntervalSet(address)
+        case .internet(let set)?: return set
+        case nil: return .empty
+        }
     }
 }

@@ -78,8 +78,10 @@ extension CompiledNetwork {
     /// With `detail` false the path components are left out (and their headers not rendered): for
     /// callers that read only the verdict, the ports and the explanations.
     func analyze(_ query: PathQuery, detail: Bool) throws(ModelError) -> Reachability {
-        let source = try sourceEndpoint(query.source)
-        let destination = try endpoint(query.destination, role: "destination")
+        var source = try sourceEndpoint(query.source)
+        var destination = try endpoint(query.destination, role: "destination")
+        if case .internet(let set) = source, let narrowed = query.sourceAddresses { source = .internet(set.intersection(narrowed)) }
+        if case .internet(let set) = destination, let narrowed = query.destinationAddresses { destination = .internet(set.intersection(narrowed)) }
         let through = try query.through.map { name throws(ModelError) in try filterIDs(name) }
         let avoiding = try query.avoiding.map { name throws(ModelError) in try filterIDs(name) }
 

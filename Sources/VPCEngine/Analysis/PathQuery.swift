@@ -18,6 +18,10 @@ public struct PathQuery: Hashable, Sendable {
     public var through: [String]
     /// Components the path must not traverse (names or IDs).
     public var avoiding: [String]
+    /// Narrows "internet" as the source or destination to these addresses (Network Access Analyzer's
+    /// packet header statements).
+    public var sourceAddresses: IntervalSet?
+    public var destinationAddresses: IntervalSet?
 
     public init(
         from source: String, to destination: String, protocol ipProtocol: IPProtocol = .tcp, ports: PortRange? = nil,
