@@ -40,6 +40,8 @@ struct FastTables {
     var destinationParts: [Int32] = []
     var tuples: [[Int32]: Int32] = [:]
     var templates: [Key: Template] = [:]
+    /// The most group set x end slots kept (beyond, views are found per pair).
+    var tableBudget = 4_000_000
 
     struct Key: Hashable {
         var kinds: UInt16
@@ -105,8 +107,12 @@ extension ReachIndex {
         fast.groups = groupPosition.count
         fast.maskViews = Array(repeating: [], count: fast.groups * 2)
         let n = ends.count
-        fast.egress = Array(repeating: -2, count: fast.groups * n)
-        fast.ingress = fast.egress
+        // Views per group set x end save the rule scan per pair; past a few million slots (10,000
+        // instances in 3,000 group sets) the scan per pair is kept instead of the memory.
+        if fast.groups * n <= fast.tableBudget {
+            fast.egress = Array(repeating: -2, count: fast.groups * n)
+            fast.ingress = fast.egress
+        }
         fast.aclOut = Array(repeating: -2, count: fast.acls.count * n)
         fast.aclIn = fast.aclOut
         fast.local = Array(repeating: -2, count: fast.subnets.count * n)
@@ -115,6 +121,7 @@ extension ReachIndex {
     }
 
     private mutating func egressView(_ s: Int, _ d: Int) -> Int32 {
+        if fast.egress.isEmpty { return fast.isGateway[s] ? -3 : groupView(fast.groupOfEnd[s], egress: true, peer: fast.address[d]) ?? -1 }
         let slot = fast.groupOfEnd[s] * fast.ends.count + d
         if fast.egress[slot] == -2 {
             fast.egress[slot] = fast.isGateway[s] ? -3 : groupView(fast.groupOfEnd[s], egress: true, peer: fast.address[d]) ?? -1
@@ -123,6 +130,7 @@ extension ReachIndex {
     }
 
     private mutating func ingressView(_ d: Int, _ s: Int) -> Int32 {
+        if fast.ingress.isEmpty { return fast.isGateway[d] ? -3 : groupView(fast.groupOfEnd[d], egress: false, peer: fast.address[s]) ?? -1 }
         let slot = fast.groupOfEnd[d] * fast.ends.count + s
         if fast.ingress[slot] == -2 {
             fast.ingress[slot] = fast.isGateway[d] ? -3 : groupView(fast.groupOfEnd[d], egress: false, peer: fast.address[s]) ?? -1

@@ -75,6 +75,19 @@ extension CompiledNetwork {
     ) throws(ModelError) -> (
         cells: [ReachCell], statistics: ReachStatistics
     ) {
+        var cells: [ReachCell] = []
+        cells.reserveCapacity(sources.count * destinations.count)
+        let statistics = try reachEach(from: sources, to: destinations) { cells.append($0) }
+        return (cells, statistics)
+    }
+
+    /// Every cell of ``reach(from:to:)``, handed over one by one in the same order, none kept (for
+    /// networks whose cells would not fit in memory at once).
+    public func reachEach(
+        from sources: [String], to destinations: [String], _ body: (ReachCell) -> Void
+    ) throws(ModelError)
+        -> ReachStatistics
+    {
         var statistics = ReachStatistics()
         var all: [String] = []
         var seen: Set<String> = []
@@ -83,19 +96,17 @@ extension CompiledNetwork {
         var members: [String: [String]] = [:]
         for endpoint in all { members[classOf[endpoint]!, default: []].append(endpoint) }
         var memo: [String: ReachCell] = [:]
-        var cells: [ReachCell] = []
         let internetClassOf = all.contains("internet") ? internetClasses(all) : [:]
         var index = ReachIndex(network: self)
         let plain = index.plainEnds(all)
         index.prepare(all.compactMap { plain[$0] })
-        cells.reserveCapacity(sources.count * destinations.count)
         for source in sources {
             let plainSource = index.fast.position[source]
             for destination in destinations where destination != source {
                 if let plainSource, let plainDestination = index.fast.position[destination],
                     let cell = try index.fastCell(plainSource, plainDestination)
                 {
-                    cells.append(cell)
+                    body(cell)
                     statistics.composedPairs += 1
                     continue
                 }
@@ -120,11 +131,11 @@ extension CompiledNetwork {
                 }
                 cell.source = source
                 cell.destination = destination
-                cells.append(cell)
+                body(cell)
             }
         }
         statistics.codeAnalyses = index.distinctOutcomeVectors
-        return (cells, statistics)
+        return statistics
     }
 
     public func reach(_ source: String, _ destination: String) throws(ModelError) -> ReachCell {
