@@ -25,14 +25,15 @@ extension CompiledNetwork {
             forwardPathComponents: [], returnPathComponents: [], explanations: [])
 
         if let chosen = working.min(by: { $0.length < $1.length }) {
+            let forward = chosen.forward.branch.components
             if detail {
-                analysis.forwardPathComponents = numbered(chosen.forward.branch.components)
+                analysis.forwardPathComponents = numbered(forward)
                 analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
             }
             let reachable = working.reduce(IntervalSet.empty) { $0.union($1.back?.branch.packets.labels ?? .empty) }
             let partial = unique(chosen.forward.branch.notes + (chosen.back?.branch.notes ?? []))
             // Waypoints: the ends, gateways, load balancers, and instances that forward (a NAT instance).
-            let via = chosen.forward.branch.components.compactMap { hop -> String? in
+            let via = forward.compactMap { hop -> String? in
                 if hop.component.id.hasPrefix("eni-"), hop.inboundPackets != nil, hop.outboundPackets != nil, let owner = hop.attachedTo {
                     return owner.name ?? owner.id
                 }

@@ -40,7 +40,8 @@ struct Branch: Sendable {
             result.append(current.component)
             hop = current.previous
         }
-        return result.reversed()
+        result.reverse()
+        return result
     }
     var componentCount: Int { last?.count ?? 0 }
     /// The last component that satisfies a condition.
@@ -70,7 +71,7 @@ struct Branch: Sendable {
 
     var isBroken: Bool { !blockers.isEmpty }
 
-    mutating func append(_ component: PathComponent) {
+    mutating func append(_ component: consuming PathComponent) {
         var component = component
         component.sequenceNumber = componentCount + 1
         last = Hop(component: component, previous: last)
