@@ -12,10 +12,10 @@ extension Tracer {
             if matched == nil { matched = rule }
             allowed = allowed.union(part)
         }
-        let groups = interface.securityGroupIDs.map { network.component($0.rawValue) }
-        let groupNames = interface.securityGroupIDs.map { network.label($0.rawValue) }.joined(separator: ", ")
         let blocked = branch.packets.subtracting(allowed)
         if !blocked.isEmpty {
+            let groups = interface.securityGroupIDs.map { network.component($0.rawValue) }
+            let groupNames = interface.securityGroupIDs.map { network.label($0.rawValue) }.joined(separator: ", ")
             let owner = network.ownerLabel(of: interface)
             let what = describe(blocked, direction: direction)
             var e = Explanation(
@@ -102,8 +102,10 @@ extension Tracer {
     /// are exempt). Code ENI_SOURCE_DEST_CHECK_RESTRICTION.
     mutating func applySourceDestinationCheck(of interface: NetworkInterface, _ direction: Direction, to branch: inout Branch) {
         guard interface.sourceDestCheck, network.natGatewayOfInterface[interface.id] == nil else { return }
-        var own = HeaderBox.everything
         let addresses = IntervalSet(interface.privateIPs.map { $0.value...$0.value })
+        // The usual case: every packet is the interface's own.
+        if branch.packets.boxes.allSatisfy({ addresses.covers(direction == .ingress ? $0.destinations : $0.sources) }) { return }
+        var own = HeaderBox.everything
         if direction == .ingress { own.destinations = addresses } else { own.sources = addresses }
         let label = network.ownerLabel(of: interface)
         branch.filter(allowed: branch.packets.intersection(own)) { blocked in
