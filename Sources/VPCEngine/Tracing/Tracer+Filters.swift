@@ -132,8 +132,10 @@ extension Tracer {
         var mainAllow: (entry: NetworkACLEntry, ports: UInt64)?
         var firstDeny: NetworkACLEntry?
         for entry in direction == .ingress ? acl.ingress : acl.egress {
-            let matched = remaining.intersection(entry.box)
-            guard !matched.isEmpty else { continue }
+            // Most entries miss the packets or take all that remain: neither needs a new set.
+            guard remaining.boxes.contains(where: { $0.overlaps(entry.box) }) else { continue }
+            let takesAll = remaining.boxes.allSatisfy { entry.box.covers($0) }
+            let matched = takesAll ? remaining : remaining.intersection(entry.box)
             if entry.entry.action == .allow {
                 allowed = allowed.union(matched)
                 let ports = matched.projection(\.destinationPorts).count
@@ -141,6 +143,7 @@ extension Tracer {
             } else if firstDeny == nil {
                 firstDeny = entry.entry
             }
+            if takesAll { break }
             remaining = remaining.subtracting(entry.box)
             if remaining.isEmpty { break }
         }
