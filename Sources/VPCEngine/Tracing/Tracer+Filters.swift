@@ -7,10 +7,14 @@ extension Tracer {
         var allowed = PacketSet.empty
         var matched: CompiledNetwork.CompiledSGRule?
         for rule in rules {
-            let part = branch.packets.intersection(rule.box)
-            if part.isEmpty { continue }
+            guard branch.packets.boxes.contains(where: { $0.overlaps(rule.box) }) else { continue }
             if matched == nil { matched = rule }
-            allowed = allowed.union(part)
+            // A rule that admits every packet decides alone (the usual case): no new set to make.
+            if branch.packets.boxes.allSatisfy({ rule.box.covers($0) }) {
+                allowed = branch.packets
+                break
+            }
+            allowed = allowed.union(branch.packets.intersection(rule.box))
         }
         let blocked = branch.packets.subtracting(allowed)
         if !blocked.isEmpty {
