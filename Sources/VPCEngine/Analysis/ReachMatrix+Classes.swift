@@ -5,16 +5,7 @@ extension CompiledNetwork {
     public func endpointClasses(_ endpoints: [String]) -> [String] {
         let t = topology
         let cidrs = classCIDRs
-        var routeTargets: Set<String> = []
-        for table in t.routeTables {
-            for route in table.routes {
-                switch route.target {
-                case .instance(let id): routeTargets.insert(id.rawValue)
-                case .networkInterface(let id): routeTargets.insert(id.rawValue)
-                default: break
-                }
-            }
-        }
+        let routeTargets = t.routeTargetIDs
         var interfacesOfInstance: [String: Int] = [:]
         for interface in t.networkInterfaces {
             if case .instance(let id) = interface.owner { interfacesOfInstance[id.rawValue, default: 0] += 1 }
@@ -83,16 +74,7 @@ extension CompiledNetwork {
         let t = topology
         let cidrs = classCIDRs
         var special: [NetworkInterface] = []
-        var routeTargets: Set<String> = []
-        for table in t.routeTables {
-            for route in table.routes {
-                switch route.target {
-                case .instance(let id): routeTargets.insert(id.rawValue)
-                case .networkInterface(let id): routeTargets.insert(id.rawValue)
-                default: break
-                }
-            }
-        }
+        let routeTargets = t.routeTargetIDs
         var interfacesOfInstance: [Instance.ID: Int] = [:]
         for interface in t.networkInterfaces {
             if case .instance(let id) = interface.owner { interfacesOfInstance[id, default: 0] += 1 }
@@ -144,5 +126,22 @@ extension CompiledNetwork {
             result[name] = (publics.isEmpty && !facing ? "private" : key, outward)
         }
         return result
+    }
+}
+
+extension Topology {
+    /// The IDs of the instances and network interfaces some route sends traffic to (they forward).
+    var routeTargetIDs: Set<String> {
+        var ids: Set<String> = []
+        for table in routeTables {
+            for route in table.routes {
+                switch route.target {
+                case .instance(let id): ids.insert(id.rawValue)
+                case .networkInterface(let id): ids.insert(id.rawValue)
+                default: break
+                }
+            }
+        }
+        return ids
     }
 }

@@ -19,13 +19,7 @@ struct RuleChange {
     /// nil when something besides rules and entries changed (or the change is not to groups or ACLs).
     init?(from old: Topology, to new: Topology, changed: Set<String>) {
         var forwarders: Set<SecurityGroup.ID> = []
-        var routeTargets: Set<String> = []
-        for table in old.routeTables + new.routeTables {
-            for route in table.routes {
-                if case .instance(let id) = route.target { routeTargets.insert(id.rawValue) }
-                if case .networkInterface(let id) = route.target { routeTargets.insert(id.rawValue) }
-            }
-        }
+        let routeTargets = old.routeTargetIDs.union(new.routeTargetIDs)
         for topology in [old, new] {
             for interface in topology.networkInterfaces {
                 var forwards = !interface.sourceDestCheck || routeTargets.contains(interface.id.rawValue)
