@@ -135,7 +135,7 @@ extension CompiledNetwork {
     }
 
     /// The analyses a scope needs, one per source, destination and protocol, each with its finding.
-    func scopeEvaluations(_ scope: AccessScope) throws(ModelError) -> [ScopeEvaluation] {
+    func scopeEvaluations(_ scope: AccessScope, detail: Detail = .full) throws(ModelError) -> [ScopeEvaluation] {
         var evaluations: [ScopeEvaluation] = []
         var found: Set<String> = []
         // Each exclude statement's endpoints, resolved once for the scope.
@@ -183,7 +183,7 @@ extension CompiledNetwork {
                                 avoiding: avoiding)
                             if source == "internet" { query.sourceAddresses = sourceSet }
                             if destination == "internet" { query.destinationAddresses = destinationSet }
-                            let evaluation = try evaluate(query, wantedPorts: wantedPorts)
+                            let evaluation = try evaluate(query, wantedPorts: wantedPorts, detail: detail)
                             if evaluation.finding != nil { found.insert(key) }
                             evaluations.append(evaluation)
                         }
@@ -195,8 +195,8 @@ extension CompiledNetwork {
     }
 
     /// One analysis of a scope, and its finding when traffic gets through (in the wanted ports).
-    func evaluate(_ query: PathQuery, wantedPorts: IntervalSet) throws(ModelError) -> ScopeEvaluation {
-        let result = try analyze(query)
+    func evaluate(_ query: PathQuery, wantedPorts: IntervalSet, detail: Detail = .full) throws(ModelError) -> ScopeEvaluation {
+        let result = try analyze(query, detail: detail)
         let ports = query.ipProtocol.hasPorts ? result.reachablePorts.intersection(wantedPorts) : result.reachablePorts
         var evaluation = ScopeEvaluation(query: query, wantedPorts: wantedPorts, reachability: result, finding: nil)
         if result.isReachable, !query.ipProtocol.hasPorts || !ports.isEmpty {

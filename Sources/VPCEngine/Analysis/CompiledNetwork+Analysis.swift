@@ -73,11 +73,19 @@ extension CompiledNetwork {
     /// Answers a query: traces every candidate path forward and back, over every packet of the query.
     ///
     /// - Throws: ``ModelError`` when the source, destination or a filter does not name anything.
-    public func analyze(_ query: PathQuery) throws(ModelError) -> Reachability { try analyze(query, detail: true) }
+    public func analyze(_ query: PathQuery) throws(ModelError) -> Reachability { try analyze(query, detail: .full) }
 
-    /// With `detail` false the path components are left out (and their headers not rendered): for
-    /// callers that read only the verdict, the ports and the explanations.
-    func analyze(_ query: PathQuery, detail: Bool) throws(ModelError) -> Reachability {
+    /// How much of the reported path an analysis renders.
+    enum Detail {
+        /// The path components with their packet headers (what the API and `--json` print).
+        case full
+        /// The path components without their headers: for callers that read the path, not the packets.
+        case path
+        /// No path: for callers that read only the verdict, the ports and the explanations.
+        case verdict
+    }
+
+    func analyze(_ query: PathQuery, detail: Detail) throws(ModelError) -> Reachability {
         var source = try sourceEndpoint(query.source)
         var destination = try endpoint(query.destination, role: "destination")
         if case .internet(let set) = source, let narrowed = query.sourceAddresses { source = .internet(set.intersection(narrowed)) }

@@ -8,7 +8,7 @@ extension CompiledNetwork {
     /// needs the fewest changes, with every blocker on it, forward and return.
     func conclude(
         _ query: PathQuery, attempts: [Attempt], eligible: [Attempt], ports: IntervalSet, through: [Set<String>],
-        avoiding: [Set<String>], detail: Bool = true
+        avoiding: [Set<String>], detail: Detail = .full
     ) -> Reachability {
         let working = eligible.filter(\.works)
         let seed =
@@ -26,9 +26,9 @@ extension CompiledNetwork {
 
         if let chosen = working.min(by: { $0.length < $1.length }) {
             let forward = chosen.forward.branch.components
-            if detail {
-                analysis.forwardPathComponents = numbered(forward)
-                analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
+            if detail != .verdict {
+                analysis.forwardPathComponents = numbered(forward, headers: detail == .full)
+                analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [], headers: detail == .full)
             }
             let reachable = working.reduce(IntervalSet.empty) { $0.union($1.back?.branch.packets.labels ?? .empty) }
             let partial = unique(chosen.forward.branch.notes + (chosen.back?.branch.notes ?? []))
@@ -49,9 +49,9 @@ extension CompiledNetwork {
 
         var explanations: [Explanation]
         if let chosen = eligible.min(by: { rank($0) < rank($1) }) {
-            if detail {
-                analysis.forwardPathComponents = numbered(chosen.forward.branch.components)
-                analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [])
+            if detail != .verdict {
+                analysis.forwardPathComponents = numbered(chosen.forward.branch.components, headers: detail == .full)
+                analysis.returnPathComponents = numbered(chosen.back?.branch.components ?? [], headers: detail == .full)
             }
             explanations = unique(chosen.blockers)
         } else if !attempts.isEmpty {
@@ -91,18 +91,19 @@ extension CompiledNetwork {
             || (id.hasPrefix("eni-") && natGatewayOfInterface[NetworkInterface.ID(id)] != nil)
     }
 
-    private func numbered(_ components: [PathComponent]) -> [PathComponent] {
+    private func numbered(_ components: [PathComponent], headers: Bool) -> [PathComponent] {
         // Consecutive hops mostly carry the same packets: each set's header is rendered once.
-        var headers: [PacketSet: AnalysisPacketHeader] = [:]
+        var rendered: [PacketSet: AnalysisPacketHeader] = [:]
         func cached(_ packets: PacketSet) -> AnalysisPacketHeader {
-            if let known = headers[packets] { return known }
+            if let known = rendered[packets] { return known }
             let made = header(packets)
-            headers[packets] = made
+            rendered[packets] = made
             return made
         }
         var result = components
         for index in result.indices {
             result[index].sequenceNumber = index + 1
+            guard headers else { continue }
             if let packets = result[index].inboundPackets { result[index].inboundHeader = cached(packets) }
             if let packets = result[index].outboundPackets { result[index].outboundHeader = cached(packets) }
         }

@@ -47,8 +47,10 @@ public struct IntentResult: Sendable {
 
 extension CompiledNetwork {
     /// Checks one intent.
-    public func check(_ intent: Intent) throws(ModelError) -> IntentResult {
-        let result = try analyze(intent.query)
+    public func check(_ intent: Intent) throws(ModelError) -> IntentResult { try check(intent, detail: .full) }
+
+    func check(_ intent: Intent, detail: Detail) throws(ModelError) -> IntentResult {
+        let result = try analyze(intent.query, detail: detail)
         switch intent.expectation {
         case .reachable(let expected):
             let actual = result.isReachable

@@ -141,7 +141,7 @@ extension CompiledNetwork {
     public func reach(_ source: String, _ destination: String) throws(ModelError) -> ReachCell {
         var cell = ReachCell(source: source, destination: destination, tcp: .empty, udp: .empty, icmp: false, blockers: [:])
         for ipProtocol in [IPProtocol.tcp, .udp, .icmp] {
-            let result = try analyze(PathQuery(from: source, to: destination, protocol: ipProtocol), detail: false)
+            let result = try analyze(PathQuery(from: source, to: destination, protocol: ipProtocol), detail: .verdict)
             switch ipProtocol {
             case .tcp: cell.tcp = result.reachablePorts
             case .udp: cell.udp = result.reachablePorts
@@ -154,7 +154,7 @@ extension CompiledNetwork {
 
     /// The explanation codes of what blocks one protocol between two endpoints (nil: nothing blocks).
     func blockerCodes(_ source: String, _ destination: String, _ ipProtocol: IPProtocol) throws(ModelError) -> [String]? {
-        Self.codes(of: try analyze(PathQuery(from: source, to: destination, protocol: ipProtocol), detail: false))
+        Self.codes(of: try analyze(PathQuery(from: source, to: destination, protocol: ipProtocol), detail: .verdict))
     }
 
     private static func codes(of result: Reachability) -> [String]? {

@@ -115,6 +115,7 @@ extension Topology {
 /// when the change touches a resource its last analysis depended on (`Reachability.dependencies`).
 /// A change that adds or removes resources (which can open new paths or change a scope's endpoints)
 /// verifies everything again. Held by property tests to verifying from scratch after random changes.
+/// Its analyses keep their paths without rendering the packet headers (nobody reads them here).
 public struct Reverification: Sendable {
     public private(set) var network: CompiledNetwork
     public let intents: [Intent]
@@ -139,12 +140,12 @@ public struct Reverification: Sendable {
         analysesRun = 0
         intentResults = []
         for intent in intents {
-            intentResults.append(try network.check(intent))
+            intentResults.append(try network.check(intent, detail: .path))
             analysesRun += 1
         }
         scopeAnalyses = []
         for scope in scopes {
-            let evaluations = try network.scopeEvaluations(scope)
+            let evaluations = try network.scopeEvaluations(scope, detail: .path)
             analysesRun += evaluations.count
             scopeAnalyses.append(evaluations)
         }
@@ -166,7 +167,7 @@ public struct Reverification: Sendable {
         var index: DependencyIndex?
         for position in intentResults.indices
         where rules?.mayAffect(intents[position].query) ?? true && !intentDependencies[position].isDisjoint(with: changed) {
-            intentResults[position] = try network.check(intents[position])
+            intentResults[position] = try network.check(intents[position], detail: .path)
             if index == nil { index = DependencyIndex(topology) }
             intentDependencies[position] = index!.dependencies(of: intentResults[position].reachability)
             analysesRun += 1
@@ -174,7 +175,7 @@ public struct Reverification: Sendable {
         for (scopeIndex, evaluations) in scopeAnalyses.enumerated() {
             for (position, evaluation) in evaluations.enumerated()
             where rules?.mayAffect(evaluation.query) ?? true && !scopeDependencies[scopeIndex][position].isDisjoint(with: changed) {
-                let fresh = try network.evaluate(evaluation.query, wantedPorts: evaluation.wantedPorts)
+                let fresh = try network.evaluate(evaluation.query, wantedPorts: evaluation.wantedPorts, detail: .path)
                 scopeAnalyses[scopeIndex][position] = fresh
                 if index == nil { index = DependencyIndex(topology) }
                 scopeDependencies[scopeIndex][position] = index!.dependencies(of: fresh.reachability)
