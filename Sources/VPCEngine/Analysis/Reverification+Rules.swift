@@ -10,24 +10,48 @@ import VPCModel
 /// stateless, and the groups of an interface that forwards, which sees replies it did not track), the
 /// source ports of the request: an instance's ephemeral ports, 1024-65535 after a translation, or the
 /// query's own.
+///
+/// And a security group's egress rules judge only packets its interfaces send as new flows: the source's,
+/// or those of an interface that forwards or balances for others; its ingress rules only packets they
+/// receive as new flows: the destination's, or a forwarder's or balancer node's (everything else an
+/// interface sees is a reply to a flow it tracked).
 struct RuleChange {
-    var rules: [(protocols: IntervalSet, ports: IntervalSet)] = []
+    struct Rule {
+        var protocols: IntervalSet
+        var ports: IntervalSet
+        /// The group whose rule changed, and in which direction (nil: a network ACL entry).
+        var group: SecurityGroup.ID?
+        var egress = false
+    }
+    var rules: [Rule] = []
     var judgesReplies = false
     var listenerPorts = IntervalSet.empty
     var replyPorts = IntervalSet(ClassicLoadBalancer.backendSourcePorts)
+    /// Groups of interfaces that forward or balance for others (they judge every direction).
+    var forwarders: Set<SecurityGroup.ID> = []
+    let networks: [CompiledNetwork]
 
     /// nil when something besides rules and entries changed (or the change is not to groups or ACLs).
-    init?(from old: Topology, to new: Topology, changed: Set<String>) {
-        var forwarders: Set<SecurityGroup.ID> = []
+    init?(from oldNetwork: CompiledNetwork, to newNetwork: CompiledNetwork, changed: Set<String>) {
+        let (old, new) = (oldNetwork.topology, newNetwork.topology)
+        var replyJudges: Set<SecurityGroup.ID> = []
+        networks = [oldNetwork, newNetwork]
         let routeTargets = old.routeTargetIDs.union(new.routeTargetIDs)
         for topology in [old, new] {
+            let instances = Dictionary(topology.instances.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            var nodes: Set<NetworkInterface.ID> = []
+            for balancer in topology.loadBalancers {
+                nodes.formUnion(balancer.nodes.map(\.networkInterfaceID))
+                forwarders.formUnion(balancer.securityGroupIDs)
+            }
             for interface in topology.networkInterfaces {
                 var forwards = !interface.sourceDestCheck || routeTargets.contains(interface.id.rawValue)
-                if case .instance(let id) = interface.owner, let instance = topology.instances.first(where: { $0.id == id }) {
+                if case .instance(let id) = interface.owner, let instance = instances[id] {
                     forwards = forwards || instance.role != nil || routeTargets.contains(id.rawValue)
                     replyPorts = replyPorts.union(IntervalSet(instance.ephemeralPorts))
                 }
-                if forwards { forwarders.formUnion(interface.securityGroupIDs) }
+                if forwards { replyJudges.formUnion(interface.securityGroupIDs) }
+                if forwards || nodes.contains(interface.id) { forwarders.formUnion(interface.securityGroupIDs) }
             }
             for balancer in topology.loadBalancers {
                 for listener in balancer.listeners {
@@ -36,8 +60,11 @@ struct RuleChange {
                 }
             }
         }
-        func add(_ ipProtocol: IPProtocol, _ ports: PortRange) {
-            rules.append((IntervalSet(ipProtocol), ipProtocol.hasPorts ? IntervalSet(ports) : HeaderBox.allPorts))
+        func add(_ ipProtocol: IPProtocol, _ ports: PortRange, group: SecurityGroup.ID? = nil, egress: Bool = false) {
+            rules.append(
+                Rule(
+                    protocols: IntervalSet(ipProtocol), ports: ipProtocol.hasPorts ? IntervalSet(ports) : HeaderBox.allPorts, group: group,
+                    egress: egress))
         }
         for id in changed {
             if let before = old.securityGroups.first(where: { $0.id.rawValue == id }),
@@ -46,9 +73,9 @@ struct RuleChange {
                 var (a, b) = (before, after)
                 (a.ingress, a.egress, b.ingress, b.egress) = ([], [], [], [])
                 guard a == b else { return nil }
-                for rule in Set(before.ingress).symmetricDifference(after.ingress) { add(rule.ipProtocol, rule.ports) }
-                for rule in Set(before.egress).symmetricDifference(after.egress) { add(rule.ipProtocol, rule.ports) }
-                if forwarders.contains(before.id) { judgesReplies = true }
+                for rule in Set(before.ingress).symmetricDifference(after.ingress) { add(rule.ipProtocol, rule.ports, group: before.id) }
+                for rule in Set(before.egress).symmetricDifference(after.egress) { add(rule.ipProtocol, rule.ports, group: before.id, egress: true) }
+                if replyJudges.contains(before.id) { judgesReplies = true }
             } else if let before = old.networkACLs.first(where: { $0.id.rawValue == id }),
                 let after = new.networkACLs.first(where: { $0.id.rawValue == id })
             {
@@ -72,6 +99,29 @@ struct RuleChange {
             ports = ports.union(replyPorts)
             if let source = query.sourcePorts { ports = ports.union(IntervalSet(source)) }
         }
-        return rules.contains { $0.protocols.intersects(protocols) && $0.ports.intersects(ports) }
+        var ends: [Bool: Set<SecurityGroup.ID>?] = [:]
+        func judges(_ rule: Rule) -> Bool {
+            guard let group = rule.group, !forwarders.contains(group) else { return true }
+            if ends[rule.egress] == nil { ends[rule.egress] = groups(of: rule.egress ? query.source : query.destination) }
+            guard let groups = ends[rule.egress]! else { return true }
+            return groups.contains(group)
+        }
+        return rules.contains { $0.protocols.intersects(protocols) && $0.ports.intersects(ports) && judges($0) }
+    }
+
+    /// The groups of the interfaces an endpoint sends from or receives on, in either version (nil: unknown).
+    private func groups(of endpoint: String) -> Set<SecurityGroup.ID>? {
+        var groups: Set<SecurityGroup.ID> = []
+        for network in networks {
+            switch try? network.endpoint(endpoint, role: "destination") {
+            case .interface(let interface)?, .address(_, let interface)?: groups.formUnion(interface.securityGroupIDs)
+            case .loadBalancer(let balancer)?:
+                groups.formUnion(balancer.securityGroupIDs)
+                for node in balancer.nodes { groups.formUnion(network.interfaces[node.networkInterfaceID]?.securityGroupIDs ?? []) }
+            case .internet?, .vacant?: break
+            case nil: return nil
+            }
+        }
+        return groups
     }
 }

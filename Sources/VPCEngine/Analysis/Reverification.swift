@@ -163,7 +163,7 @@ public struct Reverification: Sendable {
         if addedOrRemoved { return try verifyAll() }
         analysesRun = 0
         guard !changed.isEmpty else { return }
-        let rules = RuleChange(from: previous.topology, to: topology, changed: changed)
+        let rules = RuleChange(from: previous, to: network, changed: changed)
         var index: DependencyIndex?
         for position in intentResults.indices
         where rules?.mayAffect(intents[position].query) ?? true && !intentDependencies[position].isDisjoint(with: changed) {
