@@ -162,16 +162,17 @@ if only.map({ $0.hasPrefix("reach") }) ?? true {
 }
 
 // Verifying every intent and scope again after one security group rule change (the fixed seed: 8
-// intents, 2 scopes): in web-sg (on most paths), and in the default group (on none), against verifying
-// everything from scratch.
+// intents, 2 scopes; tcp 8443 to or from anywhere): out of and into web-sg, into the load balancer's
+// group, out of the NAT's, and in the default group (on no path), against verifying from scratch.
 if selected("reverify") {
     let file = try TopologyFile(yaml: String(contentsOfFile: fixedPath, encoding: .utf8), file: fixedPath)
     let scratch = try measure(iterations(200)) { _ = try Reverification(file.topology, intents: file.intents, scopes: file.scopes) }
-    for group in ["web-sg", "default"] {
+    for (group, egress) in [("web-sg", true), ("web-sg", false), ("elb-sg", false), ("nat-sg", true), ("default", true)] {
         var checker = try Reverification(file.topology, intents: file.intents, scopes: file.scopes)
         guard let index = file.topology.securityGroups.firstIndex(where: { $0.name == group }) else { fatalError("the fixed seed has \(group)") }
         var changed = file.topology
-        changed.securityGroups[index].egress.append(SecurityGroupRule(ipProtocol: .tcp, ports: try PortRange(port: 8443), peer: .cidr(.all)))
+        let rule = SecurityGroupRule(ipProtocol: .tcp, ports: try PortRange(port: 8443), peer: .cidr(.all))
+        if egress { changed.securityGroups[index].egress.append(rule) } else { changed.securityGroups[index].ingress.append(rule) }
         var flip = false
         var analyses = 0
         let incremental = try measure(iterations(500)) {
@@ -181,9 +182,9 @@ if selected("reverify") {
         }
         print(
             String(
-                format: "{\"scenario\":\"reverify: one rule change in %@, fixed seed\",\"median_us\":%.1f,\"p90_us\":%.1f,\"analyses\":%d,"
+                format: "{\"scenario\":\"reverify: one %@ rule change in %@, fixed seed\",\"median_us\":%.1f,\"p90_us\":%.1f,\"analyses\":%d,"
                     + "\"from_scratch_median_us\":%.1f}",
-                group, incremental.median, incremental.p90, analyses, scratch.median))
+                egress ? "egress" : "ingress", group, incremental.median, incremental.p90, analyses, scratch.median))
     }
 }
 
