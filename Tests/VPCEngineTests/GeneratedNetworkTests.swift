@@ -129,4 +129,44 @@ struct ReachCompositionTests {
             #expect(cell == (try network.reach(cell.source, cell.destination)), "\(cell.source) -> \(cell.destination)")
         }
     }
+
+    /// Property: on random generated networks, every finding of a scope is confirmed by a single trace
+    /// of its source, destination and protocol, at each end of each of its port ranges (and only there
+    /// where the ports are cut), with the scope's exclusions as the trace's `avoiding`.
+    @Test(arguments: UInt64(1)...6) func everyScopeFindingIsConfirmedBySingleTraces(seed: UInt64) throws {
+        let network = try Self.network(seed: seed)
+        let internet = AccessScope.ResourceStatement(resourceTypes: ["AWS::EC2::InternetGateway"])
+        let instances = AccessScope.ResourceStatement(resourceTypes: ["AWS::EC2::Instance"])
+        let balancers = AccessScope.ResourceStatement(resourceTypes: ["AWS::ElasticLoadBalancing::LoadBalancer"])
+        let scopes = [
+            AccessScope(name: "in", match: [.init(source: internet, destination: instances)], exclude: [.init(through: [balancers])]),
+            AccessScope(name: "out", match: [.init(source: instances, destination: internet)]),
+            AccessScope(name: "east-west", match: [.init(source: instances, destination: instances)]),
+        ]
+        var confirmed = 0
+        for scope in scopes {
+            let avoiding = scope.exclude.flatMap { $0.through.flatMap { network.endpoints(of: $0) } }
+            for finding in try network.findings(scope) {
+                #expect(!finding.components.isEmpty, "a finding carries its path")
+                let ranges = finding.ipProtocol.hasPorts ? finding.ports.ranges : [0...0]
+                for range in ranges {
+                    for port in Set([range.lowerBound, range.upperBound]) {
+                        let query = PathQuery(
+                            from: finding.source, to: finding.destination, protocol: finding.ipProtocol,
+                            ports: finding.ipProtocol.hasPorts ? try PortRange(port: Int(port)) : nil, avoiding: avoiding)
+                        #expect(try network.analyze(query).isReachable, "\(scope.name): \(finding.source) -> \(finding.destination) \(port)")
+                        confirmed += 1
+                    }
+                    // Just outside a range cut short, the single trace does not get through.
+                    if finding.ipProtocol.hasPorts, range.upperBound < 65535, !finding.ports.contains(range.upperBound + 1) {
+                        let query = PathQuery(
+                            from: finding.source, to: finding.destination, protocol: finding.ipProtocol,
+                            ports: try PortRange(port: Int(range.upperBound + 1)), avoiding: avoiding)
+                        #expect(!(try network.analyze(query).isReachable), "\(scope.name): \(finding.source) -> \(finding.destination)")
+                    }
+                }
+            }
+        }
+        #expect(confirmed > 0)
+    }
 }
