@@ -211,9 +211,8 @@ extension CompiledNetwork {
     /// as a destination from the internet, its public ones); a load balancer's nodes' addresses.
     func addresses(of endpoint: String, fromInternet: Bool) -> IntervalSet {
         func own(_ interface: NetworkInterface) -> IntervalSet {
-            var set = IntervalSet(interface.privateIPs.map { $0.value...$0.value })
-            if fromInternet { set = IntervalSet((publicIPsOfInterface[interface.id] ?? []).map { $0.publicIP.value...$0.publicIP.value }) }
-            return set
+            let addresses = fromInternet ? (publicIPsOfInterface[interface.id] ?? []).map(\.publicIP) : interface.privateIPs
+            return IntervalSet(addresses.map { $0.value...$0.value })
         }
         switch try? self.endpoint(endpoint, role: "destination") {
         case .interface(let interface)?, .address(_, let interface)?: return own(interface)

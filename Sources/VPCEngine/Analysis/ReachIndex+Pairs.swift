@@ -215,8 +215,6 @@ extension ReachIndex {
         for (index, node) in nodeList.enumerated() {
             var client = any ? allowed[index] : listenersID
             guard client >= 0 else { continue }
-            let nodeSide = Side(
-                interface: node.interface, address: node.address, subnet: node.subnet, running: nil, isNode: true, replyPorts: backendPortsID)
             let crosses = a.subnet.id != node.subnet.id
             guard let ingress = securityGroups(of: node.interface, egress: false, peer: a.address) else { return nil }
             var reaching = head
@@ -230,10 +228,10 @@ extension ReachIndex {
             for listener in balancer.listeners where views[Int(client)].tcp.contains(UInt32(listener.loadBalancerPort)) {
                 let port = UInt32(listener.instancePort)
                 let start = intern(View(tcp: IntervalSet(value: port), udp: .empty, icmp: false))
-                guard var backend = forwardLeg(from: nodeSide, to: d, start: start, origin: false) else { return nil }
+                guard var backend = forwardLeg(from: node, to: d, start: start, origin: false) else { return nil }
                 // The instance's reply to the node, then the node's answer to the client.
-                reply(from: d, to: nodeSide, ports: backendPortsID, &backend)
-                reply(from: nodeSide, to: a, ports: a.replyPorts, &backend)
+                reply(from: d, to: node, ports: backendPortsID, &backend)
+                reply(from: node, to: a, ports: a.replyPorts, &backend)
                 state(a, &backend)
                 var attempt = reaching
                 attempt.add(0xF0)
@@ -248,7 +246,7 @@ extension ReachIndex {
 
     /// 0 when the node may send to the target, 0x12 (blocking) when the target's zone is not enabled,
     /// 0x22 when cross-zone balancing is off and the node is in another zone.
-    func zoneOutcome(_ balancer: ClassicLoadBalancer, node: Node, target: Side) -> UInt8 {
+    func zoneOutcome(_ balancer: ClassicLoadBalancer, node: Side, target: Side) -> UInt8 {
         let enabled = Set(balancer.nodes.compactMap { network.subnets[$0.subnetID]?.availabilityZone })
         if !enabled.contains(target.subnet.availabilityZone) { return 0x12 }
         if !balancer.crossZone && node.subnet.availabilityZone != target.subnet.availabilityZone { return 0x22 }

@@ -54,13 +54,6 @@ struct ReachIndex {
         var loadBalancer: ClassicLoadBalancer?
     }
 
-    /// A load balancer node: its interface and where it sits.
-    struct Node {
-        var interface: NetworkInterface
-        var address: UInt32
-        var subnet: Subnet
-    }
-
     static let pass: UInt8 = 0
     static let notApplicable: UInt8 = 0xC0
     /// A stage that blocks every protocol without narrowing (a stopped instance).
@@ -78,7 +71,8 @@ struct ReachIndex {
     private var codes: [[UInt8]: [String]?] = [:]
     private(set) var allID: Int32 = 0
     private(set) var backendPortsID: Int32 = 0
-    var nodes: [NetworkInterface.ID: Node] = [:]
+    /// Load balancer nodes as ends of legs, by interface.
+    var nodes: [NetworkInterface.ID: Side] = [:]
     /// Lookups per endpoint and per pair for ``fastCell(_:_:)``.
     var fast = FastTables()
 
@@ -102,11 +96,8 @@ struct ReachIndex {
         allID = intern(View(tcp: HeaderBox.allPorts, udp: HeaderBox.allPorts, icmp: true))
         let backend = IntervalSet(ClassicLoadBalancer.backendSourcePorts)
         backendPortsID = intern(View(tcp: backend, udp: backend, icmp: true))
-        for (id, entry) in network.nodeOfInterface {
-            guard let interface = network.interfaces[id], interface.privateIPs.count == 1, let subnet = network.subnets[interface.subnetID],
-                network.loadBalancers[entry.balancer] != nil
-            else { continue }
-            nodes[id] = Node(interface: interface, address: interface.primaryPrivateIP.value, subnet: subnet)
+        for (id, entry) in network.nodeOfInterface where network.loadBalancers[entry.balancer] != nil {
+            if let interface = network.interfaces[id], let side = side(of: interface) { nodes[id] = side }
         }
     }
 
@@ -122,10 +113,7 @@ struct ReachIndex {
     /// resolves them, kept when every interface involved has one private address and a route table.
     mutating func plainEnds(_ names: [String]) -> [String: End] {
         var result: [String: End] = [:]
-        var interfacesOfInstance: [Instance.ID: Int] = [:]
-        for interface in network.topology.networkInterfaces {
-            if case .instance(let id) = interface.owner { interfacesOfInstance[id, default: 0] += 1 }
-        }
+        let interfacesOfInstance = network.topology.interfaceCountByInstance
         for name in names {
             guard let endpoint = try? network.endpoint(name, role: "destination") else { continue }
             switch endpoint {
@@ -141,12 +129,8 @@ struct ReachIndex {
                 }
             case .loadBalancer(let balancer):
                 guard isPlain(balancer) else { continue }
-                var sides: [Side] = []
-                for node in balancer.nodes {
-                    if let interface = network.interfaces[node.networkInterfaceID], let side = side(of: interface) { sides.append(side) }
-                }
-                sides.sort { $0.interface.id < $1.interface.id }
-                guard sides.count == balancer.nodes.count, !sides.isEmpty else { continue }
+                let sides = balancer.nodes.compactMap { nodes[$0.networkInterfaceID] }.sorted { $0.interface.id < $1.interface.id }
+                guard !sides.isEmpty else { continue }
                 result[name] = End(name: name, kind: .loadBalancer, sides: sides, loadBalancer: balancer)
             default:
                 continue

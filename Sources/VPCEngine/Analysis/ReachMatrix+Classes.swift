@@ -5,11 +5,8 @@ extension CompiledNetwork {
     public func endpointClasses(_ endpoints: [String]) -> [String] {
         let t = topology
         let cidrs = classCIDRs
-        let routeTargets = t.routeTargetIDs
-        var interfacesOfInstance: [String: Int] = [:]
-        for interface in t.networkInterfaces {
-            if case .instance(let id) = interface.owner { interfacesOfInstance[id.rawValue, default: 0] += 1 }
-        }
+        let forwarding = t.forwardingInterfaceIDs
+        let interfacesOfInstance = t.interfaceCountByInstance
         var registered: [String: [String]] = [:]
         for balancer in t.loadBalancers { for id in balancer.instanceIDs { registered[id.rawValue, default: []].append(balancer.id.rawValue) } }
         var elastic: Set<String> = []
@@ -21,23 +18,18 @@ extension CompiledNetwork {
         }
         var interfaces: [String: NetworkInterface] = [:]
         for interface in t.networkInterfaces { interfaces[interface.id.rawValue] = interface }
-        func atoms(_ address: IPv4Address) -> String { String(cidrs.map { $0.contains(address) ? "1" : "0" }) }
         return endpoints.map { endpoint in
             guard let instance = byName[endpoint], let interface = interfaces[instance.primaryNetworkInterfaceID.rawValue] else {
                 return "unique:" + endpoint
             }
             let id = instance.id.rawValue
-            if instance.role != nil || !interface.sourceDestCheck || routeTargets.contains(id) || routeTargets.contains(interface.id.rawValue)
-                || interfacesOfInstance[id, default: 0] > 1
-            {
-                return "unique:" + endpoint
-            }
+            if forwarding.contains(interface.id) || interfacesOfInstance[instance.id, default: 0] > 1 { return "unique:" + endpoint }
             let publicAddresses = t.publicAddresses(of: interface).map(\.publicIP)
             return [
                 "instance", instance.state.rawValue, interface.subnetID.rawValue,
                 interface.securityGroupIDs.map(\.rawValue).sorted().joined(separator: ","), instance.ephemeralPorts.description,
-                (registered[id] ?? []).sorted().joined(separator: ","), interface.privateIPs.map(atoms).joined(separator: "/"),
-                publicAddresses.map(atoms).joined(separator: "/"), publicAddresses.isEmpty ? "private" : "public",
+                (registered[id] ?? []).sorted().joined(separator: ","), interface.privateIPs.map({ atoms($0, cidrs) }).joined(separator: "/"),
+                publicAddresses.map({ atoms($0, cidrs) }).joined(separator: "/"), publicAddresses.isEmpty ? "private" : "public",
                 elastic.contains(interface.id.rawValue) ? "eip" : "",
             ].joined(separator: "|")
         }
@@ -74,21 +66,13 @@ extension CompiledNetwork {
         let t = topology
         let cidrs = classCIDRs
         var special: [NetworkInterface] = []
-        let routeTargets = t.routeTargetIDs
-        var interfacesOfInstance: [Instance.ID: Int] = [:]
-        for interface in t.networkInterfaces {
-            if case .instance(let id) = interface.owner { interfacesOfInstance[id, default: 0] += 1 }
-        }
+        let forwarding = t.forwardingInterfaceIDs
+        let interfacesOfInstance = t.interfaceCountByInstance
         var peers = AddressSpace.internet
         for interface in t.networkInterfaces.sorted(by: { $0.id < $1.id }) {
-            let owner = instance(owning: interface)
-            let forwards =
-                !interface.sourceDestCheck || owner?.role != nil || routeTargets.contains(interface.id.rawValue)
-                || owner.map { routeTargets.contains($0.id.rawValue) } == true
-            if forwards || nodeOfInterface[interface.id] != nil { special.append(interface) }
+            if forwarding.contains(interface.id) || nodeOfInterface[interface.id] != nil { special.append(interface) }
             if nodeOfInterface[interface.id] != nil { peers = peers.union(IntervalSet(interface.privateIPs.map { $0.value...$0.value })) }
         }
-        func atoms(_ address: IPv4Address) -> String { String(cidrs.map { $0.contains(address) ? "1" : "0" }) }
         func restricted(_ rules: [CompiledSGRule], egress: Bool) -> String {
             rules.compactMap { rule -> String? in
                 let peer = (egress ? rule.box.destinations : rule.box.sources).intersection(peers)
@@ -113,7 +97,8 @@ extension CompiledNetwork {
             let elastic = t.elasticIPs.contains { $0.association?.networkInterfaceID == interface.id }
             let common = [
                 owner.state.rawValue, interface.subnetID.rawValue, owner.ephemeralPorts.description,
-                interface.privateIPs.map(atoms).joined(separator: "/"), publics.map(atoms).joined(separator: "/"), "\(publics.count)",
+                interface.privateIPs.map({ atoms($0, cidrs) }).joined(separator: "/"), publics.map({ atoms($0, cidrs) }).joined(separator: "/"),
+                "\(publics.count)",
                 elastic ? "eip" : "", masks.joined(separator: ","),
             ].joined(separator: "|")
             // Towards the internet its ingress rules and registrations are never read (the reply is tracked,
@@ -127,10 +112,13 @@ extension CompiledNetwork {
         }
         return result
     }
+
+    /// Which of the network's CIDRs hold an address, as a key.
+    private func atoms(_ address: IPv4Address, _ cidrs: [CIDRBlock]) -> String { String(cidrs.map { $0.contains(address) ? "1" : "0" }) }
 }
 
 extension Topology {
-    /// The IDs of the instances and network interfaces some route sends traffic to (they forward).
+    /// The IDs of the instances and network interfaces some route sends traffic to.
     var routeTargetIDs: Set<String> {
         var ids: Set<String> = []
         for table in routeTables {
@@ -143,5 +131,29 @@ extension Topology {
             }
         }
         return ids
+    }
+
+    /// Interfaces that forward for others: source/destination check off, a route's target, or an
+    /// instance's that has a role (a NAT) or that a route targets.
+    var forwardingInterfaceIDs: Set<NetworkInterface.ID> {
+        let targets = routeTargetIDs
+        let forwardingInstances = Set(instances.filter { $0.role != nil || targets.contains($0.id.rawValue) }.map(\.id))
+        var ids: Set<NetworkInterface.ID> = []
+        for interface in networkInterfaces where !interface.sourceDestCheck || targets.contains(interface.id.rawValue) {
+            ids.insert(interface.id)
+        }
+        for interface in networkInterfaces {
+            if case .instance(let id) = interface.owner, forwardingInstances.contains(id) { ids.insert(interface.id) }
+        }
+        return ids
+    }
+
+    /// How many interfaces each instance has.
+    var interfaceCountByInstance: [Instance.ID: Int] {
+        var counts: [Instance.ID: Int] = [:]
+        for interface in networkInterfaces {
+            if case .instance(let id) = interface.owner { counts[id, default: 0] += 1 }
+        }
+        return counts
     }
 }

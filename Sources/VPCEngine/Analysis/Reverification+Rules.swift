@@ -36,20 +36,16 @@ struct RuleChange {
         let (old, new) = (oldNetwork.topology, newNetwork.topology)
         var replyJudges: Set<SecurityGroup.ID> = []
         networks = [oldNetwork, newNetwork]
-        let routeTargets = old.routeTargetIDs.union(new.routeTargetIDs)
         for topology in [old, new] {
-            let instances = Dictionary(topology.instances.map { ($0.id, $0) }, uniquingKeysWith: { first, _ in first })
+            let forwarding = topology.forwardingInterfaceIDs
+            for instance in topology.instances { replyPorts = replyPorts.union(IntervalSet(instance.ephemeralPorts)) }
             var nodes: Set<NetworkInterface.ID> = []
             for balancer in topology.loadBalancers {
                 nodes.formUnion(balancer.nodes.map(\.networkInterfaceID))
                 forwarders.formUnion(balancer.securityGroupIDs)
             }
             for interface in topology.networkInterfaces {
-                var forwards = !interface.sourceDestCheck || routeTargets.contains(interface.id.rawValue)
-                if case .instance(let id) = interface.owner, let instance = instances[id] {
-                    forwards = forwards || instance.role != nil || routeTargets.contains(id.rawValue)
-                    replyPorts = replyPorts.union(IntervalSet(instance.ephemeralPorts))
-                }
+                let forwards = forwarding.contains(interface.id)
                 if forwards { replyJudges.formUnion(interface.securityGroupIDs) }
                 if forwards || nodes.contains(interface.id) { forwarders.formUnion(interface.securityGroupIDs) }
             }
